@@ -1,0 +1,145 @@
+"""What a plan holds: input and output cells, their kinds, labels, validation and samples.
+
+Each department declares its inputs and formula outputs once, here-shaped; the template writer,
+the plan reader and the workbook writer all work from these declarations. Standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Union
+
+from kpi_xl.expr import Expr
+
+__all__ = ["KINDS", "InputSpec", "OutputSpec", "check_value"]
+
+Scalar = Union[float, int, str, None]
+Text = dict  # {"ja": "...", "en": "..."}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of input: how it is shown, validated and described."""
+
+    key: str
+    unit: Text
+    number_format: str
+    expected: Text
+    example: str
+
+
+# Number formats are language-neutral; units stand in their own column so values stay numbers.
+KINDS: dict[str, Kind] = {
+    "count": Kind("count", {"ja": "件", "en": "count"}, "#,##0",
+                  {"ja": "0 以上の整数を入力してください", "en": "expected a whole number of 0 or more"},
+                  "100"),
+    "rate": Kind("rate", {"ja": "%", "en": "%"}, "0.0%",
+                 {"ja": "0% より大きく 100% 以下の率を入力してください(例: 20%)",
+                  "en": "expected a rate above 0% and at most 100% (e.g. 20%)"}, "20%"),
+    "money": Kind("money", {"ja": "円", "en": "JPY"}, "#,##0",
+                  {"ja": "0 より大きい金額を入力してください", "en": "expected an amount above 0"},
+                  "2,000,000"),
+    "weight": Kind("weight", {"ja": "比率", "en": "weight"}, "0.00",
+                   {"ja": "0 以上の数値を入力してください(空欄は 1)",
+                    "en": "expected a number of 0 or more (blank means 1)"}, "1"),
+    "month": Kind("month", {"ja": "月", "en": "month"}, "0",
+                  {"ja": "1〜12 の整数を入力してください", "en": "expected a whole month number 1-12"},
+                  "4"),
+    "year": Kind("year", {"ja": "年度", "en": "FY"}, "0",
+                 {"ja": "2000〜2100 の西暦年を入力してください",
+                  "en": "expected a four-digit year between 2000 and 2100"}, "2026"),
+    "text": Kind("text", {"ja": "", "en": ""}, "@",
+                 {"ja": "文字を入力してください", "en": "expected some text"}, "ACME"),
+}
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """An input cell that the planner fills in; ``name`` is its workbook-scope defined name."""
+
+    name: str
+    kind: str
+    label: Text
+    help: Text
+    sample: Scalar
+    required: bool = True
+    benchmark: tuple[float, float] | None = None
+    blank_value: Scalar = None  # used when an optional input is left blank
+
+    @property
+    def kind_info(self) -> Kind:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """A formula cell: computed from inputs by ``expr`` (keys are defined names)."""
+
+    name: str
+    kind: str
+    label: Text
+    help: Text
+    expr: Expr
+    benchmark: tuple[float, float] | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def kind_info(self) -> Kind:
+        return KINDS[self.kind]
+
+
+def _describe(value: Scalar, lang: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "空欄です" if lang == "ja" else "the cell is blank"
+    if isinstance(value, str):
+        return f"文字「{value}」が入っています" if lang == "ja" else f"found the text {value!r}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    shown = f"{value:,}" if isinstance(value, (int, float)) else repr(value)
+    return f"{shown} が入っています" if lang == "ja" else f"found {shown}"
+
+
+Validator = Callable[[float], bool]
+
+_RULES: dict[str, Validator] = {
+    "count": lambda v: v >= 0 and float(v).is_integer(),
+    "rate": lambda v: 0 < v <= 1,
+    "money": lambda v: v > 0,
+    "weight": lambda v: v >= 0,
+    "month": lambda v: float(v).is_integer() and 1 <= v <= 12,
+    "year": lambda v: float(v).is_integer() and 2000 <= v <= 2100,
+}
+
+
+def check_value(spec: InputSpec, raw: object,
+                lang: str = "en") -> tuple[Scalar, tuple[str, str] | None]:
+    """Validate one raw cell value against its spec.
+
+    Returns ``(value, None)`` when usable, or ``(None, (found, expected))`` describing the problem
+    in ``lang``.
+    """
+    kind = spec.kind_info
+    expected = kind.expected[lang]
+    if isinstance(raw, str) and not raw.strip():
+        raw = None
+    if raw is None:
+        if not spec.required:
+            return spec.blank_value, None
+        return None, (_describe(None, lang), expected)
+    if spec.kind == "text":
+        return str(raw).strip(), None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return None, (_describe(raw if isinstance(raw, str) else str(raw), lang), expected)
+    if not math.isfinite(raw) or not _RULES[spec.kind](raw):
+        found = _describe(raw, lang)
+        if spec.kind == "rate" and 1 < raw <= 100:
+            # The classic slip: 20 typed into a cell meant for 20%.
+            found += (f"(= {raw * 100:g}%。{raw:g}% のつもりなら {raw:g}% または {raw / 100:g} と入力)"
+                      if lang == "ja" else
+                      f" (that is {raw * 100:g}%; for {raw:g}% type {raw:g}% or {raw / 100:g})")
+        return None, (found, expected)
+    if spec.kind in ("count", "month", "year"):
+        return int(raw), None
+    return raw, None
