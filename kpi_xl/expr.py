@@ -189,9 +189,8 @@ class Ref(Expr):
         return resolver.ref(self.key)
 
     def evaluate(self, env: Mapping[str, Value]) -> Value:
-        value = env[self.key]
-        # A blank cell reads as 0 in arithmetic, as in Excel.
-        return 0 if value is None else value
+        # A blank cell stays None: it is 0 in arithmetic and "" in text comparisons, as in Excel.
+        return env[self.key]
 
     def keys(self) -> set[str]:
         return {self.key}
@@ -226,7 +225,9 @@ _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "&": 2, "+": 3
                "*": 4, "/": 4}
 
 
-def _number(value: Value) -> float:
+def _number(value: Value | None) -> float:
+    if value is None:
+        return 0
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
@@ -234,13 +235,19 @@ def _number(value: Value) -> float:
     raise ExcelError("#VALUE!")
 
 
-def _compare(op: str, a: Value, b: Value) -> bool:
+def _compare(op: str, a: Value | None, b: Value | None) -> bool:
+    # A blank cell equals both 0 and "" in Excel.
+    if a is None:
+        a = "" if isinstance(b, str) else 0
+    if b is None:
+        b = "" if isinstance(a, str) else 0
     if isinstance(a, str) and isinstance(b, str):
         a, b = a.casefold(), b.casefold()  # Excel compares text case-insensitively
     elif isinstance(a, str) or isinstance(b, str):
-        # Excel orders every number below every text; only = and <> are meaningful here.
-        return {"=": False, "<>": True}.get(op, False) if op in ("=", "<>") else (
-            isinstance(b, str) if op in ("<", "<=") else isinstance(a, str))
+        # Excel orders every number below every text.
+        if op in ("=", "<>"):
+            return op == "<>"
+        a, b = int(isinstance(a, str)), int(isinstance(b, str))
     if op == "=":
         return a == b
     if op == "<>":
@@ -254,7 +261,9 @@ def _compare(op: str, a: Value, b: Value) -> bool:
     return a >= b  # type: ignore[operator]
 
 
-def _text(value: Value) -> str:
+def _text(value: Value | None) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -431,6 +440,21 @@ def iferror(x: Operand, fallback: Operand) -> Expr:
         except ExcelError:
             return a[1].evaluate(e)
     return Func("IFERROR", (lift(x), lift(fallback)), impl)
+
+
+def _excel_date(year: float, month: float, day: float) -> float:
+    import datetime as _dt
+
+    y, m = int(year), int(month)
+    y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+    first = _dt.date(y, m, 1)
+    return float((first - _dt.date(1899, 12, 30)).days + int(day) - 1)
+
+
+def date_(year: Operand, month: Operand, day: Operand = 1) -> Expr:
+    """Excel DATE: a date serial number; months past 12 roll into the next year, as in Excel."""
+    return Func("DATE", (lift(year), lift(month), lift(day)),
+                lambda a, e: _excel_date(*(_number(x.evaluate(e)) for x in a)))
 
 
 def area(keys: Sequence[str]) -> Area:

@@ -1,0 +1,7 @@
+"""``python -m kpi_xl`` runs the command line."""
+
+import sys
+
+from kpi_xl.cli import main
+
+sys.exit(main())

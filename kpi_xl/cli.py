@@ -1,0 +1,145 @@
+"""The ``kpi-xl`` command line.
+
+Exit codes: 0 done; 1 checks found errors (``check``); 2 unusable input or options (nothing
+written); 70 an internal error (a bug: please report it). No traceback reaches the user unless
+``KPI_XL_DEBUG=1`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from kpi_xl import __version__
+from kpi_xl.errors import KpiXlError, UsageError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpi-xl",
+        description="KPI planning workbooks with live formulas: template → plan → department "
+                    "workbooks. / KPI 計画ブックを生成します。",
+    )
+    parser.add_argument("--version", action="version", version=f"kpi-xl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_template = sub.add_parser("template", help="write a blank plan template to fill in")
+    p_template.add_argument("-o", "--output", type=Path, default=None,
+                            help="where to write it (default: kpi_plan_template_<lang>.xlsx)")
+    p_template.add_argument("--lang", choices=("ja", "en"), default="ja",
+                            help="language of the template (default: ja)")
+    p_template.add_argument("--sample", action="store_true",
+                            help="fill it with the sample plan (the article's example numbers)")
+    p_template.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p_gen = sub.add_parser("generate", help="write the department workbooks for a quarter")
+    p_gen.add_argument("plan", nargs="?", type=Path, default=None,
+                       help="the filled-in plan (.xlsx); default: the bundled sample plan")
+    p_gen.add_argument("--quarter", default=None,
+                       help="fiscal quarter such as 2026Q1 (default: the quarter of today's date, "
+                            "or Q1 when today lies outside the plan's fiscal year)")
+    p_gen.add_argument("--out", type=Path, default=Path("workbooks"),
+                       help="output folder (default: workbooks/); one subfolder per quarter")
+    p_gen.add_argument("--lang", choices=("ja", "en"), default=None,
+                       help="language of the workbooks (default: the plan's language)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        if args.command == "template":
+            return _cmd_template(args)
+        if args.command == "generate":
+            return _cmd_generate(args)
+        parser.error(f"unknown command {args.command}")
+    except KpiXlError as err:
+        lang = getattr(args, "lang", None) or "en"
+        print(err.message(lang), file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if os.environ.get("KPI_XL_DEBUG") == "1":
+            raise
+        print(f"kpi-xl: internal error ({type(err).__name__}: {err}). This is a bug; run again "
+              "with KPI_XL_DEBUG=1 to see the details and please report them.", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from kpi_xl.writer.template import write_template
+
+    default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{args.lang}.xlsx"
+    output: Path = args.output or Path(default)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"the template must be an .xlsx file, not {output.name}")
+    if output.exists() and not args.force:
+        raise UsageError(
+            f"{output} already exists; it may hold a filled-in plan. Choose another name with "
+            f"-o, or add --force to replace it."
+            if args.lang == "en" else
+            f"{output} は既に存在します(記入済みの計画かもしれません)。-o で別名を指定するか、"
+            f"--force で置き換えてください。")
+    write_template(output, args.lang, sample=args.sample)
+    print(output)
+    return EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from kpi_xl.fiscal import parse_quarter, quarter_of
+    from kpi_xl.generate import generate
+    from kpi_xl.reader import read_plan
+    from kpi_xl.resources import sample_plan_path
+
+    plan_path: Path = args.plan or sample_plan_path(args.lang or "ja")
+    plan = read_plan(plan_path, args.lang)
+    lang = args.lang or plan.lang
+    if args.quarter:
+        try:
+            quarter = parse_quarter(args.quarter)
+        except ValueError:
+            raise UsageError(
+                f"--quarter {args.quarter}: 2026Q1 のように「年度」と「Q1〜Q4」で指定してください"
+                if lang == "ja" else
+                f"--quarter {args.quarter}: expected a fiscal year and quarter such as 2026Q1"
+            ) from None
+    else:
+        quarter = quarter_of(date.today(), plan.start_month)
+        if quarter.year != plan.fiscal_year:
+            from kpi_xl.fiscal import FiscalQuarter
+
+            quarter = FiscalQuarter(plan.fiscal_year, 1)
+    if quarter.year != plan.fiscal_year:
+        raise UsageError(
+            f"--quarter {quarter}: この計画は {plan.fiscal_year}年度のものです"
+            f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)"
+            if lang == "ja" else
+            f"--quarter {quarter}: this plan is for fiscal year {plan.fiscal_year}; "
+            f"choose {plan.fiscal_year}Q1 to {plan.fiscal_year}Q4")
+    paths = generate(plan, quarter, args.out, lang)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The plan: what a planner typed into the template, validated, as plain data (stdlib only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kpi_xl.fiscal import fiscal_months
+from kpi_xl.spec import InputSpec, Scalar
+
+__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "plan_sheet_name"]
+
+SEASONALITY_NAME = "Plan_Seasonality"
+LANGUAGE_NAME = "Plan_Language"
+
+GENERAL_INPUTS: list[InputSpec] = [
+    InputSpec("Plan_Company", "text", {"ja": "会社名", "en": "Company"},
+              {"ja": "資料に表示する会社名・事業部名", "en": "Shown on every workbook"},
+              sample=None),
+    InputSpec("Plan_FiscalYear", "year", {"ja": "年度(期首の西暦年)", "en": "Fiscal year (year it starts)"},
+              {"ja": "例: 2026年4月始まりなら 2026", "en": "e.g. 2026 for a year starting April 2026"},
+              sample=2026),
+    InputSpec("Plan_StartMonth", "month", {"ja": "期首月", "en": "First month of the fiscal year"},
+              {"ja": "1〜12。日本企業の多くは 4(4月)", "en": "1-12; April (4) is common in Japan"},
+              sample=4),
+]
+
+SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
+
+
+def plan_sheet_name(lang: str) -> str:
+    """Name of the template's input sheet."""
+    return "計画" if lang == "ja" else "Plan"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated plan. ``values`` holds every named input by its defined name."""
+
+    company: str
+    fiscal_year: int
+    start_month: int
+    seasonality: tuple[float, ...]
+    values: Mapping[str, Scalar]
+    lang: str = "ja"
+    source: str = "<sample>"
+    extras: Mapping[str, object] = field(default_factory=dict)
+
+    def months(self) -> list[tuple[int, int]]:
+        """The fiscal year's twelve (calendar year, month) pairs."""
+        return fiscal_months(self.fiscal_year, self.start_month)
+
+    def number(self, name: str) -> float:
+        """A numeric input by defined name."""
+        value = self.values[name]
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"{name} is not a number: {value!r}")
+        return value

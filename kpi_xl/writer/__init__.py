@@ -1,0 +1,1 @@
+"""Workbook writing (XlsxWriter). Imported only when a workbook or template is written."""

@@ -1,0 +1,91 @@
+"""Proof in a real engine: LibreOffice recalculates every generated workbook.
+
+Cached values (written by Python) must equal what LibreOffice computes from the live formulas;
+no cell may hold an error; and after inputs change inside a workbook, the recalculated outputs
+must equal the Python core's results for the new inputs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_xl.funnel import monthly_split, required_count
+from tests.conftest import CHANGED, HELD_OUT, HELD_OUT_WEIGHTS, Recalculated
+from tests.workbook_values import errors_in, formulas, named_values, same, values
+
+ORIGINAL_LABELS = ["sample-ja-sales", "sample-en-sales", "held-out-sales", "template-ja",
+                   "template-sample-en"]
+
+
+@pytest.mark.parametrize("label", ORIGINAL_LABELS)
+def test_every_cached_value_equals_the_libreoffice_recalculation(
+        recalculated: dict[str, Recalculated], label: str) -> None:
+    book = recalculated[label]
+    cached = values(book.original)
+    fresh = values(book.recalculated)
+    cells = formulas(book.original)
+    assert cells, "the workbook should contain live formulas"
+    mismatches = {cell: (cached.get(cell), fresh.get(cell)) for cell in cells
+                  if not same(cached.get(cell), fresh.get(cell))}
+    assert mismatches == {}
+
+
+@pytest.mark.parametrize("label", [*ORIGINAL_LABELS, "changed-sales"])
+def test_no_cell_holds_an_error_after_recalculation(
+        recalculated: dict[str, Recalculated], label: str) -> None:
+    assert errors_in(values(recalculated[label].recalculated)) == {}
+
+
+@pytest.mark.parametrize("label", ["sample-ja-sales", "sample-en-sales", "held-out-sales"])
+def test_formulas_survive_the_round_trip_through_libreoffice(
+        recalculated: dict[str, Recalculated], label: str) -> None:
+    # LibreOffice keeps every formula: the workbook stays live after it was opened and saved.
+    book = recalculated[label]
+    assert set(formulas(book.recalculated)) >= set(formulas(book.original))
+
+
+def _expected_sales(deals: float, win: float, lead: float, size: float) -> dict[str, float]:
+    opps = required_count(deals, win)
+    return {
+        "Sales_TargetDeals": deals,
+        "Sales_RequiredOpps": opps,
+        "Sales_RequiredLeads": required_count(opps, lead),
+        "Sales_TargetRevenue": deals * size,
+    }
+
+
+def test_changed_inputs_recalculate_to_the_core_results(
+        recalculated: dict[str, Recalculated]) -> None:
+    from tests.conftest import CHANGED_WEIGHTS
+
+    named = named_values(recalculated["changed-sales"].recalculated)
+    expected = _expected_sales(CHANGED["Sales_TargetDeals"], CHANGED["Sales_WinRate"],
+                               CHANGED["Sales_LeadToOppRate"], CHANGED["Sales_AvgDealSize"])
+    assert {k: named[k] for k in expected} == pytest.approx(expected, rel=1e-12)
+
+    # The monthly leads column follows the new seasonality weights exactly as the core splits.
+    fresh = values(recalculated["changed-sales"].recalculated)
+    leads_by_month = _monthly_column(fresh, "営業 月次目標", "リード")
+    assert leads_by_month == monthly_split(expected["Sales_RequiredLeads"], CHANGED_WEIGHTS)
+
+
+def test_held_out_plan_flows_through_to_the_named_outputs(
+        recalculated: dict[str, Recalculated]) -> None:
+    expected = _expected_sales(HELD_OUT["Sales_TargetDeals"], HELD_OUT["Sales_WinRate"],
+                               HELD_OUT["Sales_LeadToOppRate"], HELD_OUT["Sales_AvgDealSize"])
+    # Excel's 15-digit ROUNDUP: 145 / 0.29 needs 500 opportunities, not math.ceil's 501.
+    assert expected["Sales_RequiredOpps"] == 500
+    for which in ("original", "recalculated"):
+        named = named_values(getattr(recalculated["held-out-sales"], which))
+        assert {k: named[k] for k in expected} == pytest.approx(expected, rel=1e-12), which
+    fresh = values(recalculated["held-out-sales"].recalculated)
+    deals = _monthly_column(fresh, "Sales monthly targets", "Deals")
+    assert deals == monthly_split(145, HELD_OUT_WEIGHTS)
+    assert sum(deals) == 145
+
+
+def _monthly_column(cells: dict, sheet: str, header: str) -> list[float]:
+    header_cell = next(coord for (s, coord), v in cells.items() if s == sheet and v == header)
+    col = "".join(ch for ch in header_cell if ch.isalpha())
+    row = int("".join(ch for ch in header_cell if ch.isdigit()))
+    return [cells[(sheet, f"{col}{row + i}")] for i in range(1, 13)]
