@@ -59,7 +59,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -70,11 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_generate(args)
         parser.error(f"unknown command {args.command}")
     except KpiXlError as err:
-        lang = getattr(args, "lang", None) or "en"
-        print(err.message(lang), file=sys.stderr)
+        # The language asked for; else the one the plan's details were written in; else English.
+        lang = getattr(args, "lang", None) or err.lang or "en"
+        print(f"kpi-xl: {err.message(lang)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+        print("kpi-xl: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception as err:
         if os.environ.get("KPI_XL_DEBUG") == "1":
@@ -85,20 +89,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _writable_folder(folder: Path) -> None:
+    """Refuse an output folder that is a file or cannot be written, before any work is done."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise UsageError(
+            f"--out {folder}: {existing} is a file, not a folder; choose a folder for the workbooks",
+            f"--out {folder}: {existing} はファイルです。ブックを書き出すフォルダを指定してください")
+    if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--out {folder}: cannot write into {existing} (permission denied); choose another "
+            f"folder",
+            f"--out {folder}: {existing} に書き込めません(権限がありません)。別のフォルダを指定してください")
+
+
 def _cmd_template(args: argparse.Namespace) -> int:
     from kpi_xl.writer.template import write_template
 
     default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{args.lang}.xlsx"
     output: Path = args.output or Path(default)
     if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"the template must be an .xlsx file, not {output.name}")
+        raise UsageError(
+            f"-o {output}: the template must be an .xlsx file; give a name ending in .xlsx",
+            f"-o {output}: テンプレートは .xlsx ファイルです。.xlsx で終わる名前を指定してください")
+    if output.is_dir():
+        raise UsageError(f"-o {output}: that is a folder; give a file name ending in .xlsx",
+                         f"-o {output}: フォルダです。.xlsx で終わるファイル名を指定してください")
     if output.exists() and not args.force:
         raise UsageError(
             f"{output} already exists; it may hold a filled-in plan. Choose another name with "
-            f"-o, or add --force to replace it."
-            if args.lang == "en" else
+            f"-o, or add --force to replace it.",
             f"{output} は既に存在します(記入済みの計画かもしれません)。-o で別名を指定するか、"
             f"--force で置き換えてください。")
+    _writable_folder(output.parent if str(output.parent) else Path("."))
     write_template(output, args.lang, sample=args.sample)
     print(output)
     return EXIT_OK
@@ -113,29 +138,39 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     plan_path: Path = args.plan or sample_plan_path(args.lang or "ja")
     plan = read_plan(plan_path, args.lang)
     lang = args.lang or plan.lang
-    if args.quarter:
-        try:
-            quarter = parse_quarter(args.quarter)
-        except ValueError:
-            raise UsageError(
-                f"--quarter {args.quarter}: 2026Q1 のように「年度」と「Q1〜Q4」で指定してください"
-                if lang == "ja" else
-                f"--quarter {args.quarter}: expected a fiscal year and quarter such as 2026Q1"
-            ) from None
-    else:
-        quarter = quarter_of(date.today(), plan.start_month)
-        if quarter.year != plan.fiscal_year:
-            from kpi_xl.fiscal import FiscalQuarter
+    try:
+        if args.quarter:
+            try:
+                quarter = parse_quarter(args.quarter)
+            except ValueError:
+                raise UsageError(
+                    f"--quarter {args.quarter}: expected a fiscal year and quarter such as "
+                    f"{plan.fiscal_year}Q1",
+                    f"--quarter {args.quarter}: {plan.fiscal_year}Q1 のように「年度」と「Q1〜Q4」で"
+                    f"指定してください",
+                ) from None
+        else:
+            quarter = quarter_of(date.today(), plan.start_month)
+            if quarter.year != plan.fiscal_year:
+                from kpi_xl.fiscal import FiscalQuarter
 
-            quarter = FiscalQuarter(plan.fiscal_year, 1)
-    if quarter.year != plan.fiscal_year:
-        raise UsageError(
-            f"--quarter {quarter}: この計画は {plan.fiscal_year}年度のものです"
-            f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)"
-            if lang == "ja" else
-            f"--quarter {quarter}: this plan is for fiscal year {plan.fiscal_year}; "
-            f"choose {plan.fiscal_year}Q1 to {plan.fiscal_year}Q4")
-    paths = generate(plan, quarter, args.out, lang)
+                quarter = FiscalQuarter(plan.fiscal_year, 1)
+        if quarter.year != plan.fiscal_year:
+            raise UsageError(
+                f"--quarter {args.quarter}: this plan is for fiscal year {plan.fiscal_year}; "
+                f"choose {plan.fiscal_year}Q1 to {plan.fiscal_year}Q4",
+                f"--quarter {args.quarter}: この計画は {plan.fiscal_year}年度のものです"
+                f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)")
+        _writable_folder(args.out)
+        try:
+            paths = generate(plan, quarter, args.out, lang)
+        except OSError as err:
+            raise UsageError(
+                f"could not write the workbooks into {args.out}: {err.strerror or err}",
+                f"{args.out} にブックを書き出せませんでした: {err.strerror or err}") from None
+    except UsageError as err:
+        err.lang = lang  # speak the plan's language unless --lang says otherwise
+        raise
     for path in paths:
         print(path)
     return EXIT_OK

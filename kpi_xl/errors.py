@@ -1,4 +1,8 @@
-"""Errors that reach a user as a clear message and an exit code, never as a traceback."""
+"""Errors that reach a user as a clear message and an exit code, never as a traceback.
+
+Every error carries its text in both languages (or was built in one known language), so the
+command line can print it in the language the user asked for, with no mix of the two.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ class KpiXlError(Exception):
     """Base of every error that kpi-xl reports to the user. ``exit_code`` is the CLI's."""
 
     exit_code = 2
+    #: The language the error's details were written in, when they exist in one language only.
+    lang: str | None = None
 
     def message(self, lang: str = "en") -> str:
         """The text shown to the user."""
@@ -18,7 +24,17 @@ class KpiXlError(Exception):
 
 
 class UsageError(KpiXlError):
-    """A command line that cannot be carried out (bad option value, unwritable folder...)."""
+    """A command line that cannot be carried out (bad option value, unwritable folder...).
+
+    ``UsageError(en, ja)``: the message in English and, optionally, in Japanese.
+    """
+
+    def __init__(self, en: str, ja: str | None = None) -> None:
+        super().__init__(en)
+        self.texts = {"en": en, "ja": ja or en}
+
+    def message(self, lang: str = "en") -> str:
+        return self.texts.get(lang, self.texts["en"])
 
 
 @dataclass(frozen=True)
@@ -43,23 +59,30 @@ class CellProblem:
 
 @dataclass
 class PlanError(KpiXlError):
-    """A plan that cannot be used: one or more cell problems, or a file-level problem."""
+    """A plan that cannot be used: one or more cell problems, or a file-level problem.
+
+    ``problems`` were written in ``lang`` (labels, what was found, what is expected), so the
+    message around them uses the same language whatever is asked. ``file_problem`` maps a
+    language to the text of a file-level problem (missing file, not an .xlsx...).
+    """
 
     source: str
     problems: list[CellProblem] = field(default_factory=list)
-    file_problem: str | None = None
+    file_problem: dict[str, str] | None = None
+    lang: str | None = None
 
     def __post_init__(self) -> None:
-        super().__init__(self.message())
+        super().__init__(self.message(self.lang or "en"))
 
     def message(self, lang: str = "en") -> str:
         if self.file_problem:
-            return self.file_problem
+            return self.file_problem.get(lang) or self.file_problem["en"]
+        lang = self.lang or lang
+        count = len(self.problems)
         if lang == "ja":
-            head = f"計画ファイル {self.source} に {len(self.problems)} 件の入力エラーがあります:"
+            head = f"計画ファイル {self.source} に {count} 件の入力エラーがあります:"
             tail = "修正してから再実行してください。ファイルは何も書き出していません。"
         else:
-            count = len(self.problems)
             head = f"The plan {self.source} has {count} input error{'s' if count != 1 else ''}:"
             tail = "Correct them and run again. Nothing was written."
         lines = [head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail]

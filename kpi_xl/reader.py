@@ -9,7 +9,7 @@ input's name, what was found and what is expected.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +24,47 @@ _WEIGHT = InputSpec(SEASONALITY_NAME, "weight", {"ja": "季節性ウェイト", 
                     {"ja": "", "en": ""}, sample=1, required=False, blank_value=1)
 
 
-def _file_error(path: Path, lang: str, ja: str, en: str) -> PlanError:
-    return PlanError(str(path), file_problem=(ja if lang == "ja" else en))
+def _file_error(path: Path, ja: str, en: str) -> PlanError:
+    return PlanError(str(path), file_problem={"ja": ja, "en": en})
 
 
-def _open(path: Path, lang: str) -> Any:
+_EXPECTED_JA = "kpi-xl template で作成した Excel ブック(.xlsx)を指定してください。"
+_EXPECTED_EN = "Expected an Excel workbook (.xlsx) made from the kpi-xl template."
+
+# What to do with a file of another kind, by its extension.
+_OTHER_FORMATS = {
+    ".xls": ("Excel で開き、「Excel ブック (*.xlsx)」として保存し直してください。",
+             "Open it in Excel and save it as 'Excel Workbook (*.xlsx)'."),
+    ".xlsm": ("マクロなしの「Excel ブック (*.xlsx)」として保存し直してください。",
+              "Save it as a macro-free 'Excel Workbook (*.xlsx)'."),
+    ".csv": ("CSV には名前付きセルがありません。kpi-xl template で作成したテンプレートに入力してください。",
+             "A CSV file has no named cells; fill in a template written by kpi-xl template."),
+    ".ods": ("Calc で「Excel 2007-365 (.xlsx)」として保存し直してください。",
+             "Save it from Calc as 'Excel 2007-365 (.xlsx)'."),
+}
+
+
+def _open(path: Path) -> Any:
     if not path.exists():
-        raise _file_error(path, lang, f"計画ファイルが見つかりません: {path}",
+        raise _file_error(path, f"計画ファイルが見つかりません: {path}",
                           f"Plan file not found: {path}")
     if path.is_dir():
-        raise _file_error(path, lang, f"{path} はフォルダです。計画ファイル(.xlsx)を指定してください。",
+        raise _file_error(path, f"{path} はフォルダです。計画ファイル(.xlsx)を指定してください。",
                           f"{path} is a folder; give the plan file (.xlsx).")
     suffix = path.suffix.lower()
-    expected_ja = "kpi-xl template で作成した Excel ブック(.xlsx)を指定してください。"
-    expected_en = "Expected an Excel workbook (.xlsx) made from the kpi-xl template."
     if suffix != ".xlsx":
-        raise _file_error(path, lang,
-                          f"{path.name} は .xlsx ファイルではありません({suffix or '拡張子なし'})。{expected_ja}",
-                          f"{path.name} is not an .xlsx file ({suffix or 'no extension'}). {expected_en}")
+        hint_ja, hint_en = _OTHER_FORMATS.get(suffix, (_EXPECTED_JA, _EXPECTED_EN))
+        raise _file_error(
+            path,
+            f"{path.name} は .xlsx ファイルではありません({suffix or '拡張子なし'})。{hint_ja}",
+            f"{path.name} is not an .xlsx file ({suffix or 'no extension'}). {hint_en}")
     if not zipfile.is_zipfile(path):
-        raise _file_error(path, lang,
-                          f"{path.name} は Excel ブックとして読めません(.xlsx 形式ではない、または壊れています)。{expected_ja}",
-                          f"{path.name} cannot be read as an Excel workbook (not .xlsx data, or damaged). {expected_en}")
+        raise _file_error(
+            path,
+            f"{path.name} は Excel ブックとして読めません(中身が .xlsx 形式ではないか、壊れています)。"
+            f"{_EXPECTED_JA}",
+            f"{path.name} cannot be read as an Excel workbook (its content is not .xlsx, or it is "
+            f"damaged). {_EXPECTED_EN}")
     import warnings
 
     import openpyxl
@@ -55,9 +74,22 @@ def _open(path: Path, lang: str) -> Any:
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
             return openpyxl.load_workbook(path, data_only=False)
     except Exception as err:
-        raise _file_error(path, lang,
-                          f"{path.name} を Excel ブックとして開けませんでした({type(err).__name__})。{expected_ja}",
-                          f"{path.name} could not be opened as an Excel workbook ({type(err).__name__}). {expected_en}") from None
+        raise _file_error(
+            path,
+            f"{path.name} を Excel ブックとして開けませんでした({type(err).__name__})。{_EXPECTED_JA}",
+            f"{path.name} could not be opened as an Excel workbook ({type(err).__name__}). "
+            f"{_EXPECTED_EN}") from None
+
+
+def _cached_values(path: Path) -> Any:
+    """The workbook as Excel last computed it (formula cells give their saved results)."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return openpyxl.load_workbook(path, data_only=True)
 
 
 def _destinations(wb: Any, name: str) -> list[tuple[str, str]]:
@@ -92,40 +124,54 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     ``lang`` is the language of the messages; by default, the template's own language.
     """
     path = Path(path)
-    wb = _open(path, lang or "en")
+    wb = _open(path)
     plan_lang = _template_language(wb)
     lang = lang or plan_lang
     problems: list[CellProblem] = []
     values: dict[str, Scalar] = {}
     default_sheet = plan_sheet_name(plan_lang)
+    cached: list[Any] = []  # the data_only workbook, loaded only if an input holds a formula
+
+    def formula_result(sheet: str, coordinate: str) -> Any:
+        if not cached:
+            cached.append(_cached_values(path))
+        return cached[0][sheet][coordinate].value
 
     def read_one(spec: InputSpec) -> None:
         dests = _destinations(wb, spec.name)
         cells = _cells(wb, *dests[0]) if len(dests) == 1 else []
         if len(cells) != 1:
+            sheet, cell = _where_label_is(wb, default_sheet, spec)
             problems.append(CellProblem(
-                default_sheet, "?", spec.name, spec.label[lang],
-                "名前付きセルがありません" if lang == "ja" else "the named cell is missing",
-                ("テンプレートの名前付きセルを削除・変更しないでください(kpi-xl template で新しいテンプレートを作成できます)"
-                 if lang == "ja" else
-                 "keep the template's named cells (kpi-xl template writes a fresh one)")))
+                sheet, cell, spec.name, spec.label[lang],
+                f"名前付きセル {spec.name} がありません" if lang == "ja"
+                else f"the named cell {spec.name} is missing",
+                "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
+                else "expected the template's named cell; write a fresh template with "
+                     "kpi-xl template and copy your values into it"))
             return
+        sheet = dests[0][0]
         coordinate, raw = cells[0]
         if isinstance(raw, str) and raw.startswith("="):
-            raw = _formula_value(raw)
+            result = formula_result(sheet, coordinate)
+            if result is None:
+                problems.append(CellProblem(
+                    sheet, coordinate, spec.name, spec.label[lang],
+                    _unsaved_formula(raw, lang), spec.kind_info.expected[lang]))
+                return
+            raw = result
         value, problem = check_value(spec, raw, lang)
         if problem:
-            problems.append(CellProblem(dests[0][0], coordinate, spec.name, spec.label[lang],
-                                        *problem))
+            problems.append(CellProblem(sheet, coordinate, spec.name, spec.label[lang], *problem))
         else:
             values[spec.name] = value
 
     for spec in _all_inputs():
         read_one(spec)
 
-    seasonality = _read_seasonality(wb, lang, problems, default_sheet)
+    seasonality = _read_seasonality(wb, lang, problems, formula_result)
     if problems:
-        raise PlanError(str(path), problems)
+        raise PlanError(str(path), problems, lang=lang)
     return Plan(
         company=str(values.get("Plan_Company") or ""),
         fiscal_year=int(values["Plan_FiscalYear"]),  # type: ignore[arg-type]
@@ -137,9 +183,22 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     )
 
 
-def _formula_value(formula: str) -> Any:
-    # Formulas in input cells are not evaluated here; the planner is asked for a value instead.
-    return formula
+def _unsaved_formula(formula: str, lang: str) -> str:
+    # openpyxl and some tools save formulas without their results; Excel and Calc always save them.
+    if lang == "ja":
+        return f"数式「{formula}」の計算結果が保存されていません(値を直接入力してください)"
+    return f"found the formula {formula} with no saved result (type the value itself)"
+
+
+def _where_label_is(wb: Any, sheet: str, spec: InputSpec) -> tuple[str, str]:
+    """Where the input probably is when its name was deleted: beside its label, else unknown."""
+    labels = set(spec.label.values())
+    if sheet in wb.sheetnames:
+        for row in wb[sheet].iter_rows(max_col=1):
+            cell = row[0]
+            if isinstance(cell.value, str) and cell.value.strip() in labels:
+                return sheet, f"B{cell.row}"
+    return sheet, "?"
 
 
 def _all_inputs() -> Iterable[InputSpec]:
@@ -158,10 +217,18 @@ def _template_language(wb: Any) -> str:
 
 
 def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
-                      default_sheet: str) -> tuple[float, ...]:
+                      formula_result: Callable[[str, str], Any]) -> tuple[float, ...]:
     dests = _destinations(wb, SEASONALITY_NAME)
     if len(dests) != 1:
-        return (1.0,) * 12  # no seasonality block: an even split
+        sheet, cell = _where_label_is(wb, plan_sheet_name(lang), _WEIGHT)
+        problems.append(CellProblem(
+            sheet, cell, SEASONALITY_NAME, _WEIGHT.label[lang],
+            f"名前付き範囲 {SEASONALITY_NAME} がありません" if lang == "ja"
+            else f"the named range {SEASONALITY_NAME} is missing",
+            "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
+            else "expected the template's twelve named weight cells; write a fresh template "
+                 "with kpi-xl template and copy your values into it"))
+        return (1.0,) * 12
     sheet = dests[0][0]
     cells = _cells(wb, *dests[0])
     if len(cells) != 12:
@@ -171,7 +238,17 @@ def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
             "12 か月分のセルが必要です" if lang == "ja" else "expected twelve monthly cells"))
         return (1.0,) * 12
     weights: list[float] = []
+    already = len(problems)
     for coordinate, raw in cells:
+        if isinstance(raw, str) and raw.startswith("="):
+            result = formula_result(sheet, coordinate)
+            if result is None:
+                problems.append(CellProblem(sheet, coordinate, SEASONALITY_NAME,
+                                            _WEIGHT.label[lang], _unsaved_formula(raw, lang),
+                                            _WEIGHT.kind_info.expected[lang]))
+                weights.append(1.0)
+                continue
+            raw = result
         value, problem = check_value(_WEIGHT, raw, lang)
         if problem:
             problems.append(CellProblem(sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
@@ -179,12 +256,11 @@ def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
             weights.append(1.0)
         else:
             weights.append(float(value))  # type: ignore[arg-type]
-    if not problems and sum(weights) <= 0:
-        coordinate = cells[0][0]
+    if len(problems) == already and sum(weights) <= 0:
+        coordinate = f"{cells[0][0]}:{cells[-1][0]}"
         problems.append(CellProblem(
             sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
             "ウェイトの合計が 0 です" if lang == "ja" else "the weights add up to 0",
             "少なくとも 1 か月は 0 より大きくしてください" if lang == "ja"
             else "expected at least one month above 0"))
-    del default_sheet
     return tuple(weights)

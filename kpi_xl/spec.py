@@ -6,6 +6,7 @@ the plan reader and the workbook writer all work from these declarations. Standa
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,13 +94,26 @@ class OutputSpec:
 def _describe(value: Scalar, lang: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return "空欄です" if lang == "ja" else "the cell is blank"
+    if isinstance(value, str) and value.strip() in _ERROR_VALUES:
+        return (f"エラー値 {value.strip()} が入っています" if lang == "ja"
+                else f"found the error value {value.strip()}")
     if isinstance(value, str):
         return f"文字「{value}」が入っています" if lang == "ja" else f"found the text {value!r}"
+    if isinstance(value, bool):
+        shown = "TRUE" if value else "FALSE"
+        return f"論理値 {shown} が入っています" if lang == "ja" else f"found the logical value {shown}"
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        shown = value.isoformat() if not isinstance(value, datetime.timedelta) else str(value)
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+            shown = value.date().isoformat()
+        return f"日付・時刻 {shown} が入っています" if lang == "ja" else f"found the date/time {shown}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     shown = f"{value:,}" if isinstance(value, (int, float)) else repr(value)
     return f"{shown} が入っています" if lang == "ja" else f"found {shown}"
 
+
+_ERROR_VALUES = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
 
 Validator = Callable[[float], bool]
 
@@ -131,7 +145,7 @@ def check_value(spec: InputSpec, raw: object,
     if spec.kind == "text":
         return str(raw).strip(), None
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        return None, (_describe(raw if isinstance(raw, str) else str(raw), lang), expected)
+        return None, (_describe(raw, lang), expected)  # type: ignore[arg-type]
     if not math.isfinite(raw) or not _RULES[spec.kind](raw):
         found = _describe(raw, lang)
         if spec.kind == "rate" and 1 < raw <= 100:
