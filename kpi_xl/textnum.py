@@ -36,6 +36,7 @@ __all__ = [
     "Quantity",
     "TimeFrame",
     "as_fraction",
+    "cell_text",
     "find_time_frames",
     "is_dimensionless",
     "normalize",
@@ -56,6 +57,23 @@ def normalize(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text).translate(_EXTRA)
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as trimmed, normalized text (ids, names): 12.0 -> "12"; None, NaN, blank -> None."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    try:
+        text = normalize(value if isinstance(value, str) else str(value)).strip()
+    except Exception:  # an object whose __str__ breaks reads as blank
+        return None
+    return text or None
 
 
 # ---------------------------------------------------------------------------------------------
