@@ -475,3 +475,149 @@ class NameResolver:
 
     def area(self, keys: Sequence[str]) -> str:
         raise TypeError("areas need cell addresses")
+
+
+# Excel Tables: structured references ---------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ThisRow(Expr):
+    """``Table[[#This Row],[Column]]``: the same row's cell of a table column."""
+
+    table: str
+    column: str
+    key: str
+
+    def formula(self, resolver: Resolver) -> str:
+        return f"{self.table}[[#This Row],[{_escape_column(self.column)}]]"
+
+    def evaluate(self, env: Mapping[str, Value]) -> Value:
+        return env[self.key]
+
+    def keys(self) -> set[str]:
+        return {self.key}
+
+
+@dataclass(frozen=True, eq=False)
+class Column(Area):
+    """``Table[Column]``: a whole table column (grows when rows are added)."""
+
+    table: str = ""
+    column: str = ""
+
+    def formula(self, resolver: Resolver) -> str:
+        return f"{self.table}[{_escape_column(self.column)}]"
+
+
+def _escape_column(name: str) -> str:
+    # Inside structured references, these characters are escaped with an apostrophe.
+    for ch in "'#[]@":
+        name = name.replace(ch, "'" + ch)
+    return name
+
+
+def this_row(table: str, column: str, key: str) -> ThisRow:
+    """A same-row structured reference that evaluates through ``key``."""
+    return ThisRow(table, column, key)
+
+
+def column(table: str, name: str, keys: Sequence[str]) -> Column:
+    """A whole-column structured reference over the cells holding ``keys``."""
+    return Column(tuple(keys), table, name)
+
+
+def _cells_of(arg: Expr, env: Mapping[str, Value]) -> list[Value | None]:
+    if not isinstance(arg, Area):
+        raise TypeError("expected an area or a table column")
+    return [env.get(k) for k in arg.cells]
+
+
+def _matches(value: Value | None, criterion: Value | None) -> bool:
+    # The criteria kpi_xl writes: "<>" (not blank) or a value compared for equality.
+    if criterion == "<>":
+        return value not in (None, "")
+    if isinstance(criterion, str) and isinstance(value, str):
+        return value.casefold() == criterion.casefold()
+    if value is None:
+        return criterion in (None, "")
+    return value == criterion
+
+
+def _conditional_rows(args: Sequence[Expr], env: Mapping[str, Value]) -> list[int]:
+    pairs = [(_cells_of(args[i], env), args[i + 1].evaluate(env))
+             for i in range(0, len(args), 2)]
+    length = len(pairs[0][0])
+    return [r for r in range(length) if all(_matches(cells[r], crit) for cells, crit in pairs)]
+
+
+def countifs(*range_criteria: Operand) -> Expr:
+    """Excel COUNTIFS with equality or "<>" criteria."""
+    args = tuple(lift(x) for x in range_criteria)
+    return Func("COUNTIFS", args, lambda a, e: float(len(_conditional_rows(a, e))))
+
+
+def sumifs(sum_range: Area, *range_criteria: Operand) -> Expr:
+    """Excel SUMIFS with equality or "<>" criteria (text in the sum range counts as 0)."""
+    args = (sum_range, *(lift(x) for x in range_criteria))
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        values = _cells_of(a[0], e)
+        picked = [values[r] for r in _conditional_rows(a[1:], e)]
+        return _excel_sum([v for v in picked if isinstance(v, (int, float))
+                           and not isinstance(v, bool)])
+    return Func("SUMIFS", args, impl)
+
+
+def averageifs(avg_range: Area, *range_criteria: Operand) -> Expr:
+    """Excel AVERAGEIFS; #DIV/0! when no numeric cell matches, as in Excel."""
+    args = (avg_range, *(lift(x) for x in range_criteria))
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        values = _cells_of(a[0], e)
+        picked = [values[r] for r in _conditional_rows(a[1:], e)]
+        numbers = [v for v in picked if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not numbers:
+            raise ExcelError("#DIV/0!")
+        return _excel_sum(numbers) / len(numbers)
+    return Func("AVERAGEIFS", args, impl)
+
+
+def counta(rng: Area) -> Expr:
+    """Excel COUNTA: cells that are not empty."""
+    return Func("COUNTA", (rng,),
+                lambda a, e: float(sum(v not in (None, "") for v in _cells_of(a[0], e))))
+
+
+def countblank(rng: Area) -> Expr:
+    """Excel COUNTBLANK: empty cells (and cells holding empty text)."""
+    return Func("COUNTBLANK", (rng,),
+                lambda a, e: float(sum(v in (None, "") for v in _cells_of(a[0], e))))
+
+
+def countif(rng: Area, criterion: Operand) -> Expr:
+    """Excel COUNTIF with an equality criterion."""
+    return Func("COUNTIF", (rng, lift(criterion)),
+                lambda a, e: float(sum(_matches(v, a[1].evaluate(e))
+                                       for v in _cells_of(a[0], e))))
+
+
+def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
+    """INDEX(result, MATCH(lookup, within, 0)): exact-match lookup; #N/A when absent."""
+    match = Func("MATCH", (lift(lookup), within, Num(0)), _match_impl)
+    return Func("INDEX", (result, match), _index_impl)
+
+
+def _match_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+    wanted = a[0].evaluate(e)
+    for i, value in enumerate(_cells_of(a[1], e)):
+        if value is not None and _compare("=", value, wanted):
+            return float(i + 1)
+    raise ExcelError("#N/A")
+
+
+def _index_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+    position = int(_number(a[1].evaluate(e)))
+    cells = _cells_of(a[0], e)
+    if not 1 <= position <= len(cells):
+        raise ExcelError("#REF!")
+    value = cells[position - 1]
+    return 0 if value is None else value

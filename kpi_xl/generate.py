@@ -28,6 +28,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     """
     from kpi_xl.writer.book import BookWriter
     from kpi_xl.writer.context import BuildContext
+    from kpi_xl.writer.department_book import build_department
 
     folder = Path(out_dir) / quarter.folder_name
     built: list[tuple[BookWriter, Path]] = []
@@ -38,7 +39,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
             book = BookWriter(lang, title=title, company=plan.company,
                               created=datetime(plan.fiscal_year, plan.start_month, 1))
             built.append((book, folder / workbook_name(quarter, key, lang)))
-            dept.build(BuildContext(book, plan, quarter, lang, dept))
+            build_department(BuildContext(book, plan, quarter, lang, dept))
         rendered = [(book.render(), target) for book, target in built]
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.writer.book import atomic_move

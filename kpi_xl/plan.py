@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kpi_xl.fiscal import fiscal_months
+from kpi_xl.kpis import Kpi, Okr
 from kpi_xl.spec import InputSpec, Scalar
 
 __all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "plan_sheet_name"]
@@ -44,7 +45,8 @@ class Plan:
     values: Mapping[str, Scalar]
     lang: str = "ja"
     source: str = "<sample>"
-    extras: Mapping[str, object] = field(default_factory=dict)
+    kpis: Mapping[str, tuple[Kpi, ...]] = field(default_factory=dict)  # by department key
+    okrs: tuple[Okr, ...] = ()
 
     def months(self) -> list[tuple[int, int]]:
         """The fiscal year's twelve (calendar year, month) pairs."""
@@ -56,3 +58,24 @@ class Plan:
         if not isinstance(value, (int, float)):
             raise TypeError(f"{name} is not a number: {value!r}")
         return value
+
+
+def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
+    """The value of any defined name of a plan: an input, or an output computed from inputs.
+
+    Outputs are evaluated from the same expressions the workbooks write as formulas.
+    """
+    from kpi_xl.departments import DEPARTMENTS
+
+    outputs = {o.name: o.expr for d in DEPARTMENTS.values() for o in d.outputs}
+
+    class _Env(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> Scalar:
+            if key in outputs:
+                value = outputs[key].evaluate(self)
+                self[key] = value
+                return value
+            raise KeyError(key)
+
+    env = _Env(values)
+    return env[name]

@@ -15,7 +15,15 @@ from typing import Any
 
 from kpi_xl.departments import DEPARTMENTS
 from kpi_xl.errors import CellProblem, PlanError
-from kpi_xl.plan import GENERAL_INPUTS, LANGUAGE_NAME, SEASONALITY_NAME, Plan, plan_sheet_name
+from kpi_xl.expr import NameResolver
+from kpi_xl.plan import (
+    GENERAL_INPUTS,
+    LANGUAGE_NAME,
+    SEASONALITY_NAME,
+    Plan,
+    named_value,
+    plan_sheet_name,
+)
 from kpi_xl.spec import InputSpec, Scalar, check_value
 
 __all__ = ["read_plan"]
@@ -152,6 +160,13 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
             return
         sheet = dests[0][0]
         coordinate, raw = cells[0]
+        if isinstance(raw, str) and raw.startswith("=") and _is_default(spec, raw):
+            # The template's own default formula (e.g. SQL target = sales' required
+            # opportunities): computed from the plan's inputs by the same definition.
+            try:
+                raw = named_value(spec.default.formula(NameResolver()), values)  # type: ignore[union-attr]
+            except (KeyError, ArithmeticError, TypeError):
+                return  # the inputs it depends on are reported already
         if isinstance(raw, str) and raw.startswith("="):
             result = formula_result(sheet, coordinate)
             if result is None:
@@ -170,6 +185,10 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         read_one(spec)
 
     seasonality = _read_seasonality(wb, lang, problems, formula_result)
+    from kpi_xl.reader_tables import read_kpis, read_okrs
+
+    kpis = read_kpis(wb, lang, problems, formula_result)
+    okrs = read_okrs(wb, lang, problems)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
     return Plan(
@@ -180,7 +199,16 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         values=values,
         lang=plan_lang,
         source=str(path),
+        kpis=kpis,
+        okrs=okrs,
     )
+
+
+def _is_default(spec: InputSpec, formula: str) -> bool:
+    if spec.default is None:
+        return False
+    expected = "=" + spec.default.formula(NameResolver())
+    return formula.replace(" ", "").casefold() == expected.casefold()
 
 
 def _unsaved_formula(formula: str, lang: str) -> str:

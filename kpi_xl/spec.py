@@ -68,6 +68,9 @@ class InputSpec:
     required: bool = True
     benchmark: tuple[float, float] | None = None
     blank_value: Scalar = None  # used when an optional input is left blank
+    # A formula the template puts in the cell until the planner types a number over it
+    # (marketing's SQL target follows sales' required opportunities).
+    default: Expr | None = None
 
     @property
     def kind_info(self) -> Kind:

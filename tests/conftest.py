@@ -27,6 +27,13 @@ HELD_OUT = {
     "Sales_WinRate": 0.29,
     "Sales_LeadToOppRate": 0.07,
     "Sales_AvgDealSize": 3_456_789,
+    # Mkt_TargetSQL keeps the template's default formula: it must follow sales' opportunities.
+    "Mkt_MqlToSqlRate": 0.37,
+    "Mkt_LeadToMqlRate": 0.23,
+    "Mkt_VisitToLeadRate": 0.017,
+    "CS_StartCustomers": 487,
+    "CS_MaxChurnRate": 0.043,
+    "Dev_DeploysPerWeek": 3,
 }
 HELD_OUT_WEIGHTS = [0.8, 0.9, 1.4, 1.0, 1.0, 1.1, 0.7, 0.6, 1.2, 1.0, 1.1, 1.6]
 
@@ -59,6 +66,11 @@ def set_named(wb: openpyxl.Workbook, values: dict) -> None:
         wb[sheet][ref.replace("$", "")].value = value
 
 
+def department_of(path: Path) -> str:
+    """The department key in a workbook's file name (FY2026Q1_customer_success_ja.xlsx)."""
+    return path.stem.split("_", 1)[1].rsplit("_", 1)[0]
+
+
 @dataclass
 class Recalculated:
     """A generated workbook and its copy recalculated by LibreOffice."""
@@ -83,13 +95,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for lang, quarter in (("ja", FiscalQuarter(2026, 1)), ("en", FiscalQuarter(2026, 3))):
         plan = read_plan(sample_plan_path(lang))
         for path in generate(plan, quarter, root / f"sample-{lang}", lang):
-            out[f"sample-{lang}-{path.stem.split('_')[1]}"] = path
+            out[f"sample-{lang}-{department_of(path)}"] = path
 
-    template = write_template(root / "blank_en.xlsx", "en")
+    # The held-out plan starts from the sample (for its KPI tables) with every number retyped.
+    template = write_template(root / "sample_en.xlsx", "en", sample=True)
     plan_file = fill_template(template, root / "held_out_plan.xlsx", HELD_OUT, HELD_OUT_WEIGHTS)
     plan = read_plan(plan_file)
     for path in generate(plan, FiscalQuarter(2027, 2), root / "held-out", "en"):
-        out[f"held-out-{path.stem.split('_')[1]}"] = path
+        out[f"held-out-{department_of(path)}"] = path
 
     # The sample sales workbook with new inputs typed in (openpyxl keeps formulas, drops caches).
     wb = openpyxl.load_workbook(out["sample-ja-sales"])

@@ -13,8 +13,9 @@ from kpi_xl.funnel import monthly_split, required_count
 from tests.conftest import CHANGED, HELD_OUT, HELD_OUT_WEIGHTS, Recalculated
 from tests.workbook_values import errors_in, formulas, named_values, same, values
 
-ORIGINAL_LABELS = ["sample-ja-sales", "sample-en-sales", "held-out-sales", "template-ja",
-                   "template-sample-en"]
+DEPARTMENTS = ["sales", "marketing", "customer_success", "development"]
+ORIGINAL_LABELS = [f"{source}-{dept}" for source in ("sample-ja", "sample-en", "held-out")
+                   for dept in DEPARTMENTS] + ["template-ja", "template-sample-en"]
 
 
 @pytest.mark.parametrize("label", ORIGINAL_LABELS)
@@ -36,7 +37,8 @@ def test_no_cell_holds_an_error_after_recalculation(
     assert errors_in(values(recalculated[label].recalculated)) == {}
 
 
-@pytest.mark.parametrize("label", ["sample-ja-sales", "sample-en-sales", "held-out-sales"])
+@pytest.mark.parametrize("label", [label for label in ORIGINAL_LABELS
+                                   if not label.startswith("template")])
 def test_formulas_survive_the_round_trip_through_libreoffice(
         recalculated: dict[str, Recalculated], label: str) -> None:
     # LibreOffice keeps every formula: the workbook stays live after it was opened and saved.
@@ -65,7 +67,7 @@ def test_changed_inputs_recalculate_to_the_core_results(
 
     # The monthly leads column follows the new seasonality weights exactly as the core splits.
     fresh = values(recalculated["changed-sales"].recalculated)
-    leads_by_month = _monthly_column(fresh, "営業 月次目標", "リード")
+    leads_by_month = _monthly_column(fresh, "月次目標", "リード")
     assert leads_by_month == monthly_split(expected["Sales_RequiredLeads"], CHANGED_WEIGHTS)
 
 
@@ -79,7 +81,7 @@ def test_held_out_plan_flows_through_to_the_named_outputs(
         named = named_values(getattr(recalculated["held-out-sales"], which))
         assert {k: named[k] for k in expected} == pytest.approx(expected, rel=1e-12), which
     fresh = values(recalculated["held-out-sales"].recalculated)
-    deals = _monthly_column(fresh, "Sales monthly targets", "Deals")
+    deals = _monthly_column(fresh, "Monthly targets", "Deals")
     assert deals == monthly_split(145, HELD_OUT_WEIGHTS)
     assert sum(deals) == 145
 
@@ -89,3 +91,32 @@ def _monthly_column(cells: dict, sheet: str, header: str) -> list[float]:
     col = "".join(ch for ch in header_cell if ch.isalpha())
     row = int("".join(ch for ch in header_cell if ch.isdigit()))
     return [cells[(sheet, f"{col}{row + i}")] for i in range(1, 13)]
+
+
+def test_held_out_marketing_sql_target_follows_sales_required_opportunities(
+        recalculated: dict[str, Recalculated]) -> None:
+    from kpi_xl.funnel import reverse_funnel
+
+    opps = required_count(HELD_OUT["Sales_TargetDeals"], HELD_OUT["Sales_WinRate"])
+    mql, leads, visits = reverse_funnel(opps, [HELD_OUT["Mkt_MqlToSqlRate"],
+                                               HELD_OUT["Mkt_LeadToMqlRate"],
+                                               HELD_OUT["Mkt_VisitToLeadRate"]])
+    expected = {"Mkt_TargetSQL": opps, "Mkt_RequiredMQL": mql, "Mkt_RequiredLeads": leads,
+                "Mkt_RequiredVisits": visits}
+    for which in ("original", "recalculated"):
+        named = named_values(getattr(recalculated["held-out-marketing"], which))
+        assert {k: named[k] for k in expected} == pytest.approx(expected, rel=1e-12), which
+
+
+def test_held_out_customer_success_and_development_named_outputs(
+        recalculated: dict[str, Recalculated]) -> None:
+    from kpi_xl.funnel import max_lost
+
+    churned = max_lost(HELD_OUT["CS_StartCustomers"], HELD_OUT["CS_MaxChurnRate"])
+    assert churned == 20  # 487 × 4.3% = 20.94, rounded down
+    for which in ("original", "recalculated"):
+        cs = named_values(getattr(recalculated["held-out-customer_success"], which))
+        assert cs["CS_MaxChurnedCustomers"] == churned
+        assert cs["CS_MinRetainedCustomers"] == HELD_OUT["CS_StartCustomers"] - churned
+        dev = named_values(getattr(recalculated["held-out-development"], which))
+        assert dev["Dev_DeploysPerQuarter"] == HELD_OUT["Dev_DeploysPerWeek"] * 13

@@ -1,34 +1,91 @@
-"""What a department is: its inputs, formula outputs, labels, and how its workbook is built."""
+"""What a department is: data that the generic workbook builder turns into sheets.
+
+A department declares its named inputs and formula outputs, the figures of its plan sheet, the
+series spread over the months, its KGI, the factor decomposition of its KPI tree, and sample
+KPIs and OKRs. Adding a department means writing one module of such data and registering it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from kpi_xl.expr import Expr
+from kpi_xl.kpis import Kpi, Okr
 from kpi_xl.spec import InputSpec, OutputSpec, Text
 
-if TYPE_CHECKING:
-    from kpi_xl.writer.context import BuildContext
+__all__ = ["Decomposition", "Department", "FigureSpec", "SeriesSpec"]
 
-__all__ = ["Department"]
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A row of the plan sheet's figures table (e.g. required leads)."""
+
+    label: Text
+    expr: Expr
+    kind: str
+    name: str | None = None
+    how: Text = field(default_factory=lambda: {"ja": "", "en": ""})
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """An annual figure spread over the months by seasonality."""
+
+    label: Text
+    annual_name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The KPI tree's factor decomposition: parent = factor × factor … or factor + factor …"""
+
+    parent: Text
+    parent_name: str
+    parent_kind: str
+    operator: str  # "×" or "+"
+    factors: tuple[tuple[Text, Expr, str], ...]  # (label, expression, kind)
 
 
 @dataclass(frozen=True)
 class Department:
-    """A department's data. Adding a department means writing one of these and registering it."""
+    """A department's data. See the module docstring."""
 
     key: str  # file names contain it: sales, marketing, customer_success, development
-    prefix: str  # defined-name prefix: Sales_, Mkt_, CS_, Dev_
+    prefix: str  # defined-name prefix: Sales, Mkt, CS, Dev
     name: Text
     inputs: tuple[InputSpec, ...]
     outputs: tuple[OutputSpec, ...]
-    build: Callable[[BuildContext], None]
+    figures: tuple[FigureSpec, ...]
+    series: tuple[SeriesSpec, ...]
+    kgi: tuple[Text, str, str]  # (label, defined name, kind)
+    decomposition: Decomposition
+    sample_kpis: dict[str, tuple[Kpi, ...]]
+    sample_okrs: dict[str, tuple[Okr, ...]]
+    links: dict[str, str] = field(default_factory=dict)  # name → "annual" | "quarter" | "level"
+    funnel: tuple[str, ...] = ()  # defined names of the funnel stages, widest first
     labels: dict[str, Text] = field(default_factory=dict)
 
     def label(self, lang: str, key: str) -> str:
         """A department-specific label in ``lang``."""
         return self.labels[key][lang]
+
+    def sheet_title(self, lang: str, part: str) -> str:
+        """A sheet name such as '営業 KPI' or 'Sales KPIs' (at most 31 characters)."""
+        from kpi_xl.i18n import t
+
+        return f"{self.name[lang]} {t(lang, 'sheet.' + part)}"[:31]
+
+    @property
+    def kpi_table(self) -> str:
+        """Name of the template's KPI table for this department, e.g. ``Sales_KPIs``."""
+        return f"{self.prefix}_KPIs"
+
+    @property
+    def actuals_table(self) -> str:
+        """Name of the monthly actuals table in the workbook, e.g. ``Sales_Actuals``."""
+        return f"{self.prefix}_Actuals"
 
     def input(self, name: str) -> InputSpec:
         """The input spec with this defined name."""

@@ -7,16 +7,14 @@ lead→opportunity 5–10%.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from dataclasses import replace
 
-from kpi_xl.departments.base import Department
+from kpi_xl.departments.base import Decomposition, Department, FigureSpec, SeriesSpec
 from kpi_xl.expr import ref
 from kpi_xl.funnel import stage_expr
-from kpi_xl.i18n import quarter_label
+from kpi_xl.kpis import Kpi, Okr
 from kpi_xl.spec import InputSpec, OutputSpec
-
-if TYPE_CHECKING:
-    from kpi_xl.writer.context import BuildContext
 
 TARGET_DEALS = "Sales_TargetDeals"
 WIN_RATE = "Sales_WinRate"
@@ -57,70 +55,69 @@ OUTPUTS = (
                ref(TARGET_DEALS) * ref(AVG_DEAL_SIZE)),
 )
 
-LABELS = {
-    "sheet.funnel": {"ja": "営業ファネル", "en": "Sales funnel"},
-    "sheet.monthly": {"ja": "営業 月次目標", "en": "Sales monthly targets"},
-    "title": {"ja": "営業 KPI 計画", "en": "Sales KPI plan"},
-    "deals": {"ja": "受注", "en": "Deals"},
-    "opps": {"ja": "商談", "en": "Opportunities"},
-    "leads": {"ja": "リード", "en": "Leads"},
-    "revenue": {"ja": "売上", "en": "Revenue"},
-    "deals.how": {"ja": "KGI(入力値)", "en": "The KGI (input)"},
+_OUT = {o.name: o for o in OUTPUTS}
+LEADS = {"ja": "リード", "en": "Leads"}
+OPPS = {"ja": "商談", "en": "Opportunities"}
+DEALS = {"ja": "受注", "en": "Deals"}
+REVENUE = {"ja": "売上", "en": "Revenue"}
+
+FIGURES = (
+    FigureSpec(LEADS, _OUT[REQUIRED_LEADS].expr, "count", REQUIRED_LEADS, _OUT[REQUIRED_LEADS].help),
+    FigureSpec(OPPS, _OUT[REQUIRED_OPPS].expr, "count", REQUIRED_OPPS, _OUT[REQUIRED_OPPS].help),
+    FigureSpec(DEALS, ref(TARGET_DEALS), "count", None, {"ja": "KGI(入力値)", "en": "The KGI (input)"}),
+    FigureSpec(REVENUE, _OUT[TARGET_REVENUE].expr, "money", TARGET_REVENUE,
+               _OUT[TARGET_REVENUE].help, bold=True),
+)
+
+SERIES = (
+    SeriesSpec(LEADS, REQUIRED_LEADS, "count"),
+    SeriesSpec(OPPS, REQUIRED_OPPS, "count"),
+    SeriesSpec(DEALS, TARGET_DEALS, "count"),
+    SeriesSpec(REVENUE, TARGET_REVENUE, "money"),
+)
+
+DECOMPOSITION = Decomposition(
+    {"ja": "売上", "en": "Revenue"}, TARGET_REVENUE, "money", "×",
+    ((LEADS, ref(REQUIRED_LEADS), "count"),
+     ({"ja": "リード→商談率", "en": "Lead → opportunity"}, ref(LEAD_TO_OPP), "rate"),
+     ({"ja": "商談→受注率", "en": "Win rate"}, ref(WIN_RATE), "rate"),
+     ({"ja": "平均受注単価", "en": "Average deal size"}, ref(AVG_DEAL_SIZE), "money")),
+)
+
+_END = dt.date(2027, 3, 31)
+SAMPLE_KPIS = {
+    "ja": (
+        Kpi("月間リード獲得数", "月に獲得した新規リード(問い合わせ・資料請求)の件数", "リード獲得",
+            "件", "higher", 417, _END, "マーケティング部長", "weekly", "leading"),
+        Kpi("月間商談獲得数", "月に新たに創出した商談の件数", "商談創出", "件", "higher", 42, _END,
+            "インサイドセールス責任者", "weekly", "leading"),
+        Kpi("提案成功率", "受注件数 ÷ 提案した商談件数", "提案品質向上", "%", "higher", 0.2, _END,
+            "営業部長", "monthly", "leading"),
+        Kpi("月間受注件数", "月に受注した件数", "提案品質向上", "件", "higher", 9, _END, "営業部長",
+            "monthly", "lagging"),
+    ),
+    "en": (
+        Kpi("Leads per month", "New leads (enquiries, downloads) captured in the month",
+            "Lead generation", "件", "higher", 417, _END, "Head of Marketing", "weekly", "leading"),
+        Kpi("Opportunities per month", "New opportunities created in the month",
+            "Opportunity creation", "件", "higher", 42, _END, "Inside Sales Lead", "weekly",
+            "leading"),
+        Kpi("Proposal win rate", "Deals won ÷ opportunities proposed", "Proposal quality", "%",
+            "higher", 0.2, _END, "Head of Sales", "monthly", "leading"),
+        Kpi("Deals per month", "Deals closed in the month", "Proposal quality", "件", "higher", 9,
+            _END, "Head of Sales", "monthly", "lagging"),
+    ),
 }
+_LINKS = (REQUIRED_LEADS, REQUIRED_OPPS, WIN_RATE, TARGET_DEALS)
+SAMPLE_KPIS = {lang: tuple(replace(k, link=link) for k, link in zip(kpis, _LINKS, strict=True))
+               for lang, kpis in SAMPLE_KPIS.items()}
 
-
-def build(ctx: BuildContext) -> None:
-    """Write the sales workbook: funnel and quarterly targets, then monthly targets."""
-    from kpi_xl.writer.blocks import (
-        Figure,
-        Series,
-        assumptions_table,
-        figures_table,
-        monthly_table,
-        quarter_table,
-        title_block,
-    )
-
-    lang, plan, book = ctx.lang, ctx.plan, ctx.book
-    width = 7
-    quarter_months = list(ctx.quarter.month_indexes())
-    period = quarter_label(lang, [plan.months()[i] for i in quarter_months])
-    heading = (f"{plan.company}  {ctx.label('title')}  {ctx.t('fy', year=plan.fiscal_year)} "
-               f"{ctx.t('quarter_name', q=ctx.quarter.quarter)}")
-
-    funnel = book.sheet(ctx.label("sheet.funnel"))
-    row = title_block(funnel, lang, heading, period, width)
-    row = assumptions_table(funnel, row, lang, INPUTS, dict(plan.values),
-                            title=ctx.t("assumptions"), width=width)
-    out = {spec.name: spec for spec in OUTPUTS}
-    figures = [
-        Figure(ctx.label("leads"), out[REQUIRED_LEADS].expr, "count", REQUIRED_LEADS,
-               out[REQUIRED_LEADS].help[lang]),
-        Figure(ctx.label("opps"), out[REQUIRED_OPPS].expr, "count", REQUIRED_OPPS,
-               out[REQUIRED_OPPS].help[lang]),
-        Figure(ctx.label("deals"), ref(TARGET_DEALS), "count", key="sales.deals",
-               how=ctx.label("deals.how")),
-        Figure(ctx.label("revenue"), out[TARGET_REVENUE].expr, "money", TARGET_REVENUE,
-               out[TARGET_REVENUE].help[lang], bold=True),
-    ]
-    row, _ = figures_table(funnel, row, lang, ctx.t("funnel"), figures, width=width)
-    series = [
-        Series(ctx.label("leads"), REQUIRED_LEADS, "count"),
-        Series(ctx.label("opps"), REQUIRED_OPPS, "count"),
-        Series(ctx.label("deals"), TARGET_DEALS, "count"),
-        Series(ctx.label("revenue"), TARGET_REVENUE, "money"),
-    ]
-    quarter_row = row
-
-    monthly = book.sheet(ctx.label("sheet.monthly"))
-    mrow = title_block(monthly, lang, heading, ctx.t("monthly_help"), len(series) + 3)
-    monthly.section(mrow, ctx.t("monthly"), len(series) + 3)
-    monthly.freeze(mrow + 2)
-    _, month_keys = monthly_table(monthly, mrow + 1, lang, plan, series, quarter_months)
-    quarter_table(funnel, quarter_row, lang, plan, ctx.t("quarters"), series, month_keys,
-                  ctx.quarter.quarter, width=width)
-    funnel.freeze(3)
-
+SAMPLE_OKRS = {
+    "ja": (Okr("sales", "新規顧客獲得を強化する", "新規リード数を前四半期比 50% 増やす",
+               "月間リード獲得数", 100, 150),),
+    "en": (Okr("sales", "Win more new customers", "Grow new leads 50% on last quarter",
+               "Leads per month", 100, 150),),
+}
 
 DEPARTMENT = Department(
     key="sales",
@@ -128,6 +125,13 @@ DEPARTMENT = Department(
     name={"ja": "営業", "en": "Sales"},
     inputs=INPUTS,
     outputs=OUTPUTS,
-    build=build,
-    labels=LABELS,
+    figures=FIGURES,
+    series=SERIES,
+    kgi=({"ja": "受注件数", "en": "Deals won"}, TARGET_DEALS, "count"),
+    decomposition=DECOMPOSITION,
+    sample_kpis=SAMPLE_KPIS,
+    sample_okrs=SAMPLE_OKRS,
+    links={REQUIRED_LEADS: "annual", REQUIRED_OPPS: "annual", TARGET_DEALS: "annual",
+           WIN_RATE: "level", LEAD_TO_OPP: "level", TARGET_REVENUE: "annual"},
+    funnel=(REQUIRED_LEADS, REQUIRED_OPPS, TARGET_DEALS),
 )

@@ -64,8 +64,13 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
     for spec in specs:
         sheet.text(row, 0, spec.label[lang], "label_bold")
         value = values.get(spec.name, spec.sample)
-        sheet.input(row, 1, spec.name, value, spec.kind, name=spec.name,
-                    help_title=spec.label[lang], help_text=spec.help[lang])
+        if value is None and spec.default is not None:
+            # A live default the planner may type over (styled and unlocked as an input).
+            sheet.formula(row, 1, spec.default, spec.kind, key=spec.name, name=spec.name,
+                          style="input")
+        else:
+            sheet.input(row, 1, spec.name, value, spec.kind, name=spec.name,
+                        help_title=spec.label[lang], help_text=spec.help[lang])
         sheet.text(row, 2, unit_text(lang, spec.kind), "unit")
         if spec.benchmark:
             low, high = spec.benchmark

@@ -250,6 +250,18 @@ class BookWriter:
     def resolver(self, from_sheet: str) -> _Resolver:
         return _Resolver(self, from_sheet)
 
+    def chart(self, kind: str, subtype: str | None = None) -> Any:
+        """A new XlsxWriter chart (the caller adds series referencing :meth:`address`)."""
+        options = {"type": kind}
+        if subtype:
+            options["subtype"] = subtype
+        return self.wb.add_chart(options)
+
+    def cell(self, key: str) -> tuple[str, int, int]:
+        """(sheet name, row, col) of a key."""
+        c = self._cells[key]
+        return c.sheet, c.row, c.col
+
     def value(self, key: str) -> Value:
         """The (cached) value of a key: an input's value or a formula's result."""
         return self.env[key]
@@ -385,6 +397,13 @@ class SheetWriter:
         if fit:
             self.note_width(col, str(text))
 
+    def text_key(self, row: int, col: int, text: str, key: str, style: str = "label") -> str:
+        """Write text that formulas refer to (by ``key``)."""
+        self.text(row, col, text, style)
+        self.book.register(key, self, row, col)
+        self.book.env.set(key, text)
+        return key
+
     def number(self, row: int, col: int, value: float, kind: str = "general",
                style: str = "label", key: str | None = None) -> str:
         """Write a constant number (not an input the planner is meant to change)."""
@@ -480,6 +499,33 @@ class SheetWriter:
         if text:
             options.update(input_title=title[:32], input_message=text[:255])
         self.ws.data_validation(first_row, col, last_row, col, options)
+
+    def table(self, first_row: int, first_col: int, last_row: int, name: str,
+              headers: Sequence[str], column_formulas: dict[int, str] | None = None,
+              style: str = "Table Style Light 9") -> None:
+        """An Excel Table (ListObject) with a header row; cells are written separately.
+
+        ``column_formulas`` (column offset → formula text) become calculated columns, so rows a
+        user adds inherit them.
+        """
+        columns = []
+        for i, header in enumerate(headers):
+            column: dict[str, Any] = {"header": header,
+                                      "header_format": self.book.fmt("header")}
+            if column_formulas and i in column_formulas:
+                column["formula"] = column_formulas[i]
+            columns.append(column)
+            self.note_width(first_col + i, header)
+        last_col = first_col + len(headers) - 1
+        self._track(last_row, last_col)
+        self.ws.add_table(first_row, first_col, last_row, last_col,
+                          {"name": name, "columns": columns, "style": style,
+                           "autofilter": True})
+
+    def chart(self, row: int, col: int, chart: Any, *, x_scale: float = 1.0,
+              y_scale: float = 1.0) -> None:
+        """Place a chart made with :meth:`BookWriter.chart`."""
+        self.ws.insert_chart(row, col, chart, {"x_scale": x_scale, "y_scale": y_scale})
 
     # Conditional formats ---------------------------------------------------------------------
     def flag_if(self, row: int, col: int, condition: Expr, style: str = "bad",

@@ -72,8 +72,103 @@ def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Pat
         row = template_outputs(sheet, row, lang, outputs)
     sheet.freeze(3)
     sheet.set_width(6, 52)
+    _kpi_tables(book, lang, sample)
+    _okr_table(book, lang, sample)
     book.save(path)
     return path
+
+
+def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
+    """One Excel Table of KPIs per department, with drop-downs for the choice columns."""
+    from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, number_kind
+    from kpi_xl.plan_tables import KPI_COLUMNS, headers
+    from kpi_xl.writer.department_book import _serial
+
+    sheet = book.sheet(t(lang, "sheet.kpis"))
+    row = title_block(sheet, lang, t(lang, "template.kpi_title"), t(lang, "template.kpi_help"), 11)
+    heads = headers(KPI_COLUMNS, lang)
+    for dept in DEPARTMENTS.values():
+        sheet.section(row, dept.name[lang], len(heads))
+        row += 1
+        kpis = dept.sample_kpis[lang] if sample else ()
+        n_rows = max(len(kpis), 5)
+        first, last = row + 1, row + n_rows
+        sheet.table(row, 0, last, dept.kpi_table, heads)
+        for i in range(n_rows):
+            r = first + i
+            kpi = kpis[i] if i < len(kpis) else None
+            base = f"{dept.key}.kpi.{i}"
+            cells = {
+                "name": kpi.name if kpi else None,
+                "definition": kpi.definition if kpi else None,
+                "ksf": kpi.ksf if kpi else None,
+                "unit": UNIT_LABELS[kpi.unit][lang] if kpi else None,
+                "direction": DIRECTIONS[kpi.direction][lang] if kpi else None,
+                "deadline": _serial(kpi.deadline) if kpi and kpi.deadline else None,
+                "owner": kpi.owner if kpi else None,
+                "cadence": CADENCES[kpi.cadence][lang] if kpi else None,
+                "indicator": KINDS_OF_INDICATOR[kpi.indicator][lang] if kpi else None,
+                "link": kpi.link if kpi else None,
+            }
+            for c, column in enumerate(KPI_COLUMNS):
+                if column.field == "target":
+                    kind = number_kind(kpi.unit) if kpi else "decimal"
+                    link = _linked_target(dept, kpi)
+                    if link is not None:
+                        sheet.formula(r, c, link, kind, key=f"{base}.target", style="input")
+                    else:
+                        sheet.input(r, c, f"{base}.target", kpi.target if kpi else None, kind,
+                                    validate=False)
+                    continue
+                kind = "date" if column.field == "deadline" else "text"
+                sheet.input(r, c, f"{base}.{column.field}", cells[column.field], kind,
+                            validate=False)
+        col = {c.field: i for i, c in enumerate(KPI_COLUMNS)}
+        sheet.list_validation(first, col["unit"], last,
+                              [labels[lang] for labels in UNIT_LABELS.values()])
+        sheet.list_validation(first, col["direction"], last,
+                              [v[lang] for v in DIRECTIONS.values()])
+        sheet.list_validation(first, col["cadence"], last, [v[lang] for v in CADENCES.values()])
+        sheet.list_validation(first, col["indicator"], last,
+                              [v[lang] for v in KINDS_OF_INDICATOR.values()])
+        if dept.links:
+            sheet.list_validation(first, col["link"], last, list(dept.links))
+        row = last + 2
+    sheet.set_width(1, 36)
+    sheet.freeze(3)
+
+
+def _linked_target(dept, kpi):  # type: ignore[no-untyped-def]
+    """The live target formula of a linked sample KPI (same definition as the workbooks)."""
+    from kpi_xl.writer.department_book import link_expr
+
+    if kpi is None or not kpi.link:
+        return None
+    return link_expr(dept, kpi)
+
+
+def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:
+    from kpi_xl.plan_tables import OKR_COLUMNS, OKR_TABLE, headers
+
+    sheet = book.sheet(t(lang, "sheet.okr"))
+    row = title_block(sheet, lang, t(lang, "template.okr_title"), "", 6)
+    heads = headers(OKR_COLUMNS, lang)
+    okrs = [o for d in DEPARTMENTS.values() for o in d.sample_okrs[lang]] if sample else []
+    n_rows = max(len(okrs), 8)
+    first, last = row + 1, row + n_rows
+    sheet.table(row, 0, last, OKR_TABLE, heads)
+    for i in range(n_rows):
+        okr = okrs[i] if i < len(okrs) else None
+        values = [DEPARTMENTS[okr.department].name[lang] if okr else None,
+                  okr.objective if okr else None, okr.key_result if okr else None,
+                  okr.kpi if okr else None, okr.start if okr else None,
+                  okr.target if okr else None]
+        for c, value in enumerate(values):
+            kind = "decimal" if c >= 4 else "text"
+            sheet.input(first + i, c, f"okr.{i}.{c}", value, kind, validate=False)
+    sheet.list_validation(first, 0, last, [d.name[lang] for d in DEPARTMENTS.values()])
+    sheet.set_width(1, 30)
+    sheet.set_width(2, 36)
 
 
 def _blank(spec):  # type: ignore[no-untyped-def]

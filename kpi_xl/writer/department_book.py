@@ -1,0 +1,666 @@
+"""The department workbook: plan, monthly targets, KPIs, KPI tree, tracking, OKRs, reviews, checklist.
+
+One builder serves every department; the department module supplies the data. Every figure is a
+live formula written with its cached value (see :mod:`kpi_xl.expr`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kpi_xl.departments.base import Department
+from kpi_xl.expr import (
+    Expr,
+    Num,
+    abs_,
+    and_,
+    area,
+    averageifs,
+    column,
+    counta,
+    countblank,
+    countif,
+    countifs,
+    if_,
+    iferror,
+    index_match,
+    max_,
+    min_,
+    or_,
+    ref,
+    roundup,
+    sumifs,
+    this_row,
+)
+from kpi_xl.i18n import quarter_label
+from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
+from kpi_xl.writer.blocks import (
+    Figure,
+    Series,
+    assumptions_table,
+    figures_table,
+    monthly_table,
+    quarter_table,
+    title_block,
+    unit_text,
+)
+from kpi_xl.writer.book import SheetWriter
+from kpi_xl.writer.context import BuildContext
+
+__all__ = ["build_department"]
+
+WIDTH = 7
+ACHIEVEMENT_CAP = 2  # lower-is-better KPIs at 0 show 200%, not a division by zero
+
+
+@dataclass
+class KpiRow:
+    """Keys of one KPI's cells on the KPI sheet."""
+
+    kpi: Kpi
+    name: str
+    unit: str
+    direction: str
+    target: str
+    deadline: str
+    owner: str
+    ksf: str
+
+
+def build_department(ctx: BuildContext) -> None:
+    """Write every sheet of a department workbook."""
+    dept, lang = ctx.department, ctx.lang
+    heading = (f"{ctx.plan.company}  {ctx.t('dept_title', dept=dept.name[lang])}  "
+               f"{ctx.t('fy', year=ctx.plan.fiscal_year)} "
+               f"{ctx.t('quarter_name', q=ctx.quarter.quarter)}")
+    quarter_months = list(ctx.quarter.month_indexes())
+    period = quarter_label(lang, [ctx.plan.months()[i] for i in quarter_months])
+
+    plan_sheet = ctx.book.sheet(ctx.t("sheet.plan"))
+    monthly_sheet = ctx.book.sheet(ctx.t("sheet.monthly"))
+    kpi_sheet = ctx.book.sheet(ctx.t("sheet.kpis"))
+    tree_sheet = ctx.book.sheet(ctx.t("sheet.tree"))
+    tracking_sheet = ctx.book.sheet(ctx.t("sheet.tracking"))
+    okr_sheet = ctx.book.sheet(ctx.t("sheet.okr"))
+    review_sheet = ctx.book.sheet(ctx.t("sheet.review"))
+    checklist_sheet = ctx.book.sheet(ctx.t("sheet.checklist"))
+
+    _plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months)
+    rows = _kpi_sheet(ctx, kpi_sheet, heading, period)
+    tree_check = _tree_sheet(ctx, tree_sheet, heading, period, rows)
+    summary = _tracking_sheet(ctx, tracking_sheet, heading, period, rows)
+    _okr_sheet(ctx, okr_sheet, heading, period, rows, summary)
+    review_cadence = _review_sheet(ctx, review_sheet, heading, period, rows)
+    _checklist_sheet(ctx, checklist_sheet, heading, period, rows, tree_check, review_cadence)
+
+
+# Plan and monthly targets ------------------------------------------------------------------------
+
+def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, heading: str,
+                period: str, quarter_months: list[int]) -> None:
+    dept, lang, plan = ctx.department, ctx.lang, ctx.plan
+    row = title_block(sheet, lang, heading, period, WIDTH)
+    row = assumptions_table(sheet, row, lang, dept.inputs, dict(plan.values),
+                            title=ctx.t("assumptions"), width=WIDTH)
+    figures = [Figure(f.label[lang], f.expr, f.kind, f.name, f.how[lang],
+                      key=f.name or f"{dept.key}.figure.{i}", bold=f.bold)
+               for i, f in enumerate(dept.figures)]
+    figures_row = row
+    row, figure_keys = figures_table(sheet, row, lang, ctx.t("funnel"), figures, width=WIDTH)
+    series = [Series(s.label[lang], s.annual_name, s.kind) for s in dept.series]
+
+    mrow = title_block(monthly, lang, heading, period, len(series) + 3)
+    monthly.section(mrow, ctx.t("monthly"), len(series) + 3)
+    monthly.freeze(mrow + 2)
+    mrow, month_keys = monthly_table(monthly, mrow + 1, lang, plan, series, quarter_months)
+    monthly.text(mrow - 1, 0, ctx.t("monthly_help"), "plain_note", fit=False)
+    row = quarter_table(sheet, row, lang, plan, ctx.t("quarters"), series, month_keys,
+                        ctx.quarter.quarter, width=WIDTH)
+    sheet.freeze(3)
+    if dept.funnel:
+        _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel), figure_keys)
+
+
+def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int, stages: int,
+                  figure_keys: dict[str, str]) -> None:
+    chart = ctx.book.chart("bar")
+    name = sheet.name.replace("'", "''")
+    chart.add_series({
+        "name": ctx.t("funnel_chart"),
+        "categories": f"='{name}'!$A${first_row + 1}:$A${first_row + stages}",
+        "values": f"='{name}'!$B${first_row + 1}:$B${first_row + stages}",
+        "data_labels": {"value": True, "num_format": "#,##0"},
+        "fill": {"color": "#4472C4"},
+        "gap": 40,
+    })
+    chart.set_title({"name": ctx.t("funnel_chart"), "name_font": {"size": 11}})
+    chart.set_y_axis({"reverse": True})  # widest stage on top, like a funnel
+    chart.set_x_axis({"num_format": "#,##0", "log_base": 10})
+    chart.set_legend({"none": True})
+    sheet.chart(row, 0, chart, x_scale=1.4, y_scale=0.9)
+    sheet.max_row = max(sheet.max_row, row + 15)
+    del figure_keys
+
+
+# KPI sheet ---------------------------------------------------------------------------------------
+
+def _link_expr(ctx: BuildContext, kpi: Kpi) -> Expr | None:
+    return link_expr(ctx.department, kpi)
+
+
+def link_expr(dept: Department, kpi: Kpi) -> Expr | None:
+    """The live target of a KPI linked to a plan figure: a monthly share or the level itself."""
+    if not kpi.link or kpi.link not in dept.links:
+        return None
+    period = dept.links[kpi.link]
+    if period == "annual":
+        return roundup(ref(kpi.link) / 12, 0)
+    if period == "quarter":
+        return roundup(ref(kpi.link) / 3, 0)
+    return ref(kpi.link)
+
+
+def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str) -> list[KpiRow]:
+    lang, dept = ctx.lang, ctx.department
+    kpis = ctx.plan.kpis.get(dept.key, ())
+    row = title_block(sheet, lang, heading, period, 14)
+    headers = [ctx.t(k) for k in ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
+                                  "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner",
+                                  "kpi.cadence", "kpi.indicator", "kpi.statement",
+                                  "kpi.smart", "kpi.live_check")]
+    sheet.section(row, ctx.t("kpi.section"), len(headers))
+    row += 1
+    sheet.header(row, 0, headers)
+    sheet.freeze(row + 1, 2)
+    row += 1
+    first = row
+    rows: list[KpiRow] = []
+    smart = _smart_results(kpis, lang)
+    for i, kpi in enumerate(kpis):
+        r = first + i
+        base = f"kpi.{i}"
+        sheet.number(r, 0, i + 1, "count", "label")
+        name = sheet.text_key(r, 1, kpi.name, f"{base}.name", "label_bold")
+        sheet.text(r, 2, kpi.definition, "note")
+        ksf = sheet.text_key(r, 3, kpi.ksf, f"{base}.ksf")
+        unit = sheet.text_key(r, 4, UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
+                              f"{base}.unit", "unit")
+        direction = sheet.input(r, 5, f"{base}.direction", DIRECTIONS[kpi.direction][lang],
+                                "text", validate=False)
+        kind = number_kind(kpi.unit)
+        linked = _link_expr(ctx, kpi)
+        if linked is not None:
+            target = sheet.formula(r, 6, linked, kind, key=f"{base}.target")
+        else:
+            target = sheet.input(r, 6, f"{base}.target", kpi.target, kind, validate=False)
+        if kpi.deadline:
+            deadline = sheet.input(r, 7, f"{base}.deadline", _serial(kpi.deadline), "date",
+                                   validate=False)
+        else:
+            deadline = sheet.input(r, 7, f"{base}.deadline", None, "date", validate=False)
+        owner = sheet.input(r, 8, f"{base}.owner", kpi.owner or None, "text", validate=False)
+        sheet.input(r, 9, f"{base}.cadence", CADENCES[kpi.cadence][lang], "text", validate=False)
+        sheet.text(r, 10, KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
+        from kpi_xl.kpis import statement
+
+        sheet.text(r, 11, statement(kpi, lang), "note", fit=False)
+        sheet.text(r, 12, smart[i], "label")
+        missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
+        check = sheet.formula(r, 13, if_(missing, ctx.t("kpi.check_missing"), ctx.t("check.ok")))
+        sheet.flag_if(r, 13, missing, "bad")
+        del check
+        rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf))
+    last = first + max(len(kpis), 1) - 1
+    if kpis:
+        sheet.list_validation(first, 5, last, [v[lang] for v in DIRECTIONS.values()])
+        sheet.list_validation(first, 9, last, [v[lang] for v in CADENCES.values()])
+        sheet.conditional(first, 12, last, 12, {"type": "text", "criteria": "begins with",
+                                                "value": "NG", "format": sheet.book.fmt("bad")})
+        sheet.conditional(first, 12, last, 12, {"type": "text", "criteria": "begins with",
+                                                "value": "OK", "format": sheet.book.fmt("good")})
+    sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
+    sheet.set_width(2, 34)
+    sheet.set_width(11, 60)
+    return rows
+
+
+def _smart_results(kpis: Sequence[Kpi], lang: str) -> list[str]:
+    """SMART verdicts written at generation (the checker is optional until it lands)."""
+    try:
+        from kpi_xl import smart
+    except ImportError:
+        return ["" for _ in kpis]
+    out = []
+    from kpi_xl.kpis import statement
+
+    for kpi in kpis:
+        try:
+            result = smart.check(statement(kpi, lang), target=kpi.target, owner=kpi.owner,
+                                 deadline=kpi.deadline, lang=lang)
+            out.append(result.summary())
+        except Exception:
+            out.append("")
+    return out
+
+
+def _serial(day: dt.date) -> float:
+    return float((day - dt.date(1899, 12, 30)).days)
+
+
+# KPI tree ----------------------------------------------------------------------------------------
+
+def _tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                rows: list[KpiRow]) -> str:
+    lang, dept = ctx.lang, ctx.department
+    kpi_sheet = ctx.t("sheet.kpis")
+    del kpi_sheet
+    row = title_block(sheet, lang, heading, period, 7)
+    sheet.section(row, ctx.t("tree.section"), 7)
+    row += 1
+    sheet.header(row, 0, ["KGI", "KSF", "KPI", ctx.t("kpi.target"), ctx.t("kpi.unit"),
+                          ctx.t("kpi.owner"), ctx.t("kpi.cadence")])
+    row += 1
+    kgi_label, kgi_name, kgi_kind = dept.kgi
+    sheet.text(row, 0, f"■ {kgi_label[lang]}", "label_bold")
+    sheet.blank(row, 1)
+    sheet.blank(row, 2)
+    sheet.formula(row, 3, ref(kgi_name), kgi_kind, style="formula_bold")
+    sheet.text(row, 4, unit_text(lang, kgi_kind), "unit")
+    sheet.blank(row, 5)
+    sheet.blank(row, 6)
+    row += 1
+    ksfs: list[str] = []
+    for r in rows:
+        if r.kpi.ksf not in ksfs:
+            ksfs.append(r.kpi.ksf)
+    for k, ksf in enumerate(ksfs):
+        last_ksf = k == len(ksfs) - 1
+        sheet.blank(row, 0)
+        sheet.text(row, 1, ("└ " if last_ksf else "├ ") + (ksf or "—"), "label_bold")
+        for col in range(2, 7):
+            sheet.blank(row, col)
+        row += 1
+        members = [r for r in rows if r.kpi.ksf == ksf]
+        for m, r in enumerate(members):
+            sheet.blank(row, 0)
+            sheet.text(row, 1, "" if last_ksf else "│", "label")
+            sheet.text(row, 2, ("└ " if m == len(members) - 1 else "├ ") + r.kpi.name, "label")
+            sheet.formula(row, 3, ref(r.target), number_kind(r.kpi.unit))
+            sheet.formula(row, 4, ref(r.unit), style="unit")
+            sheet.formula(row, 5, ref(r.owner).concat(""))
+            sheet.text(row, 6, CADENCES[r.kpi.cadence][lang], "label")
+            row += 1
+    row += 1
+    return _decomposition(ctx, sheet, row)
+
+
+def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
+    lang, dec = ctx.lang, ctx.department.decomposition
+    sheet.section(row, ctx.t("tree.decomposition"), 7)
+    row += 1
+    sheet.header(row, 0, [ctx.t("tree.factor"), ctx.t("col.value"), ctx.t("col.unit")])
+    row += 1
+    factor_keys = []
+    for label, expr, kind in dec.factors:
+        sheet.text(row, 0, f"{'×' if dec.operator == '×' else '+'} {label[lang]}", "label")
+        factor_keys.append(sheet.formula(row, 1, expr, kind))
+        sheet.text(row, 2, unit_text(lang, kind), "unit")
+        row += 1
+    combined: Expr = ref(factor_keys[0])
+    for key in factor_keys[1:]:
+        combined = combined * ref(key) if dec.operator == "×" else combined + ref(key)
+    sheet.text(row, 0, ctx.t("tree.product" if dec.operator == "×" else "tree.sum"), "label_bold")
+    result = sheet.formula(row, 1, combined, dec.parent_kind, style="formula_bold")
+    sheet.text(row, 2, unit_text(lang, dec.parent_kind), "unit")
+    row += 1
+    sheet.text(row, 0, f"{ctx.t('tree.parent')}: {dec.parent[lang]}", "label_bold")
+    parent = sheet.formula(row, 1, ref(dec.parent_name), dec.parent_kind, style="formula_bold")
+    sheet.text(row, 2, unit_text(lang, dec.parent_kind), "unit")
+    row += 1
+    sheet.text(row, 0, ctx.t("tree.difference"), "label")
+    difference = sheet.formula(row, 1, iferror(ref(result) / ref(parent) - 1, 0), "percent")
+    row += 1
+    sheet.text(row, 0, ctx.t("tree.tolerance"), "label")
+    tolerance = sheet.input(row, 1, f"{ctx.department.key}.tree.tolerance", 0.01, "rate",
+                            help_title=ctx.t("tree.tolerance"),
+                            help_text=ctx.t("tree.rounding_note"))
+    row += 1
+    sheet.text(row, 0, ctx.t("tree.check"), "label_bold")
+    ok = abs_(ref(difference)).le(ref(tolerance))
+    check = sheet.formula(row, 1, if_(ok, ctx.t("tree.ok"), ctx.t("tree.ng")), style="formula_bold")
+    sheet.flag_if(row, 1, ok, "good")
+    sheet.flag_if(row, 1, if_(ok, False, True), "bad")
+    row += 1
+    sheet.text(row, 0, ctx.t("tree.rounding_note"), "plain_note", fit=False)
+    sheet.set_width(0, 34)
+    return check
+
+
+# Tracking ----------------------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    """Keys of the tracking summary: KPI names and their monthly average actuals."""
+
+    names: list[str]
+    monthly_average: list[str]
+
+
+def _achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr:
+    lower = direction.eq(DIRECTIONS["lower"][lang])
+    higher_ratio = if_(target.eq(0), "", actual / target)
+    lower_ratio = if_(actual.le(0), ACHIEVEMENT_CAP, min_(ACHIEVEMENT_CAP, target / actual))
+    return if_(actual.eq(""), "", if_(lower, lower_ratio, higher_ratio))
+
+
+def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                    rows: list[KpiRow]) -> Summary:
+    lang, dept, plan = ctx.lang, ctx.department, ctx.plan
+    row = title_block(sheet, lang, heading, period, 9)
+    sheet.text(row - 1, 0, ctx.t("track.help"), "plain_note", fit=False)
+    row += 1
+    months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
+
+    # Monthly actuals table.
+    sheet.section(row, ctx.t("track.monthly"), 8)
+    row += 1
+    table = dept.actuals_table
+    headers = [ctx.t("track.month"), ctx.t("kpi.name"), ctx.t("kpi.unit"), ctx.t("kpi.direction"),
+               ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
+               ctx.t("track.status")]
+    month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
+                                [dt.date(y, m, 1) for y, m in months], weekly=False)
+    row = month_rows.next_row + 1
+
+    # Quarter-to-date summary and forecast, read from the table by KPI name (live, rows may grow).
+    sheet.section(row, ctx.t("track.summary"), 9)
+    row += 1
+    sheet.header(row, 0, [ctx.t("kpi.name"), ctx.t("kpi.direction"), ctx.t("track.quarter_target"),
+                          ctx.t("track.to_date"), ctx.t("track.reported"),
+                          ctx.t("track.to_date_ach"), ctx.t("track.forecast"),
+                          ctx.t("track.forecast_ach"), ctx.t("track.monthly_avg")])
+    row += 1
+    names_col = column(table, headers[1], month_rows.names)
+    actual_col = column(table, headers[5], month_rows.actuals)
+    summary = Summary([], [])
+    first_summary = row
+    for r in rows:
+        name = sheet.formula(row, 0, ref(r.name))
+        direction = sheet.formula(row, 1, ref(r.direction))
+        kind = number_kind(r.kpi.unit)
+        is_sum = r.kpi.aggregation == "sum"
+        quarter_target = sheet.formula(row, 2, ref(r.target) * 3 if is_sum else ref(r.target), kind)
+        reported = countifs(names_col, ref(name), actual_col, "<>")
+        if is_sum:
+            to_date_expr: Expr = sumifs(actual_col, names_col, ref(name))
+        else:
+            to_date_expr = iferror(averageifs(actual_col, names_col, ref(name)), "")
+        to_date = sheet.formula(row, 3, to_date_expr, kind)
+        n = sheet.formula(row, 4, reported, "count")
+        if is_sum:
+            # Pro-rata: the quarter's target so far against the actual so far.
+            so_far_target = ref(r.target) * ref(n)
+            to_date_ach = if_(ref(n).eq(0), "", _achievement(ref(to_date), so_far_target,
+                                                               ref(direction), lang))
+            forecast = if_(ref(n).eq(0), "", ref(to_date) / ref(n) * 3)
+            average = if_(ref(n).eq(0), "", ref(to_date) / ref(n))
+        else:
+            to_date_ach = if_(ref(n).eq(0), "", _achievement(ref(to_date), ref(r.target),
+                                                               ref(direction), lang))
+            forecast = if_(ref(n).eq(0), "", ref(to_date))
+            average = if_(ref(n).eq(0), "", ref(to_date))
+        sheet.formula(row, 5, to_date_ach, "percent")
+        fc = sheet.formula(row, 6, forecast, kind)
+        sheet.formula(row, 7, if_(ref(n).eq(0), "", _achievement(ref(fc), ref(quarter_target),
+                                                                  ref(direction), lang)), "percent")
+        summary.names.append(name)
+        summary.monthly_average.append(sheet.formula(row, 8, average, kind))
+        row += 1
+    last_summary = row - 1
+    if rows:
+        for col in (5, 7):
+            _traffic_lights(sheet, first_summary, col, last_summary)
+        chart = ctx.book.chart("column")
+        name = sheet.name.replace("'", "''")
+        for col, title, color in ((5, ctx.t("track.to_date_ach"), "#4472C4"),
+                                  (7, ctx.t("track.forecast_ach"), "#A5A5A5")):
+            letter = chr(ord("A") + col)
+            chart.add_series({
+                "name": title,
+                "categories": f"='{name}'!$A${first_summary + 1}:$A${last_summary + 1}",
+                "values": f"='{name}'!${letter}${first_summary + 1}:${letter}${last_summary + 1}",
+                "fill": {"color": color},
+            })
+        chart.set_title({"name": ctx.t("track.chart"), "name_font": {"size": 11}})
+        chart.set_y_axis({"num_format": "0%", "min": 0, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        row += 1
+        sheet.chart(row, 0, chart, x_scale=1.5, y_scale=0.9)
+        row += 16
+        sheet.max_row = max(sheet.max_row, row)
+
+    # Weekly actuals for the KPIs reviewed weekly.
+    weekly = [r for r in rows if r.kpi.cadence == "weekly"]
+    if weekly:
+        sheet.section(row, ctx.t("track.weekly"), 8)
+        row += 1
+        start = dt.date(*months[0], 1)
+        weeks = [start + dt.timedelta(days=7 * i) for i in range(13)]
+        headers_w = [ctx.t("track.week"), *headers[1:]]
+        _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
+                       weekly=True)
+    sheet.set_width(0, 28)
+    return summary
+
+
+@dataclass
+class _TableKeys:
+    names: list[str]
+    actuals: list[str]
+    next_row: int
+
+
+def _traffic_lights(sheet: SheetWriter, first: int, col: int, last: int) -> None:
+    sheet.conditional(first, col, last, col, {
+        "type": "icon_set", "icon_style": "3_traffic_lights",
+        "icons": [{"criteria": ">=", "type": "number", "value": 1},
+                  {"criteria": ">=", "type": "number", "value": 0.8}]})
+
+
+def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
+                   headers: list[str], rows: list[KpiRow], periods: list[dt.date],
+                   weekly: bool) -> _TableKeys:
+    lang = ctx.lang
+    first = row + 1
+    n_rows = max(len(periods) * len(rows), 1)
+    last = first + n_rows - 1
+    achievement_formula = _achievement(
+        this_row(table, headers[5], "_"), this_row(table, headers[4], "_"),
+        this_row(table, headers[3], "_"), lang).formula(ctx.book.resolver(sheet.name))
+    status_formula = _status(this_row(table, headers[6], "_"), ctx).formula(
+        ctx.book.resolver(sheet.name))
+    sheet.table(row, 0, last, table, headers,
+                column_formulas={6: "=" + achievement_formula, 7: "=" + status_formula})
+    keys = _TableKeys([], [], last + 1)
+    r = first
+    for period in periods:
+        for kpi_row in rows:
+            sheet.date(r, 0, period, "date" if weekly else "month_label", "label")
+            name = sheet.formula(r, 1, ref(kpi_row.name))
+            sheet.formula(r, 2, ref(kpi_row.unit), style="unit")
+            direction = sheet.formula(r, 3, ref(kpi_row.direction))
+            kind = number_kind(kpi_row.kpi.unit)
+            if weekly and kpi_row.kpi.aggregation == "sum":
+                # A month's target spread over its share of the quarter's 13 weeks.
+                target_expr: Expr = roundup(ref(kpi_row.target) * 3 / 13, 0)
+            else:
+                target_expr = ref(kpi_row.target)
+            target = sheet.formula(r, 4, target_expr, kind)
+            actual = sheet.input(r, 5, f"{table}.{r}.actual", None, kind, validate=False)
+            achievement = sheet.formula(
+                r, 6, _achievement(this_row(table, headers[5], actual),
+                                   this_row(table, headers[4], target),
+                                   this_row(table, headers[3], direction), lang), "percent")
+            sheet.formula(r, 7, _status(this_row(table, headers[6], achievement), ctx))
+            keys.names.append(name)
+            keys.actuals.append(actual)
+            r += 1
+    _traffic_lights(sheet, first, 6, last)
+    sheet.conditional(first, 5, last, 5, {"type": "data_bar", "bar_color": "#63BE7B",
+                                          "bar_solid": True})
+    return keys
+
+
+def _status(achievement: Expr, ctx: BuildContext) -> Expr:
+    return if_(achievement.eq(""), "",
+               if_(achievement.ge(1), ctx.t("track.achieved"), ctx.t("track.missed")))
+
+
+# OKRs --------------------------------------------------------------------------------------------
+
+def _okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+               rows: list[KpiRow], summary: Summary) -> None:
+    lang = ctx.lang
+    okrs = [o for o in ctx.plan.okrs if o.department == ctx.department.key]
+    row = title_block(sheet, lang, heading, period, 8)
+    sheet.section(row, ctx.t("okr.section"), 8)
+    row += 1
+    headers = [ctx.t(k) for k in ("okr.objective", "okr.kr", "okr.kpi", "okr.start", "okr.target",
+                                  "okr.current", "okr.score", "okr.judgement")]
+    sheet.header(row, 0, headers)
+    row += 1
+    first = row
+    names = area(summary.names) if summary.names else None
+    for i, okr in enumerate(okrs or []):
+        base = f"okr.{i}"
+        sheet.input(row, 0, f"{base}.objective", okr.objective, "text", validate=False)
+        sheet.input(row, 1, f"{base}.kr", okr.key_result, "text", validate=False)
+        kpi = sheet.input(row, 2, f"{base}.kpi", okr.kpi, "text", validate=False)
+        start = sheet.input(row, 3, f"{base}.start", okr.start, "decimal", validate=False)
+        target = sheet.input(row, 4, f"{base}.target", okr.target, "decimal", validate=False)
+        if names is not None:
+            current_expr: Expr = iferror(index_match(area(summary.monthly_average), ref(kpi),
+                                                     names), "")
+        else:
+            current_expr = Num(0)
+        current = sheet.formula(row, 5, current_expr, "decimal")
+        progress = (ref(current) - ref(start)) / (ref(target) - ref(start))
+        score = sheet.formula(row, 6, if_(or_(ref(current).eq(""), ref(target).eq(ref(start))), "",
+                                          max_(0, min_(1, progress))), "score")
+        sheet.formula(row, 7, if_(ref(score).eq(""), "",
+                                  if_(ref(score).ge(1), ctx.t("okr.stretch"),
+                                      if_(ref(score).ge(0.6), ctx.t("okr.success"),
+                                          if_(ref(score).ge(0.3), ctx.t("okr.progress"),
+                                              ctx.t("okr.behind"))))))
+        row += 1
+    last = max(row - 1, first)
+    if rows:
+        names_list = [r.kpi.name for r in rows]
+        if sum(len(n) + 1 for n in names_list) < 250:
+            sheet.list_validation(first, 2, last + 10, names_list)
+    # The 60–70% band that marks an OKR success.
+    sheet.conditional(first, 6, last, 6, {"type": "cell", "criteria": "between", "minimum": 0.6,
+                                          "maximum": 1, "format": sheet.book.fmt("good")})
+    sheet.conditional(first, 6, last, 6, {"type": "cell", "criteria": "between", "minimum": 0.3,
+                                          "maximum": 0.5999999, "format": sheet.book.fmt("warn")})
+    sheet.set_width(0, 30)
+    sheet.set_width(1, 36)
+
+
+# Review log --------------------------------------------------------------------------------------
+
+def _review_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                  rows: list[KpiRow]) -> list[str]:
+    lang, plan, dept = ctx.lang, ctx.plan, ctx.department
+    row = title_block(sheet, lang, heading, period, 9)
+    sheet.text(row - 1, 0, ctx.t("review.help"), "plain_note", fit=False)
+    row += 1
+    sheet.section(row, ctx.t("review.section"), 9)
+    row += 1
+    headers = [ctx.t(k) for k in ("review.date", "review.cadence", "review.kpi", "review.fact",
+                                  "review.cause", "review.action", "review.owner", "review.due",
+                                  "review.status")]
+    # The quarter's review rhythm, pre-scheduled: weekly, month ends and the quarter end.
+    months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
+    start = dt.date(*months[0], 1)
+    schedule: list[tuple[dt.date, str]] = [(start + dt.timedelta(days=7 * i + 4), "weekly")
+                                           for i in range(13)]
+    for y, m in months:
+        schedule.append((_month_end(y, m), "monthly"))
+    schedule.append((_month_end(*months[-1]), "quarterly"))
+    schedule.sort(key=lambda item: (item[0], list(CADENCES).index(item[1])))
+    first = row + 1
+    last = first + len(schedule) - 1
+    sheet.table(row, 0, last, f"{dept.prefix}_Reviews", headers)
+    cadence_keys = []
+    for i, (day, cadence) in enumerate(schedule):
+        r = first + i
+        sheet.date(r, 0, day, "date", "input")
+        cadence_keys.append(sheet.input(r, 1, f"review.{i}.cadence", CADENCES[cadence][lang],
+                                        "text", validate=False))
+        for col in range(2, 9):
+            kind = "date" if col == 7 else "text"
+            value = ctx.t("review.open") if col == 8 else None
+            sheet.input(r, col, f"review.{i}.{col}", value, kind, validate=False)
+    sheet.list_validation(first, 1, last + 50, [v[lang] for v in CADENCES.values()])
+    names = [r.kpi.name for r in rows]
+    if names and sum(len(n) + 1 for n in names) < 250:
+        sheet.list_validation(first, 2, last + 50, names)
+    owners = sorted({r.kpi.owner for r in rows if r.kpi.owner})
+    if owners and sum(len(o) + 1 for o in owners) < 250:
+        sheet.list_validation(first, 6, last + 50, owners)
+    sheet.list_validation(first, 8, last + 50, [ctx.t("review.open"), ctx.t("review.doing"),
+                                                ctx.t("review.done")])
+    for col in (3, 4, 5):
+        sheet.set_width(col, 30)
+    return cadence_keys
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+# Checklist ---------------------------------------------------------------------------------------
+
+def _checklist_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                     rows: list[KpiRow], tree_check: str, review_cadence: list[str]) -> None:
+    lang = ctx.lang
+    row = title_block(sheet, lang, heading, period, 3)
+    sheet.section(row, ctx.t("check.section"), 3)
+    row += 1
+    sheet.header(row, 0, [ctx.t("check.item"), ctx.t("check.status"), ctx.t("check.how")])
+    row += 1
+    kgi_name = ctx.department.kgi[1]
+    if rows:
+        ksf_blank = countblank(area([r.ksf for r in rows])).eq(0)
+        complete = and_(*(countblank(area([getattr(r, field) for r in rows])).eq(0)
+                          for field in ("target", "deadline", "owner")))
+        count = counta(area([r.name for r in rows]))
+        sized = and_(count.ge(3), count.le(5))
+    else:
+        ksf_blank = complete = sized = Num(0).eq(1)
+    cadence_area = area(review_cadence)
+    reviews = and_(countif(cadence_area, CADENCES["weekly"][lang]).gt(0),
+                   countif(cadence_area, CADENCES["monthly"][lang]).gt(0))
+    items = [
+        ref(kgi_name).gt(0),
+        ksf_blank,
+        complete,
+        ref(tree_check).eq(ctx.t("tree.ok")),
+        sized,
+        reviews,
+    ]
+    for i, condition in enumerate(items, start=1):
+        sheet.text(row, 0, ctx.t(f"check.{i}"), "label_bold")
+        sheet.formula(row, 1, if_(condition, ctx.t("check.done"), ctx.t("check.todo")),
+                      style="formula_bold")
+        sheet.flag_if(row, 1, condition, "good")
+        sheet.flag_if(row, 1, if_(condition, False, True), "bad")
+        sheet.text(row, 2, ctx.t(f"check.{i}.how"), "note")
+        row += 1
+    sheet.set_width(0, 44)
+    sheet.set_width(1, 14)
+    sheet.set_width(2, 50)
