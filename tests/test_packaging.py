@@ -1,0 +1,68 @@
+"""The wheel carries everything kpi-xl needs at run time, templates included.
+
+Builds the wheel once (hatchling; ``force-include`` puts ``templates/`` in as
+``kpi_xl/_templates``), unpacks it like a non-editable install, and runs ``kpi-xl generate`` from
+that copy in a folder far from the source tree. A full fresh-venv install is checked by hand
+(about 30 s, mostly pandas); see the closing notes of issue 2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted(p.name for p in (ROOT / "templates").glob("*.xlsx"))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, f"pip wheel failed:\n{result.stdout}\n{result.stderr}"
+    [built] = out.glob("kpi_xl-*.whl")
+    return built
+
+
+def test_the_wheel_ships_the_templates_and_the_sample_plan(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        shipped = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("kpi_xl/_templates/"))
+        assert shipped == TEMPLATES
+        for name in TEMPLATES:
+            assert whl.read(f"kpi_xl/_templates/{name}") == (ROOT / "templates" / name).read_bytes()
+        [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        assert "kpi-xl = kpi_xl.cli:main" in whl.read(entry_points).decode()
+        assert not any(n.startswith("tests/") for n in names)
+
+
+def test_an_installed_wheel_generates_the_sample_with_no_arguments(wheel: Path,
+                                                                   tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as whl:
+        whl.extractall(site)  # what a non-editable install puts into site-packages
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = subprocess.run(
+        [sys.executable, "-c", "import kpi_xl, kpi_xl.resources as r; "
+                               "print(kpi_xl.__file__); print(r.templates_dir())"],
+        cwd=work, env=env, capture_output=True, text=True, check=True)
+    module_file, templates = probe.stdout.splitlines()
+    assert Path(module_file).is_relative_to(site), "the test must run the unpacked wheel"
+    assert Path(templates) == site / "kpi_xl" / "_templates"
+
+    result = subprocess.run([sys.executable, "-m", "kpi_xl", "generate"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    written = [work / line for line in result.stdout.splitlines()]
+    assert written and all(p.is_file() for p in written)
+    assert all(p.relative_to(work).parts[0] == "workbooks" for p in written)
+    assert any(p.name.endswith("_sales_ja.xlsx") for p in written)
