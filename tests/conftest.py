@@ -71,6 +71,38 @@ def department_of(path: Path) -> str:
     return path.stem.split("_", 1)[1].rsplit("_", 1)[0]
 
 
+# Actuals a manager types into the monthly tracking table: (month index in quarter, KPI) → value.
+ACTUALS_CS = {(0, "Churn rate"): 0.04, (1, "Churn rate"): 0.06, (0, "Retention rate"): 0.85,
+              (0, "NPS"): 55, (1, "NPS"): 41}
+ACTUALS_SALES = {(0, "月間リード獲得数"): 500, (1, "月間リード獲得数"): 300,
+                 (0, "月間受注件数"): 8, (0, "提案成功率"): 0.25}
+
+
+def type_actuals(workbook: Path, table: str, actuals: dict, target: Path) -> Path:
+    """Type actuals into a tracking table by month and KPI name, as a manager would."""
+    shown = openpyxl.load_workbook(workbook, data_only=True)
+    wb = openpyxl.load_workbook(workbook)
+    for ws in wb.worksheets:
+        if table in ws.tables:
+            ref = ws.tables[table].ref
+            rows = list(ws[ref])
+            shown_rows = list(shown[ws.title][ref])
+            header = [c.value for c in rows[0]]
+            kpi_col = 1
+            actual_col = 5
+            months: list = []
+            for cells, shown_cells in zip(rows[1:], shown_rows[1:], strict=True):
+                month = shown_cells[0].value
+                if month not in months:
+                    months.append(month)
+                key = (months.index(month), shown_cells[kpi_col].value)
+                if key in actuals:
+                    cells[actual_col].value = actuals[key]
+            del header
+    wb.save(target)
+    return target
+
+
 @dataclass
 class Recalculated:
     """A generated workbook and its copy recalculated by LibreOffice."""
@@ -114,6 +146,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     changed = root / "changed_inputs_sales.xlsx"
     wb.save(changed)
     out["changed-sales"] = changed
+    out["actuals-cs"] = type_actuals(out["sample-en-customer_success"], "CS_Actuals",
+                                     ACTUALS_CS, root / "actuals_cs.xlsx")
+    out["actuals-sales"] = type_actuals(out["sample-ja-sales"], "Sales_Actuals",
+                                        ACTUALS_SALES, root / "actuals_sales.xlsx")
     out["template-ja"] = write_template(root / "template_ja.xlsx", "ja")
     out["template-sample-en"] = write_template(root / "template_sample_en.xlsx", "en",
                                                sample=True)
@@ -136,4 +172,4 @@ def recalculated(generated: dict[str, Path],
             for label, copy in renamed.items()}
 
 
-__all__ = ["CHANGED", "HELD_OUT", "Recalculated", "named_cells"]
+__all__ = ["ACTUALS_CS", "ACTUALS_SALES", "CHANGED", "HELD_OUT", "Recalculated", "named_cells"]

@@ -120,3 +120,56 @@ def test_held_out_customer_success_and_development_named_outputs(
         assert cs["CS_MinRetainedCustomers"] == HELD_OUT["CS_StartCustomers"] - churned
         dev = named_values(getattr(recalculated["held-out-development"], which))
         assert dev["Dev_DeploysPerQuarter"] == HELD_OUT["Dev_DeploysPerWeek"] * 13
+
+
+def _table_rows(path, table: str) -> list[dict]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True)
+    for ws in wb.worksheets:
+        if table in ws.tables:
+            rows = list(ws[ws.tables[table].ref])
+            header = [c.value for c in rows[0]]
+            return [dict(zip(header, (c.value for c in r), strict=True)) for r in rows[1:]]
+    raise AssertionError(f"no table {table}")
+
+
+def test_achievement_respects_direction_once_actuals_are_typed_in(
+        recalculated: dict[str, Recalculated]) -> None:
+    rows = _table_rows(recalculated["actuals-cs"].recalculated, "CS_Actuals")
+    by_kpi = {}
+    for row in rows:
+        if row["Actual"] is not None:
+            by_kpi.setdefault(row["KPI"], []).append(row)
+    # Churn is lower-is-better: 4% against at most 5% is achieved (125%); 6% is missed.
+    churn = by_kpi["Churn rate"]
+    assert [r["Achievement"] for r in churn] == pytest.approx([0.05 / 0.04, 0.05 / 0.06])
+    assert [r["Status"] for r in churn] == ["Achieved", "Missed"]
+    retention = by_kpi["Retention rate"][0]
+    assert retention["Achievement"] == pytest.approx(0.85 / 0.9)
+    assert retention["Status"] == "Missed"
+    assert [r["Status"] for r in by_kpi["NPS"]] == ["Achieved", "Missed"]
+
+
+def test_quarter_to_date_and_forecast_follow_the_typed_actuals(
+        recalculated: dict[str, Recalculated]) -> None:
+    from kpi_xl.funnel import monthly_split
+
+    fresh = values(recalculated["actuals-sales"].recalculated)
+    sheet = "実績トラッキング"
+    name_cell = next(coord for (s, coord), v in fresh.items()
+                     if s == sheet and v == "月間リード獲得数" and coord.startswith("A"))
+    row = int(name_cell[1:])
+    line = {col: fresh.get((sheet, f"{col}{row}")) for col in "ABCDEFGHI"}
+    months = monthly_split(5000)[:3]  # April–June leads targets, as on the plan sheet
+    assert line["C"] == sum(months)  # quarter target = its months' seasonal targets
+    assert line["D"] == 800  # 500 + 300 typed in
+    assert line["E"] == 2  # months reported
+    assert line["F"] == pytest.approx(800 / (months[0] + months[1]))
+    assert line["G"] == pytest.approx(800 / (months[0] + months[1]) * sum(months))
+    assert line["I"] == pytest.approx(400)  # monthly average actual
+    # The OKR measured by this KPI is scored from its monthly average: (400-100)/(150-100) → 1.
+    okr = values(recalculated["actuals-sales"].recalculated)
+    scores = [v for (s, c), v in okr.items() if s == "OKR" and c.startswith("G")
+              and isinstance(v, (int, float))]
+    assert scores == [1]

@@ -191,6 +191,8 @@ class BookWriter:
             props.update(font_color=PALETTE["note"], align="center", **border)
         elif style == "note":
             props.update(font_color=PALETTE["note"], font_size=9, **border)
+        elif style == "note_wrap":
+            props.update(font_color=PALETTE["note"], font_size=9, text_wrap=True, **border)
         elif style == "plain_note":
             props.update(font_color=PALETTE["note"], font_size=9)
         elif style == "legend_input":
@@ -205,7 +207,8 @@ class BookWriter:
             props.update(bg_color=PALETTE["warn_fill"], font_color=PALETTE["warn_font"])
         else:
             raise KeyError(style)
-        if style not in ("title", "subtitle", "section", "header", "note", "plain_note", "bad",
+        if style not in ("title", "subtitle", "section", "header", "note", "note_wrap",
+                         "plain_note", "bad",
                          "good", "warn") and kind != "general":
             props["num_format"] = NUMBER_FORMATS[kind]
         props.update(extra)

@@ -87,10 +87,10 @@ def build_department(ctx: BuildContext) -> None:
     review_sheet = ctx.book.sheet(ctx.t("sheet.review"))
     checklist_sheet = ctx.book.sheet(ctx.t("sheet.checklist"))
 
-    _plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months)
+    monthly_targets = _plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months)
     rows = _kpi_sheet(ctx, kpi_sheet, heading, period)
     tree_check = _tree_sheet(ctx, tree_sheet, heading, period, rows)
-    summary = _tracking_sheet(ctx, tracking_sheet, heading, period, rows)
+    summary = _tracking_sheet(ctx, tracking_sheet, heading, period, rows, monthly_targets)
     _okr_sheet(ctx, okr_sheet, heading, period, rows, summary)
     review_cadence = _review_sheet(ctx, review_sheet, heading, period, rows)
     _checklist_sheet(ctx, checklist_sheet, heading, period, rows, tree_check, review_cadence)
@@ -99,7 +99,8 @@ def build_department(ctx: BuildContext) -> None:
 # Plan and monthly targets ------------------------------------------------------------------------
 
 def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, heading: str,
-                period: str, quarter_months: list[int]) -> None:
+                period: str, quarter_months: list[int]) -> dict[str, list[str]]:
+    """Assumptions, funnel, quarterly and monthly targets; returns month cells by annual name."""
     dept, lang, plan = ctx.department, ctx.lang, ctx.plan
     row = title_block(sheet, lang, heading, period, WIDTH)
     row = assumptions_table(sheet, row, lang, dept.inputs, dict(plan.values),
@@ -121,6 +122,7 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
     sheet.freeze(3)
     if dept.funnel:
         _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel), figure_keys)
+    return {s.annual_key: month_keys[s.label] for s in series}
 
 
 def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int, stages: int,
@@ -137,7 +139,8 @@ def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: in
     })
     chart.set_title({"name": ctx.t("funnel_chart"), "name_font": {"size": 11}})
     chart.set_y_axis({"reverse": True})  # widest stage on top, like a funnel
-    chart.set_x_axis({"num_format": "#,##0", "log_base": 10})
+    # A log scale keeps 5,000 leads and 100 deals both readable.
+    chart.set_x_axis({"num_format": "#,##0", "log_base": 10, "min": 1})
     chart.set_legend({"none": True})
     sheet.chart(row, 0, chart, x_scale=1.4, y_scale=0.9)
     sheet.max_row = max(sheet.max_row, row + 15)
@@ -183,7 +186,7 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         base = f"kpi.{i}"
         sheet.number(r, 0, i + 1, "count", "label")
         name = sheet.text_key(r, 1, kpi.name, f"{base}.name", "label_bold")
-        sheet.text(r, 2, kpi.definition, "note")
+        sheet.text(r, 2, kpi.definition, "note_wrap", fit=False)
         ksf = sheet.text_key(r, 3, kpi.ksf, f"{base}.ksf")
         unit = sheet.text_key(r, 4, UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
                               f"{base}.unit", "unit")
@@ -205,7 +208,7 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         sheet.text(r, 10, KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
         from kpi_xl.kpis import statement
 
-        sheet.text(r, 11, statement(kpi, lang), "note", fit=False)
+        sheet.text(r, 11, statement(kpi, lang), "note_wrap", fit=False)
         sheet.text(r, 12, smart[i], "label")
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
         check = sheet.formula(r, 13, if_(missing, ctx.t("kpi.check_missing"), ctx.t("check.ok")))
@@ -221,8 +224,8 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         sheet.conditional(first, 12, last, 12, {"type": "text", "criteria": "begins with",
                                                 "value": "OK", "format": sheet.book.fmt("good")})
     sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
-    sheet.set_width(2, 34)
-    sheet.set_width(11, 60)
+    sheet.set_width(2, 26)
+    sheet.set_width(11, 46)
     return rows
 
 
@@ -356,7 +359,7 @@ def _achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr
 
 
 def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
-                    rows: list[KpiRow]) -> Summary:
+                    rows: list[KpiRow], monthly_targets: dict[str, list[str]]) -> Summary:
     lang, dept, plan = ctx.lang, ctx.department, ctx.plan
     row = title_block(sheet, lang, heading, period, 9)
     sheet.text(row - 1, 0, ctx.t("track.help"), "plain_note", fit=False)
@@ -371,7 +374,8 @@ def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
                ctx.t("track.status")]
     month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
-                                [dt.date(y, m, 1) for y, m in months], weekly=False)
+                                [dt.date(y, m, 1) for y, m in months], weekly=False,
+                                monthly_targets=monthly_targets)
     row = month_rows.next_row + 1
 
     # Quarter-to-date summary and forecast, read from the table by KPI name (live, rows may grow).
@@ -383,6 +387,7 @@ def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                           ctx.t("track.forecast_ach"), ctx.t("track.monthly_avg")])
     row += 1
     names_col = column(table, headers[1], month_rows.names)
+    target_col = column(table, headers[4], month_rows.targets)
     actual_col = column(table, headers[5], month_rows.actuals)
     summary = Summary([], [])
     first_summary = row
@@ -390,33 +395,32 @@ def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         name = sheet.formula(row, 0, ref(r.name))
         direction = sheet.formula(row, 1, ref(r.direction))
         kind = number_kind(r.kpi.unit)
-        is_sum = r.kpi.aggregation == "sum"
-        quarter_target = sheet.formula(row, 2, ref(r.target) * 3 if is_sum else ref(r.target), kind)
-        reported = countifs(names_col, ref(name), actual_col, "<>")
-        if is_sum:
-            to_date_expr: Expr = sumifs(actual_col, names_col, ref(name))
+        n = ref(sheet.formula(row, 4, countifs(names_col, ref(name), actual_col, "<>"), "count"))
+        if r.kpi.aggregation == "sum":
+            # Counts and amounts add up: the quarter's target is its months' targets, and the
+            # pace so far (actual against the target of the months reported) sets the forecast.
+            quarter_target = ref(sheet.formula(row, 2, sumifs(target_col, names_col, ref(name)),
+                                               kind))
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumifs(actual_col, names_col,
+                                                                        ref(name))), kind))
+            target_so_far = sumifs(target_col, names_col, ref(name), actual_col, "<>")
+            to_date_ach = _achievement(to_date, target_so_far, ref(direction), lang)
+            forecast = iferror(to_date / target_so_far * quarter_target, "")
+            average = to_date / n
         else:
-            to_date_expr = iferror(averageifs(actual_col, names_col, ref(name)), "")
-        to_date = sheet.formula(row, 3, to_date_expr, kind)
-        n = sheet.formula(row, 4, reported, "count")
-        if is_sum:
-            # Pro-rata: the quarter's target so far against the actual so far.
-            so_far_target = ref(r.target) * ref(n)
-            to_date_ach = if_(ref(n).eq(0), "", _achievement(ref(to_date), so_far_target,
-                                                               ref(direction), lang))
-            forecast = if_(ref(n).eq(0), "", ref(to_date) / ref(n) * 3)
-            average = if_(ref(n).eq(0), "", ref(to_date) / ref(n))
-        else:
-            to_date_ach = if_(ref(n).eq(0), "", _achievement(ref(to_date), ref(r.target),
-                                                               ref(direction), lang))
-            forecast = if_(ref(n).eq(0), "", ref(to_date))
-            average = if_(ref(n).eq(0), "", ref(to_date))
-        sheet.formula(row, 5, to_date_ach, "percent")
-        fc = sheet.formula(row, 6, forecast, kind)
-        sheet.formula(row, 7, if_(ref(n).eq(0), "", _achievement(ref(fc), ref(quarter_target),
-                                                                  ref(direction), lang)), "percent")
+            # Rates, scores and hours are levels: averaged, and judged against the level.
+            quarter_target = ref(sheet.formula(row, 2, ref(r.target), kind))
+            to_date = ref(sheet.formula(row, 3, iferror(averageifs(actual_col, names_col,
+                                                                   ref(name)), ""), kind))
+            to_date_ach = _achievement(to_date, quarter_target, ref(direction), lang)
+            forecast = to_date
+            average = to_date
+        sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
+        fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
+        sheet.formula(row, 7, if_(n.eq(0), "", _achievement(ref(fc), quarter_target,
+                                                             ref(direction), lang)), "percent")
         summary.names.append(name)
-        summary.monthly_average.append(sheet.formula(row, 8, average, kind))
+        summary.monthly_average.append(sheet.formula(row, 8, if_(n.eq(0), "", average), kind))
         row += 1
     last_summary = row - 1
     if rows:
@@ -458,6 +462,7 @@ def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
 @dataclass
 class _TableKeys:
     names: list[str]
+    targets: list[str]
     actuals: list[str]
     next_row: int
 
@@ -471,7 +476,8 @@ def _traffic_lights(sheet: SheetWriter, first: int, col: int, last: int) -> None
 
 def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                    headers: list[str], rows: list[KpiRow], periods: list[dt.date],
-                   weekly: bool) -> _TableKeys:
+                   weekly: bool, monthly_targets: dict[str, list[str]] | None = None
+                   ) -> _TableKeys:
     lang = ctx.lang
     first = row + 1
     n_rows = max(len(periods) * len(rows), 1)
@@ -483,18 +489,24 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
         ctx.book.resolver(sheet.name))
     sheet.table(row, 0, last, table, headers,
                 column_formulas={6: "=" + achievement_formula, 7: "=" + status_formula})
-    keys = _TableKeys([], [], last + 1)
+    keys = _TableKeys([], [], [], last + 1)
+    quarter_months = list(ctx.quarter.month_indexes())
     r = first
-    for period in periods:
+    for p, period in enumerate(periods):
         for kpi_row in rows:
             sheet.date(r, 0, period, "date" if weekly else "month_label", "label")
             name = sheet.formula(r, 1, ref(kpi_row.name))
             sheet.formula(r, 2, ref(kpi_row.unit), style="unit")
             direction = sheet.formula(r, 3, ref(kpi_row.direction))
             kind = number_kind(kpi_row.kpi.unit)
+            link = kpi_row.kpi.link
             if weekly and kpi_row.kpi.aggregation == "sum":
                 # A month's target spread over its share of the quarter's 13 weeks.
                 target_expr: Expr = roundup(ref(kpi_row.target) * 3 / 13, 0)
+            elif (monthly_targets and link in monthly_targets
+                  and kpi_row.kpi.aggregation == "sum"):
+                # Linked to an annual figure: this month's seasonal share, as on the plan sheet.
+                target_expr = ref(monthly_targets[link][quarter_months[p]])
             else:
                 target_expr = ref(kpi_row.target)
             target = sheet.formula(r, 4, target_expr, kind)
@@ -505,6 +517,7 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                                    this_row(table, headers[3], direction), lang), "percent")
             sheet.formula(r, 7, _status(this_row(table, headers[6], achievement), ctx))
             keys.names.append(name)
+            keys.targets.append(target)
             keys.actuals.append(actual)
             r += 1
     _traffic_lights(sheet, first, 6, last)
