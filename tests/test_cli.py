@@ -75,7 +75,7 @@ def test_bad_input_is_refused_with_sheet_cell_name_found_and_expected(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, out_dir: Path, case: str,
         lang: str) -> None:
     changes, weights, found_en, expected_en, found_ja, expected_ja = BAD_INPUTS[case]
-    plan = fill_template(template_path("en"), tmp_path / "plan.xlsx", {**HELD_OUT, **changes},
+    plan = fill_template(sample_plan_path("en"), tmp_path / "plan.xlsx", {**HELD_OUT, **changes},
                          weights)
     sheet, cell = named_cell(plan, NAMES[case])
     code, _, err = run(capsys, "generate", plan, "--out", out_dir, "--lang", lang)
@@ -95,7 +95,7 @@ def test_bad_input_is_refused_with_sheet_cell_name_found_and_expected(
 def test_seasonality_weights_all_zero_are_refused(capsys: pytest.CaptureFixture[str],
                                                    tmp_path: Path, out_dir: Path,
                                                    lang: str) -> None:
-    plan = fill_template(template_path(lang), tmp_path / "plan.xlsx", HELD_OUT, [0] * 12)
+    plan = fill_template(sample_plan_path(lang), tmp_path / "plan.xlsx", HELD_OUT, [0] * 12)
     sheet, block = named_cell(plan, "Plan_Seasonality")
     code, _, err = run(capsys, "generate", plan, "--out", out_dir, "--lang", lang)
     assert_refused(code, err, out_dir)
@@ -105,7 +105,7 @@ def test_seasonality_weights_all_zero_are_refused(capsys: pytest.CaptureFixture[
 
 def test_a_japanese_plan_speaks_japanese_without_lang(capsys: pytest.CaptureFixture[str],
                                                        tmp_path: Path, out_dir: Path) -> None:
-    plan = fill_template(template_path("ja"), tmp_path / "plan.xlsx",
+    plan = fill_template(sample_plan_path("ja"), tmp_path / "plan.xlsx",
                          {**HELD_OUT, "Sales_WinRate": 0}, EVEN)
     code, _, err = run(capsys, "generate", plan, "--out", out_dir)
     assert_refused(code, err, out_dir)
@@ -115,7 +115,7 @@ def test_a_japanese_plan_speaks_japanese_without_lang(capsys: pytest.CaptureFixt
 
 def test_several_problems_are_all_reported_at_once(capsys: pytest.CaptureFixture[str],
                                                     tmp_path: Path, out_dir: Path) -> None:
-    plan = fill_template(template_path("en"), tmp_path / "plan.xlsx",
+    plan = fill_template(sample_plan_path("en"), tmp_path / "plan.xlsx",
                          {**HELD_OUT, "Sales_WinRate": 0, "Sales_TargetDeals": "x",
                           "Plan_StartMonth": 13, "Sales_AvgDealSize": None}, [0] * 12)
     code, _, err = run(capsys, "generate", plan, "--out", out_dir)
@@ -128,7 +128,7 @@ def test_several_problems_are_all_reported_at_once(capsys: pytest.CaptureFixture
 
 def test_a_template_whose_named_cell_was_deleted(capsys: pytest.CaptureFixture[str],
                                                   tmp_path: Path, out_dir: Path) -> None:
-    plan = fill_template(template_path("en"), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
+    plan = fill_template(sample_plan_path("en"), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
     sheet, cell = named_cell(plan, "Sales_AvgDealSize")
     wb = openpyxl.load_workbook(plan)
     del wb.defined_names["Sales_AvgDealSize"]
@@ -233,7 +233,7 @@ def test_generate_without_arguments_writes_the_sample_quarter(
 
 def test_generate_a_filled_plan_for_a_chosen_quarter(capsys: pytest.CaptureFixture[str],
                                                       tmp_path: Path, out_dir: Path) -> None:
-    plan = fill_template(template_path("en"), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
+    plan = fill_template(sample_plan_path("en"), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
     code, out, err = run(capsys, "generate", plan, "--quarter", "FY2027Q2", "--out", out_dir)
     assert code == 0, err
     assert (out_dir / "FY2027Q2" / "FY2027Q2_sales_en.xlsx") in [Path(p) for p in out.split()]

@@ -1,7 +1,9 @@
 """Reading a planner's template: every bad input is named by sheet, cell and input, all at once.
 
-Plans are made the way a planner makes them: the bundled blank template, filled in by its named
-cells (see ``fill_template`` in conftest), then saved.
+Plans are made the way a planner makes them: a bundled template filled in by its named cells
+(see ``fill_template`` in conftest), then saved. The base is the sample plan with every sales
+number retyped (the held-out plan), so that the departments' KPI tables are filled; each case
+then spoils one input.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pytest
 
 from kpi_xl.errors import PlanError
 from kpi_xl.reader import read_plan
-from kpi_xl.resources import template_path
+from kpi_xl.resources import sample_plan_path, template_path
 from tests.conftest import HELD_OUT, fill_template, require_libreoffice
 from tests.libreoffice import recalculate
 
@@ -30,7 +32,7 @@ def named_cell(path: Path, name: str) -> tuple[str, str]:
 
 def make_plan(tmp_path: Path, changes: dict, weights: list[float] = EVEN, lang: str = "en",
               name: str = "plan.xlsx") -> Path:
-    return fill_template(template_path(lang), tmp_path / name, {**HELD_OUT, **changes}, weights)
+    return fill_template(sample_plan_path(lang), tmp_path / name, {**HELD_OUT, **changes}, weights)
 
 
 def problems_of(path: Path, lang: str | None = None) -> list:
@@ -70,6 +72,17 @@ def test_each_bad_input_is_named_with_its_sheet_cell_found_and_expected(
     assert problem.name == name
     assert found in problem.found
     assert expected in problem.expected
+
+
+def test_the_blank_template_as_it_comes_lists_every_required_input(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(template_path("en").read_bytes())
+    problems = problems_of(blank)
+    names = {p.name for p in problems}
+    assert {"Plan_Company", "Plan_FiscalYear", "Sales_TargetDeals", "Sales_WinRate",
+            "Sales_LeadToOppRate", "Sales_AvgDealSize"} <= names
+    sales = {"Sales_TargetDeals", "Sales_WinRate", "Sales_LeadToOppRate", "Sales_AvgDealSize"}
+    assert {p.found for p in problems if p.name in sales} == {"the cell is blank"}
 
 
 def test_problems_are_described_in_japanese_too(tmp_path: Path) -> None:
