@@ -621,3 +621,18 @@ def _index_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
         raise ExcelError("#REF!")
     value = cells[position - 1]
     return 0 if value is None else value
+
+
+def mod_(x: Operand, divisor: Operand) -> Expr:
+    """Excel MOD: the remainder with the divisor's sign (as Python's %)."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        d = _number(a[1].evaluate(e))
+        if d == 0:
+            raise ExcelError("#DIV/0!")
+        return _number(a[0].evaluate(e)) % d
+    return Func("MOD", (lift(x), lift(divisor)), impl)
+
+
+def index_(rng: Area, position: Operand) -> Expr:
+    """Excel INDEX over a one-dimensional area (1-based)."""
+    return Func("INDEX", (rng, lift(position)), _index_impl)

@@ -168,10 +168,33 @@ for _key, (_fam, _dir, _ja, _en) in _METRICS.items():
         _ALIAS[_a.lower()] = _key
     for _a in _en.split("|"):
         _ALIAS[_a.lower()] = _key
-# Longest first, so "lead time" wins over "lead" and "リードタイム" over "リード".
-_METRIC_RE = re.compile(
-    r"(?<![A-Za-z])(" + "|".join(re.escape(a) for a in sorted(_ALIAS, key=len, reverse=True))
-    + r")(?:e?s)?(?![A-Za-z])", re.IGNORECASE)
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many words, shaped as a prefix tree: far faster than a flat alternation.
+
+    Longer words win ("lead time" over "lead", "リードタイム" over "リード"): each optional tail is
+    greedy and only given up when the rest of the pattern fails.
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+_METRIC_RE = re.compile(r"(?<![A-Za-z])(" + _trie_pattern(_ALIAS) + r")(?:e?s)?(?![A-Za-z])",
+                        re.IGNORECASE)
 
 # Metric-shaped phrases outside the vocabulary ("来場者数", "number of partners", "NRR rate").
 _JA_CHARS = "ァ-ヴー一-龥々A-Za-z"
@@ -436,8 +459,11 @@ def _lang(statement: str, forced: object) -> str:
     return "ja" if _JA_SCRIPT.search(statement) else "en"
 
 
+_OKR = re.compile(r"okr|(?<![a-z])kr(?![a-z])")
+
+
 def _kind(value: object) -> str:
-    if isinstance(value, str) and re.search(r"okr|(?<![a-z])kr(?![a-z])", value.lower()):
+    if isinstance(value, str) and _OKR.search(value.lower()):
         return "okr_kr"
     return "kpi"
 

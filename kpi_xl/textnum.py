@@ -121,20 +121,32 @@ _COMPARATOR_AFTER = re.compile(r"[ \t]*(以上|以下|以内|未満|超え|超|�
 _COMPARATOR_CANON = {"以上": ">=", "以下": "<=", "以内": "<=", "未満": "<", "超え": ">", "超": ">",
                      "を超える": ">", "を下回る": "<", "を上回る": ">", "max": "<=", "min": ">=",
                      "at most": "<=", "at least": ">="}
-_COMPARATOR_BEFORE = re.compile(
-    r"(?:(?P<ge>at\s+least|no\s+less\s+than|no\s+fewer\s+than|a\s+minimum\s+of|minimum\s+of|min\.?|"
-    r"≥|>=|more\s+than|over|above|exceed(?:ing)?)|(?P<le>at\s+most|no\s+more\s+than|up\s+to|under|"
-    r"below|less\s+than|fewer\s+than|a\s+maximum\s+of|maximum\s+of|max\.?|≤|<=|within))\s*[$¥]?$",
-    re.I)
+# Words just before a number, matched on the lower-cased, space-collapsed text before it
+# (endswith on a short string is far cheaper than a regex search anchored at its end).
+_GE_BEFORE = ("at least", "no less than", "no fewer than", "a minimum of", "minimum of", "min",
+              "min.", "≥", ">=", "more than", "over", "above", "exceed", "exceeding")
+_LE_BEFORE = ("at most", "no more than", "up to", "under", "below", "less than", "fewer than",
+              "a maximum of", "maximum of", "max", "max.", "≤", "<=", "within")
 _CHANGE_AFTER = re.compile(
     r"[ \t]*(?:の)?(?P<up>増加|増|アップ|向上|成長|伸長|拡大|上昇|up\b|increase|growth|lift|"
     r"higher)|[ \t]*(?:の)?(?P<down>削減|減少|減|ダウン|低減|カット|低下|down\b|decrease|"
     r"reduction|cut|lower)", re.I)
-_RATIO_BEFORE = re.compile(r"(?:前年|前期|前月|前四半期|前週|前年度|昨年|昨対|対前年|前年同期)(?:比|対比)\s*$")
-_BY_BEFORE = re.compile(r"\bby\s*$", re.I)
+_RATIO_BEFORE = ("前年比", "前期比", "前月比", "前四半期比", "前週比", "前年度比", "昨年比", "昨対比", "昨対",
+                 "対前年比", "前年同期比", "前年対比", "前期対比")
 _UP_VERB = re.compile(r"\b(?:increas|grow|rais|boost|lift|improv|doubl|expand|up)", re.I)
 _DOWN_VERB = re.compile(r"\b(?:reduc|cut|decreas|lower|drop|shrink|minimi[sz])", re.I)
-_PREFIX_CUR = re.compile(r"(?:(?P<sym>[$¥])|\b(?P<code>USD|JPY)\s?)$", re.I)
+
+
+def _ends_with_word(head: str, words: tuple[str, ...]) -> bool:
+    """Whether ``head`` ends with one of ``words`` that does not start inside a longer word."""
+    if not head.endswith(words):
+        return False
+    for word in words:
+        if head.endswith(word):
+            before = head[-len(word) - 1:-len(word)]
+            if not (before.isascii() and before.isalpha()) or not word[0].isalpha():
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -240,10 +252,11 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
             i += 1
         unit: str | None = None
         head = text[max(0, start - 30):start]
-        cur = _PREFIX_CUR.search(head)
-        if cur:
-            sym = (cur.group("sym") or cur.group("code") or "").upper()
-            unit = "USD" if sym in ("$", "USD") else "JPY"
+        words = " ".join(head.lower().split())  # the words before, spaces collapsed
+        if head.endswith("$") or _ends_with_word(words, ("usd",)):
+            unit = "USD"
+        elif head.endswith("¥") or _ends_with_word(words, ("jpy",)):
+            unit = "JPY"
         unit_match = _UNIT_AFTER.match(text, end)
         if unit_match:
             raw = unit_match.group(1)
@@ -260,10 +273,12 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
             comparator = _COMPARATOR_CANON.get(word) or (
                 ">=" if any(w in word for w in ("more", "higher", "above", "up")) else "<=")
         else:
-            cmp_before = _COMPARATOR_BEFORE.search(head)
-            if cmp_before:
-                comparator = ">=" if cmp_before.group("ge") else "<="
-        change = _change(text, head, start, end, unit)
+            bare = words.rstrip("$¥ ")
+            if _ends_with_word(bare, _GE_BEFORE):
+                comparator = ">="
+            elif _ends_with_word(bare, _LE_BEFORE):
+                comparator = "<="
+        change = _change(text, words, start, end, unit)
         sign_char = text[start - 1] if start and text[start - 1] in "+-" else ""
         if sign_char == "-" and change is None and not (start > 1 and text[start - 2].isdigit()):
             value = -value
@@ -271,10 +286,10 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
     return out
 
 
-def _change(text: str, head: str, start: int, end: int, unit: str | None) -> str | None:
+def _change(text: str, words: str, start: int, end: int, unit: str | None) -> str | None:
     if unit in ("倍", "x"):
         return "times"
-    if _RATIO_BEFORE.search(head) and unit == "%" and not _CHANGE_AFTER.match(text, end):
+    if unit == "%" and words.endswith(_RATIO_BEFORE) and not _CHANGE_AFTER.match(text, end):
         return "times"
     after = _CHANGE_AFTER.match(text, end)
     if after:
@@ -284,7 +299,7 @@ def _change(text: str, head: str, start: int, end: int, unit: str | None) -> str
     if start and text[start - 1] == "-" and unit == "%" and not (
             start > 1 and text[start - 2].isdigit()):
         return "down"
-    if _BY_BEFORE.search(head):
+    if _ends_with_word(words, ("by",)):
         if _DOWN_VERB.search(text):
             return "down"
         if _UP_VERB.search(text):
@@ -702,10 +717,10 @@ _FRAME_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Ctx], Tim
     (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/](?P<m>\d{1,2})(?![-/.\d])"), _h_year_month),
     (re.compile(rf"\b(?:(?:the\s+)?end\s+of\s+)?(?P<mon>{_MONTHS})\.?,?\s+(?P<y>\d{{4}})\b", _I),
      _h_en_month_name),
-    (re.compile(r"(?<![A-Za-z])Q(?P<q>[1-4])(?![\dA-Za-z])(?:\s*(?:of\s+)?(?:FY\s*)?(?P<y>\d{4})\b)?|"
+    (re.compile(r"(?=[Qq\d第FfSsTt])(?:(?<![A-Za-z])Q(?P<q>[1-4])(?![\dA-Za-z])(?:\s*(?:of\s+)?(?:FY\s*)?(?P<y>\d{4})\b)?|"
                 r"(?<!\d)(?P<y2>\d{4})\s*[-/ ]?\s*Q(?P<q2>[1-4])(?![\dA-Za-z])|"
                 r"(?<![\dA-Za-z.])(?P<q3>[1-4])Q(?![A-Za-z])|第\s*(?P<q4>[1-4])\s*四半期(?:末|中|内)?|"
-                r"\b(?:the\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\b", _I),
+                r"\b(?:the\s+)?(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\b)", _I),
      _h_quarter),
     (re.compile(r"(?<![A-Za-z])H(?P<h>[12])(?![\dA-Za-z])(?:\s*(?:FY\s*)?(?P<y>\d{4})\b)?"),
      _h_half),
@@ -739,16 +754,45 @@ _FRAME_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Ctx], Tim
     (re.compile(r"(?:前|昨|対前)(?:年度|年同期|年|期|四半期|月|週)(?:比|対比)|昨対|"
                 r"\b(?:year|quarter|month|week)[- ]over[- ](?:year|quarter|month|week)\b|"
                 r"\b(?:YoY|QoQ|MoM|WoW)\b", _I), _h_compared),
-    (re.compile(r"毎月|月間|月次|月ごと|月毎|月あたり|月当たり|ひと月|毎週|週次|週ごと|週毎|週あたり|"
+    (re.compile(r"(?=[毎月週日年四ひ/])(?:毎月|月間|月次|月ごと|月毎|月あたり|月当たり|ひと月|毎週|週次|週ごと|週毎|週あたり|"
                 r"週当たり|(?<!\d)週間|毎日|日次|日ごと|日あたり|日当たり|毎四半期|四半期ごと|四半期毎|"
                 r"四半期あたり|(?<![\d今来翌本当前第])四半期(?!比)|年間|毎年|年次|年あたり|年当たり|"
-                r"/\s*(?:月|週|日|年|四半期)|(?<![\d今来翌本当前])(?:月|週|年)(?:に)?(?=\s*\d)"),
+                r"/\s*(?:月|週|日|年|四半期)|(?<![\d今来翌本当前])(?:月|週|年)(?:に)?(?=\s*\d))"),
      _h_cadence),
     (re.compile(r"\b(?:every|each|per|a|an)\s+(?P<u>business\s+day|day|week|month|quarter|year|"
                 r"sprint)\b|/\s*(?P<u2>day|week|month|quarter|year|mo|wk|yr|qtr|d|w|m|q|y)\b|"
                 r"\b(?P<adv>daily|weekly|biweekly|fortnightly|monthly|quarterly|yearly|annually|"
                 r"annual)\b", _I), _h_cadence),
 ]
+
+
+# A cheap pre-check per pattern, in the same order: the features the text must have ("D" a
+# digit, "A" an ASCII letter, "M" an English month name, "J" a non-ASCII character) and, when
+# given, at least one of some characters. Skipping patterns that cannot match keeps check() fast.
+_GUARDS: list[tuple[str, frozenset[str] | None]] = [
+    ("D", frozenset("年-/.")), ("D", frozenset("/")), ("DM", None), ("DM", None),
+    ("D", frozenset("度")), ("DA", frozenset("f")), ("D", frozenset("月")), ("D", frozenset("-/")),
+    ("DM", None), ("", frozenset("q四")), ("D", frozenset("h")), ("J", frozenset("今来翌本当")),
+    ("J", frozenset("内末中")), ("J", frozenset("期")), ("D", frozenset("月")),
+    ("D", frozenset("以で後の")), ("A", None), ("M", None), ("A", None), ("A", frozenset("e")),
+    ("DA", None), ("D", frozenset("年")), ("", frozenset("比対o")), ("J", frozenset("月週日年四")),
+    ("", None),
+]
+assert len(_GUARDS) == len(_FRAME_PATTERNS)
+_DIGIT = re.compile(r"\d")
+_ASCII_LETTER = re.compile(r"[a-z]")
+_MONTH_NAME = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+
+
+def _features(low: str) -> str:
+    out = "D" if _DIGIT.search(low) else ""
+    if _ASCII_LETTER.search(low):
+        out += "A"
+        if _MONTH_NAME.search(low):
+            out += "M"
+    if not low.isascii():
+        out += "J"
+    return out
 
 
 def _fy_start(value: object) -> int:
@@ -761,7 +805,13 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
     ctx = _Ctx(today, fy_start)
     taken: list[tuple[int, int]] = []
     found: list[TimeFrame] = []
-    for pattern, handler in _FRAME_PATTERNS:
+    low = text.lower()
+    features = _features(low)
+    chars = set(low)
+    for (pattern, handler), (needs, any_of) in zip(_FRAME_PATTERNS, _GUARDS, strict=True):
+        if any(flag not in features for flag in needs) or (
+                any_of is not None and any_of.isdisjoint(chars)):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if start == end or any(start < b and a < end for a, b in taken):

@@ -161,7 +161,9 @@ def test_quarter_to_date_and_forecast_follow_the_typed_actuals(
                      if s == sheet and v == "月間リード獲得数" and coord.startswith("A"))
     row = int(name_cell[1:])
     line = {col: fresh.get((sheet, f"{col}{row}")) for col in "ABCDEFGHI"}
-    months = monthly_split(5000)[:3]  # April–June leads targets, as on the plan sheet
+    # April–June lead targets: the seasonal split two months ahead (the sample's sales cycle).
+    split = monthly_split(5000)
+    months = [split[(i + 2) % 12] for i in range(3)]
     assert line["C"] == sum(months)  # quarter target = its months' seasonal targets
     assert line["D"] == 800  # 500 + 300 typed in
     assert line["E"] == 2  # months reported

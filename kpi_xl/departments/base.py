@@ -35,6 +35,9 @@ class SeriesSpec:
     label: Text
     annual_name: str
     kind: str
+    # An input holding a lead time in months: the series is also shown that many months earlier
+    # (leads must come in before the deals they become).
+    lag_name: str | None = None
 
 
 @dataclass(frozen=True)

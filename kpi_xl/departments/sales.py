@@ -23,6 +23,7 @@ AVG_DEAL_SIZE = "Sales_AvgDealSize"
 REQUIRED_OPPS = "Sales_RequiredOpps"
 REQUIRED_LEADS = "Sales_RequiredLeads"
 TARGET_REVENUE = "Sales_TargetRevenue"
+CYCLE_MONTHS = "Sales_CycleMonths"
 
 INPUTS = (
     InputSpec(TARGET_DEALS, "count", {"ja": "受注目標件数(KGI)", "en": "Target deals (KGI)"},
@@ -36,6 +37,11 @@ INPUTS = (
               {"ja": "リードのうち商談になる割合。業界平均 5〜10%",
                "en": "Share of leads that become opportunities; industry average 5–10%"},
               sample=0.1, benchmark=(0.05, 0.1)),
+    InputSpec(CYCLE_MONTHS, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
+              {"ja": "リード獲得から受注までの平均月数。月次目標のリードをその分前倒しします(空欄は 0)",
+               "en": "Average months from lead to deal; monthly lead targets move that much "
+                     "earlier (blank means 0)"},
+              sample=2, required=False, blank_value=0),
     InputSpec(AVG_DEAL_SIZE, "money", {"ja": "平均受注単価", "en": "Average deal size"},
               {"ja": "1件あたりの平均受注金額", "en": "Average revenue per deal"},
               sample=2_000_000),
@@ -70,7 +76,7 @@ FIGURES = (
 )
 
 SERIES = (
-    SeriesSpec(LEADS, REQUIRED_LEADS, "count"),
+    SeriesSpec(LEADS, REQUIRED_LEADS, "count", lag_name=CYCLE_MONTHS),
     SeriesSpec(OPPS, REQUIRED_OPPS, "count"),
     SeriesSpec(DEALS, TARGET_DEALS, "count"),
     SeriesSpec(REVENUE, TARGET_REVENUE, "money"),

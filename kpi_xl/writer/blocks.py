@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kpi_xl.expr import Expr, and_, area, if_, or_, ref, sum_
+from kpi_xl.expr import Expr, Num, and_, area, if_, index_, mod_, or_, ref, sum_
 from kpi_xl.funnel import monthly_split_exprs
 from kpi_xl.i18n import month_name, quarter_label, t
 from kpi_xl.plan import SEASONALITY_NAME, Plan
@@ -141,6 +141,8 @@ class Series:
     label: str
     annual_key: str
     kind: str
+    lag_key: str | None = None
+    lag_label: str = ""
 
 
 def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, series: Sequence[Series],
@@ -152,6 +154,8 @@ def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, series: S
     """
     headers = [t(lang, "col.month"), t(lang, "col.quarter"), t(lang, "col.weight")]
     headers += [s.label for s in series]
+    lagged = [s for s in series if s.lag_key]
+    headers += [s.lag_label for s in lagged]
     sheet.header(row, 0, headers)
     header_row = row
     row += 1
@@ -175,6 +179,18 @@ def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, series: S
             style = "formula_bold" if i in quarter_months else "formula"
             keys.append(sheet.formula(first + i, 3 + j, expr, s.kind, style=style))
         month_keys[s.label] = keys
+    for j, s in enumerate(lagged, start=len(series)):
+        # This month must bring in what the deals of (month + lag) need, so the column reads
+        # the split that many months ahead (wrapping round the year: the pattern repeats).
+        keys = []
+        for i in range(12):
+            position = mod_(Num(i) + ref(s.lag_key), 12) + 1  # type: ignore[arg-type]
+            style = "formula_bold" if i in quarter_months else "formula"
+            keys.append(sheet.formula(first + i, 3 + j,
+                                      index_(area(month_keys[s.label]), position), s.kind,
+                                      style=style))
+        month_keys[s.lag_label] = keys
+    series = [*series, *(Series(s.lag_label, s.annual_key, s.kind) for s in lagged)]
     row = first + 12
     sheet.text(row, 0, t(lang, "total"), "label_bold")
     sheet.blank(row, 1, "label_bold")

@@ -110,7 +110,8 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
                for i, f in enumerate(dept.figures)]
     figures_row = row
     row, figure_keys = figures_table(sheet, row, lang, ctx.t("funnel"), figures, width=WIDTH)
-    series = [Series(s.label[lang], s.annual_name, s.kind) for s in dept.series]
+    series = [Series(s.label[lang], s.annual_name, s.kind, s.lag_name,
+                     ctx.t("lagged", label=s.label[lang])) for s in dept.series]
 
     mrow = title_block(monthly, lang, heading, period, len(series) + 3)
     monthly.section(mrow, ctx.t("monthly"), len(series) + 3)
@@ -122,7 +123,8 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
     sheet.freeze(3)
     if dept.funnel:
         _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel), figure_keys)
-    return {s.annual_key: month_keys[s.label] for s in series}
+    # Tracking uses the months in which things must happen: the lagged column where there is one.
+    return {s.annual_key: month_keys[s.lag_label if s.lag_key else s.label] for s in series}
 
 
 def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int, stages: int,
