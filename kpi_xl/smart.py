@@ -52,7 +52,8 @@ Direction (which way is better) comes from ``direction=``, else the statement's 
 (以上/以下/at least/at most), else decrease words (削減, reduce...), else a benchmark's direction,
 else the metric's usual direction (churn, bugs, CPA, review time: lower), else "higher".
 
-Standard library only; regexes are compiled once at import.
+Standard library only; regexes are compiled once at import, and the reading of a statement
+is cached (a workbook recalculates the same statements over and over).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from kpi_xl import benchmarks as _bm
 from kpi_xl.textnum import (
@@ -213,8 +215,8 @@ _EN_ADJ_LEFT = re.compile(r"(?:\b(?:new|net|qualified|monthly|weekly|inbound|out
                           re.I)
 
 _JA_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_DOWN_WORDS = re.compile(r"削減|減らす|減少|低減|下げ|抑え|抑制|短縮|少なく|ゼロ|\breduc|\bcut\b|\bdecreas|"
-                         r"\blower\b|\bminimi[sz]|\bshorten|\bbelow\b|\bunder\b|\bfewer\b", re.I)
+_DOWN_WORDS = re.compile(r"(?=[削減低下抑短少ゼrcdlmsbufRCDLMSBUF])(?:削減|減らす|減少|低減|下げ|抑え|抑制|短縮|少なく|ゼロ|\breduc|\bcut\b|\bdecreas|"
+                         r"\blower\b|\bminimi[sz]|\bshorten|\bbelow\b|\bunder\b|\bfewer\b)", re.I)
 
 
 def metric_keys(text: str) -> tuple[str, ...]:
@@ -611,6 +613,18 @@ class _Say:
         return self.table[key].format(**fields)
 
 
+@lru_cache(maxsize=4096)
+def _read(text: str, today: date, fy_start: int) -> tuple[
+        list[TimeFrame], list[Quantity], list[re.Match[str]], list[str], bool]:
+    """The language-independent reading of a normalized statement, cached: a workbook
+    recalculates the same statements again and again. Callers must not mutate the lists."""
+    frames = find_time_frames(text, today, fy_start)
+    quantities = scan_quantities(text, tuple((f.start, f.end_pos) for f in frames))
+    metric_matches = [m for m in _METRIC_RE.finditer(text) if m.group(1).lower() in _ALIAS]
+    keys = list(dict.fromkeys(_ALIAS[m.group(1).lower()] for m in metric_matches))
+    return frames, quantities, metric_matches, keys, _DOWN_WORDS.search(text) is not None
+
+
 def check(
     statement: object,
     *,
@@ -646,12 +660,10 @@ def check(
     kind_key = _kind(kind)
     if not isinstance(today, date):
         today = date.today()
-    fy_start = fiscal_year_start
+    fy_start = fiscal_year_start if isinstance(fiscal_year_start, int) and not isinstance(
+        fiscal_year_start, bool) and 1 <= fiscal_year_start <= 12 else 4
 
-    frames = find_time_frames(text, today, fy_start)
-    quantities = scan_quantities(text, tuple((f.start, f.end_pos) for f in frames))
-    metric_matches = [m for m in _METRIC_RE.finditer(text) if m.group(1).lower() in _ALIAS]
-    keys = list(dict.fromkeys(_ALIAS[m.group(1).lower()] for m in metric_matches))
+    frames, quantities, metric_matches, keys, down_words = _read(text, today, fy_start)
 
     # The figure: a relative change, else the first absolute number with a unit or comparator.
     relative = next((q for q in quantities if q.change), None)
@@ -690,8 +702,7 @@ def check(
     chosen_direction = parse_direction(direction)
     if chosen_direction is None and comparator:
         chosen_direction = "higher" if comparator.startswith(">") else "lower"
-    if chosen_direction is None and ((relative and relative.change == "down")
-                                     or _DOWN_WORDS.search(text)):
+    if chosen_direction is None and ((relative and relative.change == "down") or down_words):
         chosen_direction = "lower"
     if chosen_direction is None and bench and bench[3]:
         chosen_direction = bench[3]

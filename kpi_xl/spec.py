@@ -71,6 +71,7 @@ class InputSpec:
     # A formula the template puts in the cell until the planner types a number over it
     # (marketing's SQL target follows sales' required opportunities).
     default: Expr | None = None
+    section: str = "main"  # inputs of another section get their own table (e.g. "channels")
 
     @property
     def kind_info(self) -> Kind:

@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from kpi_xl.fiscal import fiscal_months
 
@@ -469,6 +470,7 @@ def _fiscal_year_of(day: date, fy_start: int) -> int:
     return day.year if day.month >= fy_start else day.year - 1
 
 
+@lru_cache(maxsize=1024)
 def _fiscal_end(fy: int, fy_start: int, months: int = 12, offset: int = 0) -> date:
     """Last day of the ``months``-long part of fiscal year ``fy`` starting ``offset`` months in."""
     year, month = fiscal_months(fy, fy_start)[offset + months - 1]
@@ -768,31 +770,39 @@ _FRAME_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Ctx], Tim
 
 # A cheap pre-check per pattern, in the same order: the features the text must have ("D" a
 # digit, "A" an ASCII letter, "M" an English month name, "J" a non-ASCII character) and, when
-# given, at least one of some characters. Skipping patterns that cannot match keeps check() fast.
-_GUARDS: list[tuple[str, frozenset[str] | None]] = [
-    ("D", frozenset("年-/.")), ("D", frozenset("/")), ("DM", None), ("DM", None),
-    ("D", frozenset("度")), ("DA", frozenset("f")), ("D", frozenset("月")), ("D", frozenset("-/")),
-    ("DM", None), ("", frozenset("q四")), ("D", frozenset("h")), ("J", frozenset("今来翌本当")),
-    ("J", frozenset("内末中")), ("J", frozenset("期")), ("D", frozenset("月")),
-    ("D", frozenset("以で後の")), ("A", None), ("M", None), ("A", None), ("A", frozenset("e")),
-    ("DA", None), ("D", frozenset("年")), ("", frozenset("比対o")), ("J", frozenset("月週日年四")),
-    ("", None),
+# given, at least one of some characters and one of some words. Skipping patterns that cannot
+# match keeps check() fast.
+_EN_UNIT_WORDS = ("day", "week", "month", "quarter", "year", "sprint", "annual", "fortnight", "/")
+_GUARD_TABLE: list[tuple[str, frozenset[str] | None, tuple[str, ...] | None]] = [
+    ("D", frozenset("年-/."), None), ("D", frozenset("/"), None), ("DM", None, None),
+    ("DM", None, None), ("D", frozenset("度"), None), ("DA", frozenset("f"), None),
+    ("D", frozenset("月"), None), ("D", frozenset("-/"), None), ("DM", None, None),
+    ("", frozenset("q四"), None), ("D", frozenset("h"), None), ("J", frozenset("今来翌本当"), None),
+    ("J", frozenset("内末中"), None), ("J", frozenset("期"), None), ("D", frozenset("月"), None),
+    ("D", frozenset("以で後の"), None), ("A", None, _EN_UNIT_WORDS),
+    ("M", None, None), ("A", None, ("this ", "next ", "current ", "coming ", "end")),
+    ("A", frozenset("e"), ("eo",)),
+    ("DA", None, ("by", "in", "during", "for", "before", "until", "till", "through")),
+    ("D", frozenset("年"), None),
+    ("", frozenset("比対o"), ("比", "昨対", "over", "yoy", "qoq", "mom", "wow")),
+    ("J", frozenset("月週日年四"), None), ("", None, _EN_UNIT_WORDS),
 ]
+_GUARDS = [(frozenset(needs), chars, words) for needs, chars, words in _GUARD_TABLE]
 assert len(_GUARDS) == len(_FRAME_PATTERNS)
 _DIGIT = re.compile(r"\d")
 _ASCII_LETTER = re.compile(r"[a-z]")
 _MONTH_NAME = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 
 
-def _features(low: str) -> str:
-    out = "D" if _DIGIT.search(low) else ""
+def _features(low: str) -> frozenset[str]:
+    out = {"D"} if _DIGIT.search(low) else set()
     if _ASCII_LETTER.search(low):
-        out += "A"
+        out.add("A")
         if _MONTH_NAME.search(low):
-            out += "M"
+            out.add("M")
     if not low.isascii():
-        out += "J"
-    return out
+        out.add("J")
+    return frozenset(out)
 
 
 def _fy_start(value: object) -> int:
@@ -808,9 +818,11 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
     low = text.lower()
     features = _features(low)
     chars = set(low)
-    for (pattern, handler), (needs, any_of) in zip(_FRAME_PATTERNS, _GUARDS, strict=True):
-        if any(flag not in features for flag in needs) or (
-                any_of is not None and any_of.isdisjoint(chars)):
+    for (pattern, handler), (needs, any_char, any_word) in zip(_FRAME_PATTERNS, _GUARDS,
+                                                              strict=True):
+        if not needs <= features or (
+                any_char is not None and any_char.isdisjoint(chars)) or (
+                any_word is not None and not any(word in low for word in any_word)):
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

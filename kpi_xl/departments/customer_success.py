@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_xl.departments.base import Decomposition, Department, FigureSpec, SeriesSpec
-from kpi_xl.expr import ref
+from kpi_xl.expr import Num, ref
 from kpi_xl.funnel import max_lost_expr
 from kpi_xl.kpis import Kpi, Okr
 from kpi_xl.spec import InputSpec, OutputSpec
@@ -46,8 +46,9 @@ FIGURES = (
 )
 SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "count"),)
 DECOMPOSITION = Decomposition(
-    START, START_CUSTOMERS, "count", "+",
-    ((KEEP, ref(MIN_RETAINED), "count"), (CHURN, ref(MAX_CHURNED), "count")),
+    KEEP, MIN_RETAINED, "count", "+",
+    ((START, ref(START_CUSTOMERS), "count"),
+     ({"ja": "− 解約許容", "en": "− May churn"}, Num(0) - ref(MAX_CHURNED), "count")),
 )
 
 _END = dt.date(2027, 3, 31)

@@ -86,8 +86,9 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
         else:
             for col in (3, 4, 5):
                 sheet.blank(row, col)
-        sheet.text(row, 6, spec.help[lang], "note")
+        sheet.text(row, 6, spec.help[lang], "note_wrap", fit=False)
         row += 1
+    sheet.set_width(6, 58)
     return row + 1
 
 

@@ -86,6 +86,9 @@ def build_department(ctx: BuildContext) -> None:
     okr_sheet = ctx.book.sheet(ctx.t("sheet.okr"))
     review_sheet = ctx.book.sheet(ctx.t("sheet.review"))
     checklist_sheet = ctx.book.sheet(ctx.t("sheet.checklist"))
+    # Data-entry sheets stay unprotected: Excel cannot grow a table on a protected sheet.
+    for sheet in (tracking_sheet, okr_sheet, review_sheet):
+        sheet.protect = False
 
     monthly_targets = _plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months)
     rows = _kpi_sheet(ctx, kpi_sheet, heading, period)
@@ -103,13 +106,22 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
     """Assumptions, funnel, quarterly and monthly targets; returns month cells by annual name."""
     dept, lang, plan = ctx.department, ctx.lang, ctx.plan
     row = title_block(sheet, lang, heading, period, WIDTH)
-    row = assumptions_table(sheet, row, lang, dept.inputs, dict(plan.values),
-                            title=ctx.t("assumptions"), width=WIDTH)
+    sections: list[str] = []
+    for spec in dept.inputs:
+        if spec.section not in sections:
+            sections.append(spec.section)
+    for section in sections:
+        specs = [spec for spec in dept.inputs if spec.section == section]
+        title = ctx.t("assumptions" if section == "main" else f"section.{section}")
+        row = assumptions_table(sheet, row, lang, specs, dict(plan.values), title=title,
+                                width=WIDTH)
     figures = [Figure(f.label[lang], f.expr, f.kind, f.name, f.how[lang],
                       key=f.name or f"{dept.key}.figure.{i}", bold=f.bold)
                for i, f in enumerate(dept.figures)]
     figures_row = row
-    row, figure_keys = figures_table(sheet, row, lang, ctx.t("funnel"), figures, width=WIDTH)
+    row, figure_keys = figures_table(sheet, row, lang,
+                                     ctx.t("funnel" if dept.funnel else "figures"), figures,
+                                     width=WIDTH)
     series = [Series(s.label[lang], s.annual_name, s.kind, s.lag_name,
                      ctx.t("lagged", label=s.label[lang])) for s in dept.series]
 
@@ -309,7 +321,8 @@ def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
     row += 1
     factor_keys = []
     for label, expr, kind in dec.factors:
-        sheet.text(row, 0, f"{'×' if dec.operator == '×' else '+'} {label[lang]}", "label")
+        sign = "" if label[lang].startswith("−") else ("× " if dec.operator == "×" else "+ ")
+        sheet.text(row, 0, f"{sign}{label[lang]}", "label")
         factor_keys.append(sheet.formula(row, 1, expr, kind))
         sheet.text(row, 2, unit_text(lang, kind), "unit")
         row += 1
@@ -339,7 +352,7 @@ def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
     sheet.flag_if(row, 1, if_(ok, False, True), "bad")
     row += 1
     sheet.text(row, 0, ctx.t("tree.rounding_note"), "plain_note", fit=False)
-    sheet.set_width(0, 34)
+    sheet.set_width(0, 44)
     return check
 
 

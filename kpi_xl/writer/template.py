@@ -71,7 +71,6 @@ def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Pat
                    for o in dept.outputs]
         row = template_outputs(sheet, row, lang, outputs)
     sheet.freeze(3)
-    sheet.set_width(6, 52)
     _kpi_tables(book, lang, sample)
     _okr_table(book, lang, sample)
     book.save(path)
