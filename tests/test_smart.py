@@ -313,3 +313,13 @@ def test_non_text_statements_are_read_as_text() -> None:
 def test_table_has_at_least_forty_statements_in_both_languages() -> None:
     ja = sum(1 for s, *_ in CASES if check(s, today=TODAY).lang == "ja")
     assert len(CASES) >= 40 and ja >= 20 and len(CASES) - ja >= 15
+
+
+def test_thousands_of_distinct_checks_run_in_well_under_a_second() -> None:
+    import time
+
+    statements = [f"{s} {i}" for i, (s, *_rest) in enumerate(CASES * 40)][:2000]
+    start = time.perf_counter()
+    for statement in statements:
+        check(statement, today=TODAY)
+    assert time.perf_counter() - start < 1.0  # about 0.2 s on a busy laptop core
