@@ -119,3 +119,27 @@ def get(key: str) -> Benchmark | None:
 def by_department(department: str) -> list[Benchmark]:
     """The benchmarks of one department, in declaration order."""
     return [b for b in _ALL if b.department == department]
+
+
+# The benchmark that judges a KPI, by the metric the SMART checker reads in its name
+# (:func:`kpi_xl.smart.metric_keys`). Only figures in the same period as the KPI are listed:
+# deploys are benchmarked per week, the workbooks count them per month.
+_BY_METRIC = {
+    "win_rate": "win_rate",
+    "churn": "churn_rate",
+    "retention": "retention_rate",
+    "nps": "nps",
+    "onboarding": "onboarding_completion_rate",
+    "sprint": "sprint_completion_rate",
+    "bugs": "bugs_per_month",
+    "code_review": "code_review_hours",
+    "cvr": "cvr",
+}
+
+
+def for_metric(metric_key: str | None) -> Benchmark | None:
+    """The benchmark for a metric key as the SMART checker names it, or None."""
+    if not metric_key:
+        return None
+    key = _BY_METRIC.get(metric_key)
+    return BENCHMARKS.get(key) if key else None

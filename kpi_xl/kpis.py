@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "CADENCES",
@@ -177,3 +178,25 @@ def statement(kpi: Kpi, lang: str) -> str:
     if kpi.ksf:
         extra.append(f"KSF: {kpi.ksf}")
     return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
+    """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
+
+    Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
+    same verdict (and byte-identical workbooks).
+    """
+    from kpi_xl import benchmarks, smart
+
+    text = statement(kpi, lang)
+    bench = None
+    for key in smart.metric_keys(kpi.name):
+        bench = benchmarks.for_metric(key)
+        if bench is not None:
+            break
+    fy, start = (getattr(plan, "fiscal_year", None), getattr(plan, "start_month", 4))
+    today = dt.date(fy, start, 1) if fy else None
+    return smart.check(text, target=kpi.target if kpi.unit != "%" else f"{kpi.target * 100:g}%",
+                       unit=kpi.unit, deadline=kpi.deadline, owner=kpi.owner,
+                       direction=kpi.direction, parent=kpi.ksf or None,
+                       benchmark=bench, lang=lang, today=today, fiscal_year_start=start)

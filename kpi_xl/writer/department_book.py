@@ -26,8 +26,6 @@ from kpi_xl.expr import (
     if_,
     iferror,
     index_match,
-    max_,
-    min_,
     or_,
     ref,
     roundup,
@@ -36,6 +34,7 @@ from kpi_xl.expr import (
 )
 from kpi_xl.i18n import quarter_label
 from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
+from kpi_xl.measures import achievement_expr, okr_score_expr
 from kpi_xl.writer.blocks import (
     Figure,
     Series,
@@ -52,7 +51,6 @@ from kpi_xl.writer.context import BuildContext
 __all__ = ["build_department"]
 
 WIDTH = 7
-ACHIEVEMENT_CAP = 2  # lower-is-better KPIs at 0 show 200%, not a division by zero
 
 
 @dataclass
@@ -194,7 +192,7 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
     row += 1
     first = row
     rows: list[KpiRow] = []
-    smart = _smart_results(kpis, lang)
+    smart = _smart_results(kpis, lang, ctx)
     for i, kpi in enumerate(kpis):
         r = first + i
         base = f"kpi.{i}"
@@ -243,23 +241,11 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
     return rows
 
 
-def _smart_results(kpis: Sequence[Kpi], lang: str) -> list[str]:
-    """SMART verdicts written at generation (the checker is optional until it lands)."""
-    try:
-        from kpi_xl import smart
-    except ImportError:
-        return ["" for _ in kpis]
-    out = []
-    from kpi_xl.kpis import statement
+def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
+    """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
+    from kpi_xl.kpis import smart_check
 
-    for kpi in kpis:
-        try:
-            result = smart.check(statement(kpi, lang), target=kpi.target, owner=kpi.owner,
-                                 deadline=kpi.deadline, lang=lang)
-            out.append(result.summary())
-        except Exception:
-            out.append("")
-    return out
+    return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
 
 
 def _serial(day: dt.date) -> float:
@@ -367,10 +353,7 @@ class Summary:
 
 
 def _achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr:
-    lower = direction.eq(DIRECTIONS["lower"][lang])
-    higher_ratio = if_(target.eq(0), "", actual / target)
-    lower_ratio = if_(actual.le(0), ACHIEVEMENT_CAP, min_(ACHIEVEMENT_CAP, target / actual))
-    return if_(actual.eq(""), "", if_(lower, lower_ratio, higher_ratio))
+    return achievement_expr(actual, target, direction.eq(DIRECTIONS["lower"][lang]))
 
 
 def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
@@ -574,9 +557,8 @@ def _okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
         else:
             current_expr = Num(0)
         current = sheet.formula(row, 5, current_expr, "decimal")
-        progress = (ref(current) - ref(start)) / (ref(target) - ref(start))
-        score = sheet.formula(row, 6, if_(or_(ref(current).eq(""), ref(target).eq(ref(start))), "",
-                                          max_(0, min_(1, progress))), "score")
+        score = sheet.formula(row, 6, okr_score_expr(ref(current), ref(start), ref(target)),
+                              "score")
         sheet.formula(row, 7, if_(ref(score).eq(""), "",
                                   if_(ref(score).ge(1), ctx.t("okr.stretch"),
                                       if_(ref(score).ge(0.6), ctx.t("okr.success"),
