@@ -66,3 +66,15 @@ def test_an_installed_wheel_generates_the_sample_with_no_arguments(wheel: Path,
     assert written and all(p.is_file() for p in written)
     assert all(p.relative_to(work).parts[0] == "workbooks" for p in written)
     assert any(p.name.endswith("_sales_ja.xlsx") for p in written)
+
+
+def test_ci_runs_the_readme_test_command_word_for_word() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(commands) == 2, "the quick start is exactly two commands"
+    generate, test = commands
+    assert generate.endswith("kpi-xl generate")
+    assert test.endswith("-m pytest")
+    assert test in ci, ".ci/run must run the README's test command word for word"
+    assert "KPI_XL_REQUIRE_LIBREOFFICE=1" in ci
