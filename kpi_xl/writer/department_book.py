@@ -177,68 +177,99 @@ def link_expr(dept: Department, kpi: Kpi) -> Expr | None:
     return ref(kpi.link)
 
 
+KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
+                     "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner", "kpi.cadence",
+                     "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart", "kpi.live_check")
+
+
 def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str) -> list[KpiRow]:
+    """The KPI list as an Excel Table (``Sales_KPIList``) with its SMART verdicts and live checks."""
+    from kpi_xl.kpis import statement
+
     lang, dept = ctx.lang, ctx.department
     kpis = ctx.plan.kpis.get(dept.key, ())
-    row = title_block(sheet, lang, heading, period, 14)
-    headers = [ctx.t(k) for k in ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
-                                  "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner",
-                                  "kpi.cadence", "kpi.indicator", "kpi.statement",
-                                  "kpi.smart", "kpi.live_check")]
+    col = {key: i for i, key in enumerate(KPI_SHEET_COLUMNS)}
+    headers = [ctx.t(k) for k in KPI_SHEET_COLUMNS]
+    row = title_block(sheet, lang, heading, period, len(headers))
     sheet.section(row, ctx.t("kpi.section"), len(headers))
     row += 1
-    sheet.header(row, 0, headers)
-    sheet.freeze(row + 1, 2)
-    row += 1
-    first = row
+    first = row + 1
+    last = first + max(len(kpis), 1) - 1
+    sheet.table(row, 0, last, f"{dept.prefix}_KPIList", headers)
+    sheet.freeze(first, 2)
     rows: list[KpiRow] = []
     smart = _smart_results(kpis, lang, ctx)
     for i, kpi in enumerate(kpis):
         r = first + i
         base = f"kpi.{i}"
-        sheet.number(r, 0, i + 1, "count", "label")
-        name = sheet.text_key(r, 1, kpi.name, f"{base}.name", "label_bold")
-        sheet.text(r, 2, kpi.definition, "note_wrap", fit=False)
-        ksf = sheet.text_key(r, 3, kpi.ksf, f"{base}.ksf")
-        unit = sheet.text_key(r, 4, UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
+        sheet.number(r, col["kpi.no"], i + 1, "count", "label")
+        name = sheet.text_key(r, col["kpi.name"], kpi.name, f"{base}.name", "label_bold")
+        sheet.text(r, col["kpi.definition"], kpi.definition, "note_wrap", fit=False)
+        ksf = sheet.text_key(r, col["kpi.ksf"], kpi.ksf, f"{base}.ksf")
+        unit = sheet.text_key(r, col["kpi.unit"], UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
                               f"{base}.unit", "unit")
-        direction = sheet.input(r, 5, f"{base}.direction", DIRECTIONS[kpi.direction][lang],
-                                "text", validate=False)
+        direction = sheet.input(r, col["kpi.direction"], f"{base}.direction",
+                                DIRECTIONS[kpi.direction][lang], "text", validate=False)
         kind = number_kind(kpi.unit)
         linked = _link_expr(ctx, kpi)
         if linked is not None:
-            target = sheet.formula(r, 6, linked, kind, key=f"{base}.target")
+            target = sheet.formula(r, col["kpi.target"], linked, kind, key=f"{base}.target")
         else:
-            target = sheet.input(r, 6, f"{base}.target", kpi.target, kind, validate=False)
-        if kpi.deadline:
-            deadline = sheet.input(r, 7, f"{base}.deadline", _serial(kpi.deadline), "date",
-                                   validate=False)
-        else:
-            deadline = sheet.input(r, 7, f"{base}.deadline", None, "date", validate=False)
-        owner = sheet.input(r, 8, f"{base}.owner", kpi.owner or None, "text", validate=False)
-        sheet.input(r, 9, f"{base}.cadence", CADENCES[kpi.cadence][lang], "text", validate=False)
-        sheet.text(r, 10, KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
-        from kpi_xl.kpis import statement
-
-        sheet.text(r, 11, statement(kpi, lang), "note_wrap", fit=False)
-        sheet.text(r, 12, smart[i], "label")
+            target = sheet.input(r, col["kpi.target"], f"{base}.target", kpi.target, kind,
+                                 validate=False)
+        deadline = sheet.input(r, col["kpi.deadline"], f"{base}.deadline",
+                               _serial(kpi.deadline) if kpi.deadline else None, "date",
+                               validate=False)
+        owner = sheet.input(r, col["kpi.owner"], f"{base}.owner", kpi.owner or None, "text",
+                            validate=False)
+        sheet.input(r, col["kpi.cadence"], f"{base}.cadence", CADENCES[kpi.cadence][lang], "text",
+                    validate=False)
+        sheet.text(r, col["kpi.indicator"], KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
+        sheet.text(r, col["kpi.link"], kpi.link or "", "note")
+        sheet.text(r, col["kpi.statement"], statement(kpi, lang), "note_wrap", fit=False)
+        sheet.text(r, col["kpi.smart"], smart[i], "label")
+        c = col["kpi.live_check"]
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
-        check = sheet.formula(r, 13, if_(missing, ctx.t("kpi.check_missing"), ctx.t("check.ok")))
-        sheet.flag_if(r, 13, missing, "bad")
-        del check
+        outside = _outside_benchmark(kpi, ref(target))
+        verdict = if_(missing, ctx.t("kpi.check_missing"),
+                      if_(outside, ctx.t("kpi.check_benchmark"), ctx.t("check.ok")))
+        sheet.formula(r, c, verdict)
+        sheet.flag_if(r, c, missing, "bad")
+        sheet.flag_if(r, c, outside, "warn")
         rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf))
-    last = first + max(len(kpis), 1) - 1
     if kpis:
-        sheet.list_validation(first, 5, last, [v[lang] for v in DIRECTIONS.values()])
-        sheet.list_validation(first, 9, last, [v[lang] for v in CADENCES.values()])
-        sheet.conditional(first, 12, last, 12, {"type": "text", "criteria": "begins with",
-                                                "value": "NG", "format": sheet.book.fmt("bad")})
-        sheet.conditional(first, 12, last, 12, {"type": "text", "criteria": "begins with",
-                                                "value": "OK", "format": sheet.book.fmt("good")})
+        sheet.list_validation(first, col["kpi.direction"], last,
+                              [v[lang] for v in DIRECTIONS.values()])
+        sheet.list_validation(first, col["kpi.cadence"], last,
+                              [v[lang] for v in CADENCES.values()])
+        c = col["kpi.smart"]
+        sheet.conditional(first, c, last, c, {"type": "text", "criteria": "begins with",
+                                              "value": "NG", "format": sheet.book.fmt("bad")})
+        sheet.conditional(first, c, last, c, {"type": "text", "criteria": "begins with",
+                                              "value": "OK", "format": sheet.book.fmt("good")})
     sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
-    sheet.set_width(2, 26)
-    sheet.set_width(11, 46)
+    sheet.set_width(col["kpi.definition"], 26)
+    sheet.set_width(col["kpi.statement"], 46)
     return rows
+
+
+def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
+    """A live test of the KPI's target against its benchmark (false when it has none)."""
+    from kpi_xl import benchmarks, smart
+
+    bench = None
+    for key in smart.metric_keys(kpi.name):
+        bench = benchmarks.for_metric(key)
+        if bench is not None:
+            break
+    tests: list[Expr] = []
+    if bench is not None and bench.low is not None:
+        tests.append(target.lt(bench.low))
+    if bench is not None and bench.high is not None:
+        tests.append(target.gt(bench.high))
+    if not tests:
+        return Num(0).eq(1)
+    return and_(target.ne(""), or_(*tests))
 
 
 def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
