@@ -63,6 +63,9 @@ class Department:
     figures: tuple[FigureSpec, ...]
     series: tuple[SeriesSpec, ...]
     kgi: tuple[Text, str, str]  # (label, defined name, kind)
+    # The defined name a KPI links to when it measures the KGI month by month (the KGI's row in
+    # the actuals, used to find KPIs met while the KGI was missed).
+    kgi_measure: str
     decomposition: Decomposition
     sample_kpis: dict[str, tuple[Kpi, ...]]
     sample_okrs: dict[str, tuple[Okr, ...]]

@@ -14,6 +14,7 @@ START_CUSTOMERS = "CS_StartCustomers"
 MAX_CHURN_RATE = "CS_MaxChurnRate"
 MAX_CHURNED = "CS_MaxChurnedCustomers"
 MIN_RETAINED = "CS_MinRetainedCustomers"
+TARGET_RETENTION = "CS_TargetRetention"
 
 INPUTS = (
     InputSpec(START_CUSTOMERS, "count", {"ja": "期首の顧客数", "en": "Customers at the start"},
@@ -32,6 +33,9 @@ OUTPUTS = (
     OutputSpec(MIN_RETAINED, "count", {"ja": "維持すべき顧客数", "en": "Customers to keep"},
                {"ja": "期首顧客数 − 解約許容社数", "en": "Customers at the start − most that may churn"},
                ref(START_CUSTOMERS) - ref(MAX_CHURNED)),
+    OutputSpec(TARGET_RETENTION, "rate", {"ja": "目標継続率", "en": "Target retention rate"},
+               {"ja": "維持すべき顧客数 ÷ 期首顧客数", "en": "Customers to keep ÷ customers at the start"},
+               ref(MIN_RETAINED) / ref(START_CUSTOMERS)),
 )
 _OUT = {o.name: o for o in OUTPUTS}
 START = {"ja": "期首顧客", "en": "Customers at start"}
@@ -43,6 +47,8 @@ FIGURES = (
     FigureSpec(CHURN, _OUT[MAX_CHURNED].expr, "count", MAX_CHURNED, _OUT[MAX_CHURNED].help),
     FigureSpec(KEEP, _OUT[MIN_RETAINED].expr, "count", MIN_RETAINED, _OUT[MIN_RETAINED].help,
                bold=True),
+    FigureSpec(_OUT[TARGET_RETENTION].label, _OUT[TARGET_RETENTION].expr, "rate",
+               TARGET_RETENTION, _OUT[TARGET_RETENTION].help),
 )
 SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "count"),)
 DECOMPOSITION = Decomposition(
@@ -55,7 +61,7 @@ _END = dt.date(2027, 3, 31)
 SAMPLE_KPIS = {
     "ja": (
         Kpi("継続率(リテンション率)", "期首顧客のうち契約を継続している割合", "顧客定着", "%",
-            "higher", 0.9, _END, "CS 部長", "monthly", "lagging"),
+            "higher", 0.95, _END, "CS 部長", "monthly", "lagging", link=TARGET_RETENTION),
         Kpi("解約率(チャーンレート)", "期首顧客のうち解約した割合", "顧客定着", "%", "lower", 0.05,
             _END, "CS 部長", "monthly", "lagging", link=MAX_CHURN_RATE),
         Kpi("NPS", "推奨者の割合 − 批判者の割合", "顧客満足", "点", "higher", 50, _END,
@@ -65,7 +71,7 @@ SAMPLE_KPIS = {
     ),
     "en": (
         Kpi("Retention rate", "Share of starting customers still under contract", "Retention",
-            "%", "higher", 0.9, _END, "Head of CS", "monthly", "lagging"),
+            "%", "higher", 0.95, _END, "Head of CS", "monthly", "lagging", link=TARGET_RETENTION),
         Kpi("Churn rate", "Share of starting customers that cancelled", "Retention", "%", "lower",
             0.05, _END, "Head of CS", "monthly", "lagging", link=MAX_CHURN_RATE),
         Kpi("NPS", "Promoters minus detractors", "Customer satisfaction", "点", "higher", 50, _END,
@@ -89,8 +95,9 @@ DEPARTMENT = Department(
     figures=FIGURES,
     series=SERIES,
     kgi=({"ja": "維持顧客数", "en": "Customers kept"}, MIN_RETAINED, "count"),
+    kgi_measure=TARGET_RETENTION,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,
-    links={MAX_CHURN_RATE: "level"},
+    links={MAX_CHURN_RATE: "level", TARGET_RETENTION: "level"},
 )

@@ -85,6 +85,7 @@ DEPARTMENT = Department(
     figures=FIGURES,
     series=SERIES,
     kgi=({"ja": "四半期デプロイ回数", "en": "Deploys per quarter"}, DEPLOYS_PER_QUARTER, "count"),
+    kgi_measure=DEPLOYS_PER_QUARTER,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,

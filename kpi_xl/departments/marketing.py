@@ -144,6 +144,7 @@ DEPARTMENT = Department(
     figures=FIGURES,
     series=SERIES,
     kgi=({"ja": "SQL 数", "en": "SQLs"}, TARGET_SQL, "count"),
+    kgi_measure=TARGET_SQL,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,

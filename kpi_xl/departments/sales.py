@@ -134,6 +134,7 @@ DEPARTMENT = Department(
     figures=FIGURES,
     series=SERIES,
     kgi=({"ja": "受注件数", "en": "Deals won"}, TARGET_DEALS, "count"),
+    kgi_measure=TARGET_DEALS,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,

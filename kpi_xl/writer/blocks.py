@@ -127,8 +127,10 @@ def figures_table(sheet: SheetWriter, row: int, lang: str, title: str,
                             style="formula_bold" if fig.bold else "formula")
         keys[fig.label] = key
         sheet.text(row, 2, unit_text(lang, fig.kind), "unit")
-        if per_month:
+        if per_month and fig.kind in ("count", "money"):
             sheet.formula(row, 3, ref(key) / 12, "decimal" if fig.kind == "count" else fig.kind)
+        elif per_month:
+            sheet.blank(row, 3)  # a rate has no monthly share
         # The explanation sits in the notes column, as in the assumptions above.
         sheet.text(row, width - 1, fig.how, "note")
         row += 1
