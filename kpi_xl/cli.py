@@ -53,6 +53,26 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="output folder (default: workbooks/); one subfolder per quarter")
     p_gen.add_argument("--lang", choices=("ja", "en"), default=None,
                        help="language of the workbooks (default: the plan's language)")
+    p_gen.add_argument("--with-udfs", action="store_true",
+                       help="add cells that call the kpi_xl Excel functions (need the add-in; "
+                            "see kpi-xl addin)")
+
+    p_addin = sub.add_parser("addin", help="set up the KPI functions (=KPI_...) for Excel cells")
+    p_addin.add_argument("platform", nargs="?", choices=("classic", "lite"), default="classic",
+                         help="classic: Windows Excel with the xlwings add-in (default); "
+                              "lite: xlwings Lite on Mac, Windows and the web")
+    p_addin.add_argument("-o", "--output", type=Path, default=None,
+                         help="folder for the files (default: kpi_xl_addin/ or kpi_xl_lite/)")
+    p_addin.add_argument("--lang", choices=("ja", "en"), default="en",
+                         help="language of the printed steps (default: en)")
+    p_check = sub.add_parser(
+        "check", help="check SMART targets, the KPI tree, benchmarks and actuals (KPI倒れ)")
+    p_check.add_argument("path", nargs="?", type=Path, default=None,
+                         help="a plan, a generated department workbook, or a folder of them "
+                              "(default: the bundled sample plan)")
+    p_check.add_argument("--json", action="store_true", help="print one JSON document")
+    p_check.add_argument("--lang", choices=("ja", "en"), default=None,
+                         help="language of the report (default: the file's language)")
     return parser
 
 
@@ -71,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_template(args)
         if args.command == "generate":
             return _cmd_generate(args)
+        if args.command == "addin":
+            return _cmd_addin(args)
+        if args.command == "check":
+            return _cmd_check(args)
         parser.error(f"unknown command {args.command}")
     except KpiXlError as err:
         # The language asked for; else the one the plan's details were written in; else English.
@@ -163,7 +187,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)")
         _writable_folder(args.out)
         try:
-            paths = generate(plan, quarter, args.out, lang)
+            paths = generate(plan, quarter, args.out, lang, with_udfs=args.with_udfs)
         except OSError as err:
             raise UsageError(
                 f"could not write the workbooks into {args.out}: {err.strerror or err}",
@@ -173,6 +197,39 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise
     for path in paths:
         print(path)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from kpi_xl.check import check_path
+    from kpi_xl.resources import sample_plan_path
+
+    path: Path = args.path or sample_plan_path(args.lang or "ja")
+    reports = check_path(path, args.lang)
+    if args.json:
+        document = reports[0].to_dict() if len(reports) == 1 else {
+            "reports": [r.to_dict() for r in reports],
+            "summary": {"errors": sum(r.errors for r in reports),
+                        "warnings": sum(r.warnings for r in reports)}}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print(report.render(), end="")
+    return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _cmd_addin(args: argparse.Namespace) -> int:
+    from kpi_xl import addin
+
+    folder: Path = args.output or Path("kpi_xl_lite" if args.platform == "lite" else "kpi_xl_addin")
+    _writable_folder(folder)
+    write = addin.write_lite if args.platform == "lite" else addin.write_classic
+    written = write(folder)
+    for path in written:
+        print(path)
+    print(addin.steps(args.platform, args.lang, written))
     return EXIT_OK
 
 

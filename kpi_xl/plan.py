@@ -79,3 +79,40 @@ def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
 
     env = _Env(values)
     return env[name]
+
+
+def resolve_linked_targets(plan: Plan) -> Plan:
+    """The plan with every linked KPI's target computed from the plan's figures.
+
+    A KPI linked to, say, Sales_RequiredLeads has whatever number the template cell last showed;
+    the plan's own inputs decide its target, by the same expression the workbook writes.
+    """
+    from dataclasses import replace
+
+    from kpi_xl.departments import DEPARTMENTS
+    from kpi_xl.expr import ExcelError
+
+    env = dict(plan.values)
+    kpis = {}
+    for key, items in plan.kpis.items():
+        dept = DEPARTMENTS.get(key)
+        resolved = []
+        for kpi in items:
+            expr = dept.link_expr(kpi) if dept else None
+            if expr is not None:
+                try:
+                    value = expr.evaluate(_OutputEnv(env))
+                except (KeyError, ExcelError, TypeError):
+                    value = None
+                if isinstance(value, (int, float)):
+                    kpi = replace(kpi, target=float(value))
+            resolved.append(kpi)
+        kpis[key] = tuple(resolved)
+    return replace(plan, kpis=kpis)
+
+
+class _OutputEnv(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> Scalar:
+        value = named_value(key, self)
+        self[key] = value
+        return value

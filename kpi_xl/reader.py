@@ -23,6 +23,7 @@ from kpi_xl.plan import (
     Plan,
     named_value,
     plan_sheet_name,
+    resolve_linked_targets,
 )
 from kpi_xl.spec import InputSpec, Scalar, check_value
 
@@ -191,7 +192,7 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     okrs = read_okrs(wb, lang, problems)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
-    return Plan(
+    return resolve_linked_targets(Plan(
         company=str(values.get("Plan_Company") or ""),
         fiscal_year=int(values["Plan_FiscalYear"]),  # type: ignore[arg-type]
         start_month=int(values["Plan_StartMonth"]),  # type: ignore[arg-type]
@@ -201,7 +202,7 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         source=str(path),
         kpis=kpis,
         okrs=okrs,
-    )
+    ))
 
 
 def _is_default(spec: InputSpec, formula: str) -> bool:

@@ -77,6 +77,14 @@ ACTUALS_CS = {(0, "Churn rate"): 0.04, (1, "Churn rate"): 0.06, (0, "Retention r
 ACTUALS_SALES = {(0, "月間リード獲得数"): 500, (1, "月間リード獲得数"): 300,
                  (0, "月間受注件数"): 8, (0, "提案成功率"): 0.25}
 
+# KPI倒れ: leads beat their target every month while deals (the KGI's measure) miss every month.
+ACTUALS_KPI_COLLAPSE = {
+    **{(m, "月間リード獲得数"): v for m, v in enumerate((520, 505, 530))},
+    **{(m, "月間商談獲得数"): v for m, v in enumerate((44, 43, 45))},
+    **{(m, "月間受注件数"): v for m, v in enumerate((4, 6, 3))},
+    **{(m, "提案成功率"): v for m, v in enumerate((0.09, 0.14, 0.07))},
+}
+
 
 def type_actuals(workbook: Path, table: str, actuals: dict, target: Path) -> Path:
     """Type actuals into a tracking table by month and KPI name, as a manager would."""
@@ -150,6 +158,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                      ACTUALS_CS, root / "actuals_cs.xlsx")
     out["actuals-sales"] = type_actuals(out["sample-ja-sales"], "Sales_Actuals",
                                         ACTUALS_SALES, root / "actuals_sales.xlsx")
+    out["failure-sales"] = type_actuals(out["sample-ja-sales"], "Sales_Actuals",
+                                        ACTUALS_KPI_COLLAPSE, root / "failure_sales.xlsx")
     out["template-ja"] = write_template(root / "template_ja.xlsx", "ja")
     out["template-sample-en"] = write_template(root / "template_sample_en.xlsx", "en",
                                                sample=True)

@@ -93,6 +93,23 @@ class Department:
         """Name of the monthly actuals table in the workbook, e.g. ``Sales_Actuals``."""
         return f"{self.prefix}_Actuals"
 
+    def link_expr(self, kpi: Kpi) -> Expr | None:
+        """The live target of a KPI linked to a plan figure (None when it is not linked).
+
+        An annual figure becomes a monthly share (rounded up, like every count), a quarterly
+        one a monthly share of the quarter, and a level (a rate) is the target itself.
+        """
+        from kpi_xl.expr import ref, roundup
+
+        if not kpi.link or kpi.link not in self.links:
+            return None
+        period = self.links[kpi.link]
+        if period == "annual":
+            return roundup(ref(kpi.link) / 12, 0)
+        if period == "quarter":
+            return roundup(ref(kpi.link) / 3, 0)
+        return ref(kpi.link)
+
     def input(self, name: str) -> InputSpec:
         """The input spec with this defined name."""
         for spec in self.inputs:

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kpi_xl.departments.base import Department
 from kpi_xl.expr import (
     Expr,
     Num,
@@ -161,22 +160,6 @@ def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: in
 
 # KPI sheet ---------------------------------------------------------------------------------------
 
-def _link_expr(ctx: BuildContext, kpi: Kpi) -> Expr | None:
-    return link_expr(ctx.department, kpi)
-
-
-def link_expr(dept: Department, kpi: Kpi) -> Expr | None:
-    """The live target of a KPI linked to a plan figure: a monthly share or the level itself."""
-    if not kpi.link or kpi.link not in dept.links:
-        return None
-    period = dept.links[kpi.link]
-    if period == "annual":
-        return roundup(ref(kpi.link) / 12, 0)
-    if period == "quarter":
-        return roundup(ref(kpi.link) / 3, 0)
-    return ref(kpi.link)
-
-
 KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
                      "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner", "kpi.cadence",
                      "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart", "kpi.live_check")
@@ -211,7 +194,7 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         direction = sheet.input(r, col["kpi.direction"], f"{base}.direction",
                                 DIRECTIONS[kpi.direction][lang], "text", validate=False)
         kind = number_kind(kpi.unit)
-        linked = _link_expr(ctx, kpi)
+        linked = dept.link_expr(kpi)
         if linked is not None:
             target = sheet.formula(r, col["kpi.target"], linked, kind, key=f"{base}.target")
         else:

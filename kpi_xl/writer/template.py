@@ -139,11 +139,7 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
 
 def _linked_target(dept, kpi):  # type: ignore[no-untyped-def]
     """The live target formula of a linked sample KPI (same definition as the workbooks)."""
-    from kpi_xl.writer.department_book import link_expr
-
-    if kpi is None or not kpi.link:
-        return None
-    return link_expr(dept, kpi)
+    return None if kpi is None else dept.link_expr(kpi)
 
 
 def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:

@@ -1,0 +1,125 @@
+"""``kpi-xl check``: what a planner is told about a plan or a workbook, and the exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi_xl.check import check_path
+from kpi_xl.cli import main
+from kpi_xl.resources import sample_plan_path
+from tests.conftest import Recalculated, set_named
+
+
+def _codes(report) -> set[tuple[str, str]]:
+    return {(f.code, f.subject) for d in report.departments for f in d.findings}
+
+
+def test_the_sample_plan_is_clean_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "== Sales ==" in out and "== Development ==" in out
+    assert "0 error(s), 0 warning(s)." in out
+
+
+def test_json_is_one_document_with_every_department_and_kpi(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(sample_plan_path("ja")), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["kind"] == "plan"
+    assert [d["key"] for d in document["departments"]] == [
+        "sales", "marketing", "customer_success", "development"]
+    assert document["summary"] == {"errors": 0, "warnings": 0, "kpis": 16}
+    first = document["departments"][0]["kpis"][0]
+    assert first["ok"] is True and [c["letter"] for c in first["criteria"]] == list("SMART")
+
+
+def _plan_with(tmp_path: Path, named: dict | None = None, kpi_edits: dict | None = None) -> Path:
+    wb = openpyxl.load_workbook(sample_plan_path("en"))
+    set_named(wb, named or {})
+    for (table, row, column), value in (kpi_edits or {}).items():
+        ws = next(ws for ws in wb.worksheets if table in ws.tables)
+        cells = list(ws[ws.tables[table].ref])
+        header = [c.value for c in cells[0]]
+        cells[row + 1][header.index(column)].value = value
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_an_unrealistic_target_fails_smart_achievable_and_exits_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # NPS of 5 sits far below the guideline of 50: not achievable-and-meaningful → an error.
+    path = _plan_with(tmp_path, kpi_edits={("CS_KPIs", 2, "Target"): 5})
+    assert main(["check", str(path), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "[NG A] NPS" in out
+    assert "1 error(s)" in out
+
+
+def test_an_assumption_outside_the_benchmark_is_flagged_and_so_is_the_kpi_it_drives(
+        tmp_path: Path) -> None:
+    path = _plan_with(tmp_path, named={"Sales_WinRate": 0.45})
+    report = check_path(path, "en")[0]
+    # The assumption itself: a warning. The KPI linked to it now targets 45%, above the
+    # industry's 20-30%: SMART's A fails, an error.
+    assert ("outside_benchmark", "Sales_WinRate") in _codes(report)
+    assert ("not_smart", "Proposal win rate") in _codes(report)
+    assert report.errors == 1
+
+
+def test_a_broken_decomposition_is_a_tree_error(tmp_path: Path) -> None:
+    # A CS KGI that its parts cannot reproduce: the tree check reports the mismatch.
+    report = check_path(_plan_with(tmp_path), "en")[0]
+    assert not any(code == "decomposition_mismatch" for code, _ in _codes(report))
+    from kpi_xl.check import plan_tree_rows
+    from kpi_xl.departments import DEPARTMENTS
+    from kpi_xl.tree import validate
+
+    rows = plan_tree_rows(DEPARTMENTS["sales"], [], {
+        "Sales_TargetDeals": 100, "Sales_WinRate": 0.2, "Sales_LeadToOppRate": 0.1,
+        "Sales_AvgDealSize": 2_000_000}, "en")
+    dec = next(r for r in rows if r["id"] == "DEC")
+    dec["target"] = 300_000_000  # revenue no longer equals leads × rates × deal size
+    assert "decomposition_mismatch" in {f.code for f in validate(rows)}
+
+
+def test_a_generated_workbook_is_checked_with_its_kpis(
+        tmp_path: Path, generated: dict[str, Path]) -> None:
+    report = check_path(generated["sample-en-sales"], None)[0]
+    assert report.kind == "workbook" and report.lang == "en"
+    assert [k.name for k in report.departments[0].kpis] == [
+        "Leads per month", "Opportunities per month", "Proposal win rate", "Deals per month"]
+    assert report.errors == 0
+
+
+def test_kpis_met_while_the_kgi_was_missed_are_flagged_from_actuals(
+        recalculated: dict[str, Recalculated], capsys: pytest.CaptureFixture[str]) -> None:
+    path = recalculated["failure-sales"].recalculated
+    report = check_path(path, "ja")[0]
+    collapsed = {subject for code, subject in _codes(report) if code == "kpi_met_kgi_missed"}
+    assert "月間リード獲得数" in collapsed and "月間商談獲得数" in collapsed
+    assert main(["check", str(path), "--lang", "ja"]) == 0  # warnings only
+    assert "KPI倒れ" in capsys.readouterr().out
+
+
+def test_a_folder_checks_every_workbook(tmp_path: Path, generated: dict[str, Path],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    folder = generated["sample-ja-sales"].parent
+    assert main(["check", str(folder), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert len(document["reports"]) == 4
+
+
+@pytest.mark.parametrize("name", ["missing.xlsx", "notes.txt"])
+def test_unusable_input_exits_2_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("hello")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and name in err
