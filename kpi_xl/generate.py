@@ -20,11 +20,12 @@ def workbook_name(quarter: FiscalQuarter, department: str, lang: str) -> str:
 
 
 def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
-             departments: Sequence[str] | None = None) -> list[Path]:
+             departments: Sequence[str] | None = None, *, with_udfs: bool = False) -> list[Path]:
     """Write one workbook per department into ``out_dir/FY<year>Q<n>/``; return their paths.
 
     Every workbook is built completely before any is moved into place, so a failure leaves the
-    output folder as it was.
+    output folder as it was. ``with_udfs`` adds a sheet of cells that call the add-in's Excel
+    functions (see :mod:`kpi_xl.writer.udf_cells`).
     """
     from kpi_xl.writer.book import BookWriter
     from kpi_xl.writer.context import BuildContext
@@ -39,7 +40,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
             book = BookWriter(lang, title=title, company=plan.company,
                               created=datetime(plan.fiscal_year, plan.start_month, 1))
             built.append((book, folder / workbook_name(quarter, key, lang)))
-            build_department(BuildContext(book, plan, quarter, lang, dept))
+            build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs))
         rendered = [(book.render(), target) for book, target in built]
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.writer.book import atomic_move

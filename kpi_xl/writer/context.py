@@ -25,6 +25,7 @@ class BuildContext:
     quarter: FiscalQuarter
     lang: str
     department: Department
+    with_udfs: bool = False  # add cells that call the add-in's functions (kpi-xl addin)
 
     def t(self, key: str, **values: object) -> str:
         """Generic text in the workbook's language."""
