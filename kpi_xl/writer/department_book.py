@@ -314,7 +314,32 @@ def _tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str
             sheet.text(row, 6, CADENCES[r.kpi.cadence][lang], "label")
             row += 1
     row += 1
-    return _decomposition(ctx, sheet, row)
+    check = _decomposition(ctx, sheet, row)
+    _validator_findings(ctx, sheet, sheet.max_row + 2, rows)
+    return check
+
+
+def _validator_findings(ctx: BuildContext, sheet: SheetWriter, row: int,
+                        rows: list[KpiRow]) -> None:
+    """The KPI tree validator's findings for this plan, as of generation."""
+    from kpi_xl import tree
+    from kpi_xl.check import TREE_TOLERANCE, plan_tree_rows
+
+    findings = tree.validate(plan_tree_rows(ctx.department, [r.kpi for r in rows],
+                                            ctx.plan.values, ctx.lang),
+                             lang=ctx.lang, tolerance=TREE_TOLERANCE)
+    sheet.section(row, ctx.t("tree.findings"), 7)
+    row += 1
+    if not findings:
+        sheet.text(row, 0, ctx.t("tree.no_findings"), "good")
+        return
+    sheet.header(row, 0, [ctx.t("tree.severity"), ctx.t("tree.code"), ctx.t("tree.message")])
+    for finding in findings:
+        row += 1
+        style = "bad" if finding.severity == "error" else "warn"
+        sheet.text(row, 0, ctx.t(f"tree.{finding.severity}"), style)
+        sheet.text(row, 1, finding.code, "label")
+        sheet.text(row, 2, finding.message, "note", fit=False)
 
 
 def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
