@@ -559,6 +559,17 @@ class SheetWriter:
     def set_width(self, col: int, width: float) -> None:
         self.fixed_widths[col] = width
 
+    def fit_row(self, row: int, texts: Sequence[tuple[str, float]], line_height: float = 12.5
+                ) -> None:
+        """Make a row tall enough for wrapped texts, given (text, column width) pairs.
+
+        Excel and LibreOffice do not always grow a row for wrapped text on their own.
+        """
+        lines = max((-(-display_width(text) // max(int(width) - 1, 1)) for text, width in texts),
+                    default=1)
+        if lines > 1:
+            self.ws.set_row(row, line_height * lines)
+
     def freeze(self, row: int, col: int = 0) -> None:
         self.ws.freeze_panes(row, col)
 

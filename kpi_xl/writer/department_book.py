@@ -126,8 +126,9 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
     series = [Series(s.label[lang], s.annual_name, s.kind, s.lag_name,
                      ctx.t("lagged", label=s.label[lang])) for s in dept.series]
 
-    mrow = title_block(monthly, lang, heading, period, len(series) + 3)
-    monthly.section(mrow, ctx.t("monthly"), len(series) + 3)
+    columns = len(series) + 3 + sum(1 for s in series if s.lag_key)
+    mrow = title_block(monthly, lang, heading, period, columns)
+    monthly.section(mrow, ctx.t("monthly"), columns)
     monthly.freeze(mrow + 2)
     mrow, month_keys = monthly_table(monthly, mrow + 1, lang, plan, series, quarter_months)
     monthly.text(mrow - 1, 0, ctx.t("monthly_help"), "plain_note", fit=False)
@@ -164,6 +165,8 @@ def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: in
 
 # KPI sheet ---------------------------------------------------------------------------------------
 
+DEFINITION_WIDTH = 26
+STATEMENT_WIDTH = 46
 KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
                      "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner", "kpi.cadence",
                      "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart", "kpi.live_check")
@@ -223,6 +226,8 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         sheet.formula(r, c, verdict)
         sheet.flag_if(r, c, missing, "bad")
         sheet.flag_if(r, c, outside, "warn")
+        sheet.fit_row(r, [(kpi.definition, DEFINITION_WIDTH),
+                          (statement(kpi, lang), STATEMENT_WIDTH)])
         rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf))
     if kpis:
         sheet.list_validation(first, col["kpi.direction"], last,
@@ -235,8 +240,8 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
         sheet.conditional(first, c, last, c, {"type": "text", "criteria": "begins with",
                                               "value": "OK", "format": sheet.book.fmt("good")})
     sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
-    sheet.set_width(col["kpi.definition"], 26)
-    sheet.set_width(col["kpi.statement"], 46)
+    sheet.set_width(col["kpi.definition"], DEFINITION_WIDTH)
+    sheet.set_width(col["kpi.statement"], STATEMENT_WIDTH)
     return rows
 
 
