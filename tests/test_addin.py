@@ -1,0 +1,149 @@
+"""``kpi-xl addin``: the classic VBA module, the xlwings Lite main.py, and the command itself."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpi_xl import addin
+from kpi_xl.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED_VBA = Path(__file__).parent / "expected" / "udfs_vba.bas"
+
+
+# Classic Windows Excel ---------------------------------------------------------------------------
+
+def test_the_vba_import_functions_would_write_is_the_checked_expectation() -> None:
+    vba = addin.classic_vba()
+    if os.environ.get("KPI_XL_UPDATE_EXPECTED") == "1":
+        EXPECTED_VBA.write_text(vba, encoding="utf-8", newline="\n")
+    assert vba == EXPECTED_VBA.read_text(encoding="utf-8"), (
+        "the UDFs' VBA changed; if intended, rerun with KPI_XL_UPDATE_EXPECTED=1")
+
+
+def test_every_udf_has_a_vba_wrapper_with_its_optional_arguments() -> None:
+    vba = EXPECTED_VBA.read_text(encoding="utf-8")
+    for name in addin.udf_names():
+        assert f'XLPy.CallUDF("kpi_xl.udfs", "{name}"' in vba, name
+    assert "Function KPI_SMART_CHECK(statement, Optional target, Optional deadline, " \
+           "Optional owner, Optional parent)" in vba
+    assert "Function KPI_REQUIRED_LEADS(target_deals, win_rate, lead_to_opp_rate)" in vba
+
+
+def test_udf_names_are_excel_safe() -> None:
+    import re
+
+    for name in addin.udf_names():
+        assert name.startswith("KPI_") and name.isupper() and len(name) <= 255
+        assert not re.fullmatch(r"[A-Z]{1,3}\d+", name)  # never shaped like a cell
+
+
+def test_addin_classic_writes_the_config_and_the_vba(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    assert main(["addin", "-o", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    conf = (tmp_path / "out" / "xlwings.conf").read_text(encoding="utf-8")
+    assert conf == '"UDF MODULES","kpi_xl.udfs"\n'
+    bas = (tmp_path / "out" / "kpi_xl_udfs.bas").read_bytes()
+    assert b"\r\n" in bas and bas.decode("utf-8").replace("\r\n", "\n") == \
+        EXPECTED_VBA.read_text(encoding="utf-8")
+    assert "xlwings addin install" in printed and "Import Functions" in printed
+    assert "=KPI_REQUIRED_LEADS(100, 20%, 10%)" in printed
+
+
+def test_addin_steps_in_japanese(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["addin", "lite", "-o", str(tmp_path), "--lang", "ja"]) == 0
+    assert "main.py タブ" in capsys.readouterr().out
+
+
+def test_addin_refuses_a_file_as_its_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    assert main(["addin", "lite", "-o", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+# xlwings Lite -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lite")
+    addin.write_lite(folder)
+    return folder
+
+
+def test_the_vendored_core_is_standard_library_only(lite: Path) -> None:
+    source = (lite / "main.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    sources = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                   and getattr(node.targets[0], "id", "") == "_KPI_XL_SOURCES")
+    modules = dict(zip((k.value for k in sources.keys), (v.value for v in sources.values),
+                       strict=True))
+    assert {"kpi_xl", "kpi_xl.udfs", "kpi_xl.funnel", "kpi_xl.smart", "kpi_xl.tree"} <= set(modules)
+    allowed = set(sys.stdlib_module_names) | {"kpi_xl", "xlwings"}
+    for name, text in modules.items():
+        for node in ast.walk(ast.parse(text)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     and not node.level else [])
+            for imported in names:
+                assert imported.split(".")[0] in allowed, (name, imported)
+
+
+LITE_CHILD = r"""
+import asyncio, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("main", "main.py")
+main = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(main)
+import kpi_xl, xlwings as xw, xlwings.server as server
+out = {"kpi_xl_file": kpi_xl.__file__,
+       "funcs": sorted(f["name"] for f in server.custom_functions_meta(main)["functions"]),
+       "direct": [main.KPI_REQUIRED_LEADS(100, 0.2, 0.1), main.KPI_REQUIRED_OPPS(145, 0.29),
+                  main.KPI_MONTHLY(5000, None), main.KPI_SMART_CHECK("increase leads")]}
+body = {"func_name": "KPI_FUNNEL", "args": [[[145]], [[0.29], [0.07]]], "runtime": "1.4",
+        "version": xw.__version__, "client": "Office.js"}
+out["call"] = asyncio.run(server.custom_functions_call(body, main))
+exec(open("main.py", encoding="utf-8").read(), {"__name__": "main_again"})  # Lite reruns main.py
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_lite_main_py_answers_without_the_package_installed(lite: Path) -> None:
+    # -I: no PYTHONPATH, no user site, no current folder on sys.path; kpi_xl is not installed in
+    # site-packages, so every kpi_xl module must come from main.py itself.
+    env = {**os.environ, "XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial",
+           "PYTHONIOENCODING": "utf-8"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, "-I", "-c", LITE_CHILD], cwd=lite, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert out["kpi_xl_file"].startswith("<kpi_xl ") and "vendored" in out["kpi_xl_file"]
+    assert out["funcs"] == sorted(addin.udf_names())
+    from kpi_xl import udfs
+
+    assert out["direct"] == [udfs.KPI_REQUIRED_LEADS(100, 0.2, 0.1),
+                             udfs.KPI_REQUIRED_OPPS(145, 0.29), udfs.KPI_MONTHLY(5000, None),
+                             udfs.KPI_SMART_CHECK("increase leads")]
+    assert out["call"] == udfs.KPI_FUNNEL(145, [[0.29], [0.07]]) == [[500], [7143]]
+
+
+def test_lite_requirements_need_nothing(lite: Path) -> None:
+    lines = (lite / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert all(not line.strip() or line.startswith("#") for line in lines)
+
+
+def test_package_is_not_importable_in_isolation() -> None:
+    # The premise of the Lite test: outside the repository, kpi_xl is not importable.
+    done = subprocess.run([sys.executable, "-I", "-c", "import kpi_xl"], cwd="/",
+                          capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        pytest.skip("kpi_xl is installed in site-packages; the Lite isolation test is weaker")
