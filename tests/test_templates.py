@@ -105,9 +105,11 @@ def test_every_input_cell_carries_data_validation_and_the_input_style(name: str)
         assert wb[sheet][ref].fill.fgColor.rgb not in fills, "formulas must look unlike inputs"
 
 
-def test_rate_validation_stays_within_0_and_100_percent() -> None:
+def test_rate_validation_refuses_0_and_anything_above_100_percent() -> None:
+    # The same rule as the plan reader: Excel must not accept a rate kpi-xl then refuses.
     wb = openpyxl.load_workbook(REPO_TEMPLATES / "kpi_plan_template_en.xlsx")
     sheet, ref = _named_cells(wb)["Sales_WinRate"]
     [dv] = [dv for dv in wb[sheet].data_validations.dataValidation if ref in dv.sqref]
-    assert dv.type == "decimal" and float(dv.formula2) == 1
+    assert dv.type == "custom"
+    assert dv.formula1 == f"AND(ISNUMBER({ref}),{ref}>0,{ref}<=1)"
     assert dv.prompt, "the input should carry a short help text"

@@ -460,7 +460,11 @@ class SheetWriter:
         info = KINDS.get(kind)
         options: dict[str, Any] = {}
         if kind == "rate":
-            options = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}
+            # Above 0 (a zero rate would need infinitely many leads) and at most 100%: the same
+            # rule the plan reader applies, so Excel never accepts what kpi-xl then refuses.
+            cell = xl_rowcol_to_cell(row, col)
+            options = {"validate": "custom",
+                       "value": f"=AND(ISNUMBER({cell}),{cell}>0,{cell}<=1)"}
         elif kind == "count":
             options = {"validate": "integer", "criteria": ">=", "value": 0}
         elif kind in ("money",):
