@@ -53,6 +53,12 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="output folder (default: workbooks/); one subfolder per quarter")
     p_gen.add_argument("--lang", choices=("ja", "en"), default=None,
                        help="language of the workbooks (default: the plan's language)")
+    p_gen.add_argument("--previous", type=Path, default=None, metavar="DIR",
+                       help="folder of last quarter's workbooks whose actuals are carried "
+                            "forward (default: OUT/FY<year>Q<n-1>/ when it exists)")
+    p_gen.add_argument("--force", action="store_true",
+                       help="replace workbooks that hold entered data, keeping each as a "
+                            "timestamped .bak.xlsx backup")
     p_gen.add_argument("--with-udfs", action="store_true",
                        help="add cells that call the kpi_xl Excel functions (need the add-in; "
                             "see kpi-xl addin)")
@@ -187,7 +193,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)")
         _writable_folder(args.out)
         try:
-            paths = generate(plan, quarter, args.out, lang, with_udfs=args.with_udfs)
+            paths = generate(plan, quarter, args.out, lang, with_udfs=args.with_udfs,
+                             previous_dir=args.previous, force=args.force,
+                             on_backup=_report_backup)
         except OSError as err:
             raise UsageError(
                 f"could not write the workbooks into {args.out}: {err.strerror or err}",
@@ -231,6 +239,10 @@ def _cmd_addin(args: argparse.Namespace) -> int:
         print(path)
     print(addin.steps(args.platform, args.lang, written))
     return EXIT_OK
+
+
+def _report_backup(path: Path, backup: Path) -> None:
+    print(f"kpi-xl: kept {path.name} as {backup}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["CellProblem", "KpiXlError", "PlanError", "UsageError"]
+__all__ = ["CellProblem", "EnteredData", "KpiXlError", "OverwriteError", "PlanError", "UsageError",
+           "WorkbookError"]
 
 
 class KpiXlError(Exception):
@@ -86,4 +87,59 @@ class PlanError(KpiXlError):
             head = f"The plan {self.source} has {count} input error{'s' if count != 1 else ''}:"
             tail = "Correct them and run again. Nothing was written."
         lines = [head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail]
+        return "\n".join(lines)
+
+
+@dataclass
+class WorkbookError(PlanError):
+    """Problems in a department workbook read back (last quarter's actuals), not in the plan."""
+
+    def message(self, lang: str = "en") -> str:
+        if self.file_problem:
+            return self.file_problem.get(lang) or self.file_problem["en"]
+        lang = self.lang or lang
+        count = len(self.problems)
+        if lang == "ja":
+            head = f"前四半期のブック {self.source} に {count} 件の問題があります:"
+            tail = ("修正してから再実行してください(--previous で別のフォルダも指定できます)。"
+                    "ファイルは何も書き出していません。")
+        else:
+            head = (f"Last quarter's workbook {self.source} has {count} "
+                    f"problem{'s' if count != 1 else ''}:")
+            tail = ("Correct them and run again (or point --previous at another folder). "
+                    "Nothing was written.")
+        return "\n".join([head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail])
+
+
+@dataclass(frozen=True)
+class EnteredData:
+    """What a workbook about to be replaced holds that a person typed (see kpi_xl.overwrite)."""
+
+    path: str
+    findings: tuple[dict[str, str], ...]  # each {"ja": ..., "en": ...}
+
+
+class OverwriteError(KpiXlError):
+    """Workbooks in the way hold entered data; nothing was written (``--force`` keeps a backup)."""
+
+    def __init__(self, files: list[EnteredData]) -> None:
+        self.files = files
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        lang = "ja" if lang == "ja" else "en"
+        if lang == "ja":
+            lines = [f"次の {len(self.files)} 個のブックには入力済みのデータがあるため、上書きしません:"]
+        else:
+            lines = [f"Refusing to overwrite {len(self.files)} workbook"
+                     f"{'s that hold' if len(self.files) != 1 else ' that holds'} entered data:"]
+        for entry in self.files:
+            lines.append(f"  - {entry.path}")
+            lines.extend(f"      {finding[lang]}" for finding in entry.findings)
+        if lang == "ja":
+            lines.append("別の --out を指定するか、--force を付けて置き換えてください(元のファイルは "
+                         "日時付きのバックアップ .bak.xlsx として残します)。ファイルは何も書き出していません。")
+        else:
+            lines.append("Choose another --out, or add --force to replace them (each old file is "
+                         "kept as a timestamped .bak.xlsx backup beside it). Nothing was written.")
         return "\n".join(lines)

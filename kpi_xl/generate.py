@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from kpi_xl.departments import DEPARTMENTS
+from kpi_xl.errors import EnteredData
 from kpi_xl.fiscal import FiscalQuarter
 from kpi_xl.i18n import t
 from kpi_xl.plan import Plan
@@ -20,34 +21,75 @@ def workbook_name(quarter: FiscalQuarter, department: str, lang: str) -> str:
 
 
 def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
-             departments: Sequence[str] | None = None, *, with_udfs: bool = False) -> list[Path]:
+             departments: Sequence[str] | None = None, *, with_udfs: bool = False,
+             previous_dir: Path | None = None, roll_forward: bool = True, force: bool = False,
+             on_backup: Callable[[Path, Path], None] | None = None) -> list[Path]:
     """Write one workbook per department into ``out_dir/FY<year>Q<n>/``; return their paths.
 
     Every workbook is built completely before any is moved into place, so a failure leaves the
     output folder as it was. ``with_udfs`` adds a sheet of cells that call the add-in's Excel
-    functions (see :mod:`kpi_xl.writer.udf_cells`).
+    functions (see :mod:`kpi_xl.writer.udf_cells`). With ``roll_forward``, earlier quarters'
+    actuals are carried in (:mod:`kpi_xl.rollforward`; from ``previous_dir`` if given). A workbook in the way that holds
+    entered data (:mod:`kpi_xl.overwrite`) stops the run with
+    :class:`~kpi_xl.errors.OverwriteError` unless ``force``; then it is first kept as a
+    timestamped backup, reported through ``on_backup(path, backup)``.
     """
     from kpi_xl.writer.book import BookWriter
     from kpi_xl.writer.context import BuildContext
     from kpi_xl.writer.department_book import build_department
 
+    keys = list(departments or DEPARTMENTS)
+    carried = _carried(plan, quarter, out_dir, lang, previous_dir, keys) if roll_forward else {}
     folder = Path(out_dir) / quarter.folder_name
     built: list[tuple[BookWriter, Path]] = []
     try:
-        for key in departments or list(DEPARTMENTS):
+        for key in keys:
             dept = DEPARTMENTS[key]
             title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
             book = BookWriter(lang, title=title, company=plan.company,
                               created=datetime(plan.fiscal_year, plan.start_month, 1))
             built.append((book, folder / workbook_name(quarter, key, lang)))
-            build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs))
+            build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
+                                          previous=carried.get(key)))
         rendered = [(book.render(), target) for book, target in built]
+        in_the_way = _entered_data(rendered)
+        if in_the_way and not force:
+            from kpi_xl.errors import OverwriteError
+
+            raise OverwriteError(in_the_way)
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.writer.book import atomic_move
 
+        keep = {Path(entry.path) for entry in in_the_way}
         for source, target in rendered:
+            if target in keep:
+                from kpi_xl.overwrite import keep_backup
+
+                backup = keep_backup(target)
+                if on_backup is not None:
+                    on_backup(target, backup)
             atomic_move(source, target)
         return [target for _, target in rendered]
     finally:
         for book, _ in built:
             book.discard()
+
+
+def _carried(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
+             previous_dir: Path | None, keys: list[str]) -> dict[str, object]:
+    from kpi_xl.rollforward import carry_forward
+
+    return dict(carry_forward(plan, quarter, Path(out_dir), lang, previous_dir, keys))
+
+
+def _entered_data(rendered: list[tuple[Path, Path]]) -> list[EnteredData]:
+    """Existing workbooks in the way that hold entered data (each against its replacement)."""
+    from kpi_xl.overwrite import entered_data
+
+    found = []
+    for source, target in rendered:
+        if target.is_file():
+            findings = entered_data(target, source)
+            if findings:
+                found.append(EnteredData(str(target), tuple(findings)))
+    return found

@@ -8,7 +8,6 @@ input's name, what was found and what is expected.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -67,13 +66,21 @@ def _open(path: Path) -> Any:
             path,
             f"{path.name} は .xlsx ファイルではありません({suffix or '拡張子なし'})。{hint_ja}",
             f"{path.name} is not an .xlsx file ({suffix or 'no extension'}). {hint_en}")
-    if not zipfile.is_zipfile(path):
-        raise _file_error(
-            path,
-            f"{path.name} は Excel ブックとして読めません(中身が .xlsx 形式ではないか、壊れています)。"
-            f"{_EXPECTED_JA}",
-            f"{path.name} cannot be read as an Excel workbook (its content is not .xlsx, or it is "
-            f"damaged). {_EXPECTED_EN}")
+    return open_checked(path)
+
+
+def open_checked(path: Path, data_only: bool = False) -> Any:
+    """Open an .xlsx with openpyxl after :func:`kpi_xl.safety.check_xlsx` passed it.
+
+    Raises :class:`PlanError` (a file-level problem) for anything openpyxl cannot open.
+    """
+    from kpi_xl.safety import check_xlsx
+
+    try:
+        check_xlsx(path)
+    except OSError as err:
+        raise _file_error(path, f"{path.name} を読めませんでした: {err.strerror or err}",
+                          f"{path.name} could not be read: {err.strerror or err}") from None
     import warnings
 
     import openpyxl
@@ -81,7 +88,7 @@ def _open(path: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-            return openpyxl.load_workbook(path, data_only=False)
+            return openpyxl.load_workbook(path, data_only=data_only)
     except Exception as err:
         raise _file_error(
             path,

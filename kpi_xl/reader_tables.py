@@ -7,8 +7,13 @@ add or delete rows inside a table. Blank rows are skipped; every problem names i
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
 
 from kpi_xl.departments import DEPARTMENTS
 from kpi_xl.errors import CellProblem
@@ -23,10 +28,13 @@ from kpi_xl.kpis import (
     unit_key,
 )
 from kpi_xl.plan_tables import KPI_COLUMNS, OKR_COLUMNS, OKR_TABLE, Column, field_for_header
+from kpi_xl.textnum import normalize
 
 __all__ = ["read_kpis", "read_okrs"]
 
 FormulaResult = Callable[[str, str], Any]
+#: A rate KPI's target above this (1000%) is a slip however the cell was formatted.
+MAX_PERCENT = 10
 
 
 def _find_table(wb: Any, name: str) -> tuple[Any, str] | None:
@@ -38,21 +46,70 @@ def _find_table(wb: Any, name: str) -> tuple[Any, str] | None:
     return None
 
 
-def _rows(wb: Any, name: str, columns: tuple[Column, ...]
-          ) -> tuple[str, list[dict[str, tuple[str, Any]]]] | None:
+@dataclass
+class _Table:
+    """A table's rows (field → (cell, value), plus ``_at``: the row's first cell) and its place."""
+
+    sheet: str
+    header: str  # the header row, e.g. "A5:K5"
+    first_data: str  # the first data row's first cell, e.g. "A6"
+    rows: list[dict[str, tuple[str, Any]]]
+    missing: list[Column]  # required columns whose header is not in the table
+    too_many: int = 0  # the table's row count when it exceeds MAX_TABLE_ROWS
+
+
+def _rows(wb: Any, name: str, columns: tuple[Column, ...]) -> _Table | None:
+    from openpyxl.utils.cell import range_boundaries
+
+    from kpi_xl.safety import MAX_TABLE_ROWS
+
     found = _find_table(wb, name)
     if found is None:
         return None
     ws, ref = found
-    cells = ws[ref]
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    header_ref = (f"{get_column_letter(min_col)}{min_row}:"
+                  f"{get_column_letter(max_col)}{min_row}")
+    first_data = f"{get_column_letter(min_col)}{min_row + 1}"
+    if max_row - min_row > MAX_TABLE_ROWS:
+        return _Table(ws.title, header_ref, first_data, [], [], too_many=max_row - min_row)
+    cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col,
+                              max_col=max_col))
     header = [field_for_header(columns, c.value) for c in cells[0]]
+    missing = [c for c in columns if c.required and c.field not in header]
     rows = []
     for line in cells[1:]:
         row = {f: (c.coordinate, c.value) for f, c in zip(header, line, strict=False) if f}
         if any(v not in (None, "") and not (isinstance(v, str) and not v.strip())
                for _, v in row.values()):
+            row["_at"] = (line[0].coordinate, None)
+            # Number formats (as "_fmt.<field>"), to tell "110%" from 1.1 typed in a rate row.
+            for f, c in zip(header, line, strict=False):
+                if f:
+                    row[f"_fmt.{f}"] = (c.coordinate, c.number_format)
             rows.append(row)
-    return ws.title, rows
+    return _Table(ws.title, header_ref, first_data, rows, missing)
+
+
+def _table_problems(table: _Table, name: str, label: str, lang: str) -> list[CellProblem]:
+    """A table too big to be a plan, or missing a required column: one problem each."""
+    from kpi_xl.i18n import t
+    from kpi_xl.safety import MAX_TABLE_ROWS
+
+    if table.too_many:
+        return [CellProblem(
+            table.sheet, table.header, name, label,
+            (f"テーブルが {table.too_many:,} 行あります" if lang == "ja"
+             else f"the table has {table.too_many:,} rows"),
+            (f"{MAX_TABLE_ROWS:,} 行以下にしてください(空の行を削除してください)" if lang == "ja"
+             else f"expected at most {MAX_TABLE_ROWS:,} rows (delete the empty rows)"))]
+    return [CellProblem(
+        table.sheet, table.header, name, label,
+        (f"列「{t(lang, c.label_key)}」がありません" if lang == "ja"
+         else f"the column {t(lang, c.label_key)!r} is missing"),
+        ("見出しをテンプレートのとおりに戻してください" if lang == "ja"
+         else "expected the template's header; restore it as the template has it"))
+        for c in table.missing]
 
 
 def _problem(sheet: str, cell: str, name: str, label: str, found: Any, expected: str,
@@ -75,15 +132,20 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
 
     out: dict[str, tuple[Kpi, ...]] = {}
     for key, dept in DEPARTMENTS.items():
-        found = _rows(wb, dept.kpi_table, KPI_COLUMNS)
-        if found is None:
+        table = _rows(wb, dept.kpi_table, KPI_COLUMNS)
+        if table is None:
+            sheet, cell = _where_heading_is(wb, dept.name[lang], lang)
             problems.append(CellProblem(
-                t(lang, "sheet.kpis"), "?", dept.kpi_table, dept.name[lang],
+                sheet, cell, dept.kpi_table, dept.name[lang],
                 "KPI テーブルがありません" if lang == "ja" else "the KPI table is missing",
                 "kpi-xl template の KPI シートのテーブルを使ってください" if lang == "ja"
                 else "expected the KPI table of the kpi-xl template"))
             continue
-        sheet, rows = found
+        trouble = _table_problems(table, dept.kpi_table, dept.name[lang], lang)
+        if trouble:
+            problems.extend(trouble)
+            continue
+        sheet, rows = table.sheet, table.rows
         kpis: list[Kpi] = []
         names: set[str] = set()
         for row in rows:
@@ -103,7 +165,7 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             kpis.append(kpi)
         if not kpis and not any(p.name == dept.kpi_table for p in problems):
             problems.append(CellProblem(
-                sheet, "?", dept.kpi_table, dept.name[lang],
+                sheet, table.first_data, dept.kpi_table, dept.name[lang],
                 "KPI が 1 つもありません" if lang == "ja" else "the department has no KPIs",
                 "3〜5 個の KPI を入力してください" if lang == "ja"
                 else "expected 3 to 5 KPIs"))
@@ -118,7 +180,7 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
     before = len(problems)
 
     def get(field: str) -> tuple[str, Any]:
-        return row.get(field, ("?", None))
+        return row.get(field, row["_at"])
 
     def text(field: str, required: bool = True) -> str:
         cell, value = get(field)
@@ -165,8 +227,25 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
     target_cell, target = get("target")
     if isinstance(target, str) and target.startswith("="):
         target = None if link else formula_result(sheet, target_cell)
-    if not link and (isinstance(target, bool) or not isinstance(target, (int, float))
-                     or target < 0):
+    # Whether the planner saw a percentage: a cell formatted as %, or text such as "110%".
+    seen_percent = "%" in str(get("_fmt.target")[1] or "")
+    if isinstance(target, str) and not link:
+        # "20%", full-width digits, "1,000": understood; other text is refused below.
+        seen_percent = normalize(target).strip().endswith("%")
+        target = _number(target, percent=unit == "%")
+    if (not link and unit == "%" and isinstance(target, (int, float))
+            and not isinstance(target, bool) and math.isfinite(target)
+            and (target > MAX_PERCENT or (target > 1 and not seen_percent))):
+        # 20 in a rate row that is not formatted as %: 20% or 2000%? Refused, with the fix.
+        # (In a cell formatted as %, 1.1 was seen and typed as 110%, and is kept.)
+        problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
+                                 (f"率は % で入力してください({target:g}% のつもりなら {target:g}% "
+                                  f"または {target / 100:g})" if lang == "ja" else
+                                  f"expected a rate typed with % (for {target:g}% type "
+                                  f"{target:g}% or {target / 100:g})"), lang))
+        target = 0
+    elif not link and (isinstance(target, bool) or not isinstance(target, (int, float))
+                       or not math.isfinite(target) or target < 0):
         problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
                                  "0 以上の数値を入力してください" if lang == "ja"
                                  else "expected a number of 0 or more", lang))
@@ -184,7 +263,30 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
                cadence, indicator, link=link)
 
 
+def _number(value: Any, percent: bool = False) -> float | None:
+    """A number, or a number typed as text (full-width digits, separators, "20%")."""
+    from kpi_xl.spec import text_number
+
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        number = text_number(value, "rate" if percent or normalize(value).strip().endswith("%")
+                             else "weight")
+        return number
+    return None
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
 def _date(value: Any) -> dt.date | None:
+    """A date cell, an Excel serial, or a date typed as text that can mean one day only.
+
+    Year first is unambiguous (2027-03-31, 2027/3/31, 2027年3月31日, full-width digits too);
+    day-first and month-first forms such as 03/04/2027 are not, and are refused.
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -192,40 +294,55 @@ def _date(value: Any) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value < 2958466:
         return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
     if isinstance(value, str):
-        text = value.strip().replace("/", "-").replace("年", "-").replace("月", "-").rstrip("日")
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            parts = text.split("-")
-            if len(parts) == 3 and all(p.isdigit() for p in parts):
-                try:
-                    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-                except ValueError:
-                    return None
+        match = _DATE_TEXT.match(normalize(value).strip())
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
     return None
+
+
+def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
+    """Where a department's section of the KPI sheet is (its heading), when its table is gone."""
+    from kpi_xl.i18n import t
+
+    names = [t(lang, "sheet.kpis"), t("ja", "sheet.kpis"), t("en", "sheet.kpis")]
+    for name in names:
+        if name in wb.sheetnames:
+            for row in wb[name].iter_rows(max_col=1, max_row=500):
+                cell = row[0]
+                if isinstance(cell.value, str) and cell.value.strip() == heading:
+                    return name, f"A{cell.row + 1}"
+            return name, "A1"
+    return names[0], "A1"
 
 
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
     """The OKR table's rows; a missing table means no OKRs."""
     from kpi_xl.i18n import t
 
-    found = _rows(wb, OKR_TABLE, OKR_COLUMNS)
-    if found is None:
+    table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
+    if table is None:
         return ()
-    sheet, rows = found
+    trouble = _table_problems(table, OKR_TABLE, t(lang, "okr.objective"), lang)
+    if trouble:
+        problems.extend(trouble)
+        return ()
+    sheet, rows = table.sheet, table.rows
     by_name = {name.casefold(): key for key, d in DEPARTMENTS.items()
                for name in (*d.name.values(), key)}
     okrs = []
     for row in rows:
         before = len(problems)
-        cell, dept_raw = row.get("department", ("?", None))
+        cell, dept_raw = row.get("department", row["_at"])
         dept = by_name.get(str(dept_raw or "").strip().casefold())
         if dept is None:
             problems.append(_problem(sheet, cell, OKR_TABLE, t(lang, "okr.department"), dept_raw,
                                      " / ".join(d.name[lang] for d in DEPARTMENTS.values()), lang))
         texts = {}
         for field in ("objective", "key_result", "kpi"):
-            c, v = row.get(field, ("?", None))
+            c, v = row.get(field, row["_at"])
             texts[field] = "" if v is None else str(v).strip()
             if not texts[field]:
                 problems.append(_problem(sheet, c, OKR_TABLE, field, v,
@@ -233,8 +350,9 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
                                          else "expected some text", lang))
         numbers = {}
         for field in ("start", "target"):
-            c, v = row.get(field, ("?", None))
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
+            c, v = row.get(field, row["_at"])
+            v = _number(v)
+            if v is None:
                 problems.append(_problem(sheet, c, OKR_TABLE, field, v,
                                          "数値を入力してください" if lang == "ja"
                                          else "expected a number", lang))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
@@ -148,10 +149,21 @@ def check_value(spec: InputSpec, raw: object,
         return None, (_describe(None, lang), expected)
     if spec.kind == "text":
         return str(raw).strip(), None
+    typed_text = raw if isinstance(raw, str) else None
+    if typed_text is not None:
+        # Numbers typed as text are understood when they can mean one thing only: full-width
+        # digits, thousands separators, "20%" in a rate cell, the kind's own unit ("100件").
+        number = text_number(typed_text, spec.kind)
+        if number is None:
+            return None, (_describe(raw, lang), expected)  # type: ignore[arg-type]
+        raw = number
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None, (_describe(raw, lang), expected)  # type: ignore[arg-type]
     if not math.isfinite(raw) or not _RULES[spec.kind](raw):
         found = _describe(raw, lang)
+        if typed_text is not None:
+            found = (f"文字「{typed_text}」(= {raw:g})が入っています" if lang == "ja"
+                     else f"found the text {typed_text!r} (= {raw:g})")
         if spec.kind == "rate" and 1 < raw <= 100:
             # The classic slip: 20 typed into a cell meant for 20%.
             found += (f"(= {raw * 100:g}%。{raw:g}% のつもりなら {raw:g}% または {raw / 100:g} と入力)"
@@ -161,3 +173,44 @@ def check_value(spec: InputSpec, raw: object,
     if spec.kind in ("count", "month", "year"):
         return int(raw), None
     return raw, None
+
+
+# The units a number typed as text may carry, by kind (after NFKC folding).
+_TEXT_UNITS = {
+    "count": ("件",),
+    "money": ("円", "JPY", "yen"),
+    "month": ("月",),
+    "year": ("年度", "年"),
+    "rate": ("%",),
+    "weight": (),
+}
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
+
+
+def text_number(text: str, kind: str) -> float | None:
+    """A number typed as text, or None when it is not one number of this kind unambiguously.
+
+    Full-width digits and signs are folded (NFKC). A rate may end in "%" ("20%" and "２０％" are
+    0.2); money may start with ¥ or end in 円; a count may end in 件, a month in 月, a year in
+    年 or 年度. Words ("two million", "2 million"), ranges and dates are not numbers here.
+    """
+    from kpi_xl.textnum import normalize
+
+    body = normalize(text).strip()
+    if kind == "money" and body[:1] in ("¥", "\\"):
+        body = body[1:].strip()
+    percent = False
+    for unit in _TEXT_UNITS.get(kind, ()):
+        if body.endswith(unit):
+            body = body[: -len(unit)].strip()
+            percent = unit == "%"
+            break
+    if not _PLAIN_NUMBER.match(body):
+        return None
+    try:
+        number = float(body.replace(",", ""))
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return number / 100 if percent else number

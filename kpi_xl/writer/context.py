@@ -25,6 +25,8 @@ class BuildContext:
     quarter: FiscalQuarter
     lang: str
     department: Department
+    # What earlier quarters' workbooks carry into this one (kpi_xl.rollforward.Carried), if any.
+    previous: object | None = None
     with_udfs: bool = False  # add cells that call the add-in's functions (kpi-xl addin)
 
     def t(self, key: str, **values: object) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kpi_xl.expr import (
     Expr,
@@ -98,6 +98,19 @@ def build_department(ctx: BuildContext) -> None:
         from kpi_xl.writer.udf_cells import add_udf_cells
 
         add_udf_cells(ctx, rows)
+    if ctx.previous is not None:
+        _previous_quarter_sheet(ctx, heading, period, summary)
+
+
+def _previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
+                            summary: Summary) -> None:
+    """Last quarter's actuals carried forward (kpi_xl.rollforward), on a sheet of their own."""
+    from kpi_xl.writer.previous_sheet import previous_quarter_sheet
+
+    names = [ctx.book.value(key) for key in summary.names]
+    to_date = {str(name): (to_date, reported) for name, to_date, reported
+               in zip(names, summary.to_date, summary.reported, strict=True)}
+    previous_quarter_sheet(ctx, heading, period, to_date)
 
 
 # Plan and monthly targets ------------------------------------------------------------------------
@@ -398,6 +411,8 @@ class Summary:
 
     names: list[str]
     monthly_average: list[str]
+    to_date: list[str] = field(default_factory=list)  # actual to date, per KPI
+    reported: list[str] = field(default_factory=list)  # months reported, per KPI
 
 
 def _achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr:
@@ -461,6 +476,8 @@ def _tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
             to_date_ach = _achievement(to_date, quarter_target, ref(direction), lang)
             forecast = to_date
             average = to_date
+        summary.to_date.append(sheet.key_at(row, 3))
+        summary.reported.append(sheet.key_at(row, 4))
         sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
         fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
         sheet.formula(row, 7, if_(n.eq(0), "", _achievement(ref(fc), quarter_target,

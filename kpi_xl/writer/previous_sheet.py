@@ -1,0 +1,318 @@
+"""The "last quarter review" sheet: what earlier quarters' actuals teach the new quarter.
+
+Figures carried from last quarter's workbook are history and are written as constants; every
+comparison made with them is a live formula (written with its cached value from the same
+expression): achievement and status per KPI, months in which a KPI was met while the KGI was
+missed, year to date including the new quarter's live actuals, and achieved conversion rates
+against the rates the plan assumes, flagged when the plan assumes a clearly better rate.
+
+Thresholds (editable input cells on the sheet):
+
+- ``RATE_GAP`` (20%): a planned rate is flagged when it exceeds the achieved rate by more than
+  this, relatively (planned > achieved × 1.2). Smaller gaps are within a quarter's noise.
+- ``MIN_SAMPLE`` (30): below this many cases in the wider stage (e.g. 30 opportunities), an
+  achieved rate is too noisy to judge a plan by, and the row says so instead.
+"""
+
+from __future__ import annotations
+
+from kpi_xl.expr import Expr, Num, and_, area, countifs, if_, iferror, or_, ref
+from kpi_xl.i18n import t
+from kpi_xl.kpis import DIRECTIONS, UNIT_LABELS, number_kind
+from kpi_xl.measures import achievement_expr
+from kpi_xl.rollforward import Carried
+from kpi_xl.writer.blocks import title_block
+from kpi_xl.writer.book import SheetWriter
+from kpi_xl.writer.context import BuildContext
+
+__all__ = ["MIN_SAMPLE", "RATE_GAP", "TEXT", "previous_quarter_sheet"]
+
+RATE_GAP = 0.2
+MIN_SAMPLE = 30
+WIDTH = 11
+
+TEXT = {
+    "ja": {
+        "sheet": "前四半期の振り返り",
+        "title": "前四半期の振り返り({quarter})",
+        "source": "実績の出典: {source}({quarter})。前四半期の数値は履歴として値で写し、比較はすべて数式です。",
+        "from_plan": "このブックは計算結果なしで保存されていたため、目標は現在の計画から再計算しました。",
+        "by_kpi": "KPI 別 前四半期の実績 vs 目標と年度累計",
+        "kpi": "KPI", "unit": "単位", "direction": "方向", "months": "入力済み月数",
+        "target": "前四半期 目標", "actual": "前四半期 実績", "achievement": "達成率",
+        "status": "状況", "met_missed": "KGI 未達月に KPI 達成(月数)",
+        "ytd_before": "年度累計(今四半期より前)", "ytd_now": "年度累計(今四半期の実績を含む)",
+        "kgi": "KGI", "no_kgi": "—",
+        "rates": "転換率: 計画の前提 vs 前四半期の実績",
+        "rate": "転換率", "numerator": "分子 KPI(実績)", "denominator": "分母 KPI(実績)",
+        "achieved": "実績の転換率", "planned": "計画の転換率", "gap": "計画 ÷ 実績 − 1",
+        "judgement": "判定",
+        "gap_input": "許容する差(これを超えて計画が実績より良ければ警告)",
+        "sample_input": "判定に必要な最少件数(分母)",
+        "too_optimistic": "計画が実績より明らかに楽観的",
+        "in_line": "実績と整合", "too_few": "件数が少なく判定できません",
+        "collapse": "KGI 未達なのに KPI は達成(KPI倒れ)",
+        "collapse_none": "該当なし: KGI が未達の月に目標を達成していた KPI はありません。",
+        "collapse_no_kgi": "KGI を月次で測る KPI(リンク先 {name})の実績がないため判定できません。",
+        "history": "前四半期の月次実績(上の数式が参照する履歴)",
+        "month": "月", "met": "達成(1/0)", "kgi_met": "その月の KGI 達成(1/0)",
+        "help": "黄色のセル(しきい値)は変更できます。前四半期のブックの実績を直すときは、そのブックを修正して再生成してください。",
+    },
+    "en": {
+        "sheet": "Last quarter review",
+        "title": "Last quarter review ({quarter})",
+        "source": "Actuals from {source} ({quarter}). Last quarter's figures are copied as "
+                  "history; every comparison is a live formula.",
+        "from_plan": "That workbook was saved without calculated values, so its targets were "
+                     "recomputed from the current plan.",
+        "by_kpi": "Last quarter by KPI: actual vs target, and year to date",
+        "kpi": "KPI", "unit": "Unit", "direction": "Direction", "months": "Months reported",
+        "target": "Last quarter target", "actual": "Last quarter actual",
+        "achievement": "Achievement", "status": "Status",
+        "met_missed": "Met while KGI missed (months)",
+        "ytd_before": "Year to date (before this quarter)",
+        "ytd_now": "Year to date (with this quarter's actuals)",
+        "kgi": "KGI", "no_kgi": "—",
+        "rates": "Conversion rates: the plan's assumptions vs last quarter's actuals",
+        "rate": "Rate", "numerator": "Numerator KPI (actual)",
+        "denominator": "Denominator KPI (actual)", "achieved": "Achieved rate",
+        "planned": "Planned rate", "gap": "Planned ÷ achieved − 1", "judgement": "Judgement",
+        "gap_input": "Tolerated gap (warn when the plan is better than achieved by more)",
+        "sample_input": "Fewest cases (denominator) to judge by",
+        "too_optimistic": "Plan clearly more optimistic than achieved",
+        "in_line": "In line with actuals", "too_few": "Too few cases to judge",
+        "collapse": "KPIs met while the KGI was missed (KPI collapse)",
+        "collapse_none": "None: no KPI met its target in a month in which the KGI was missed.",
+        "collapse_no_kgi": "No actuals of the KPI that measures the KGI monthly (linked to "
+                           "{name}), so this cannot be judged.",
+        "history": "Last quarter's monthly actuals (the history the formulas above read)",
+        "month": "Month", "met": "Met (1/0)", "kgi_met": "KGI met that month (1/0)",
+        "help": "The yellow thresholds may be changed. To correct last quarter's actuals, "
+                "correct that workbook and generate again.",
+    },
+}
+
+
+def _tx(lang: str, key: str, **values: object) -> str:
+    text = TEXT["ja" if lang == "ja" else "en"][key]
+    return text.format(**values) if values else text
+
+
+def sheet_name(lang: str) -> str:
+    """The review sheet's name in ``lang`` (at most 31 characters)."""
+    return _tx(lang, "sheet")
+
+
+def _blank(sheet: SheetWriter, row: int, col: int, kind: str = "general") -> str:
+    """An empty cell that formulas may refer to (it reads as blank, as in Excel)."""
+    sheet.blank(row, col, "label", kind)
+    key = sheet.key_at(row, col)
+    sheet.book.register(key, sheet, row, col)
+    sheet.book.env.set(key, None)  # type: ignore[arg-type]
+    return key
+
+
+def _number_or_blank(sheet: SheetWriter, row: int, col: int, value: float | None,
+                     kind: str) -> str:
+    if value is None:
+        return _blank(sheet, row, col, kind)
+    return sheet.number(row, col, value, kind)
+
+
+def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
+                           to_date: dict[str, tuple[str, str]]) -> None:
+    """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.rollforward.Carried`).
+
+    ``to_date`` maps a KPI name of the new quarter to the keys of its tracking summary cells
+    (actual to date, months reported), so year to date includes the new quarter, live.
+    """
+    carried: Carried = ctx.previous  # type: ignore[attr-defined]
+    lang = ctx.lang
+    last = carried.last
+    sheet = ctx.book.sheet(sheet_name(lang))
+    row = title_block(sheet, lang, heading, period, WIDTH)
+    sheet.text(row - 1, 0, _tx(lang, "help"), "plain_note", fit=False)
+    sheet.text(row, 0, _tx(lang, "title", quarter=last.quarter.folder_name), "label_bold",
+               fit=False)
+    row += 1
+    sheet.text(row, 0, _tx(lang, "source", source=last.source.name,
+                           quarter=last.quarter.folder_name), "plain_note", fit=False)
+    row += 1
+    if last.targets_from_plan:
+        sheet.text(row, 0, _tx(lang, "from_plan"), "plain_note", fit=False)
+        row += 1
+    row += 1
+
+    # The history block goes last, but the formulas above need its keys: lay it out first.
+    summaries = carried.last_quarter
+    by_kpi_rows = len(summaries)
+    rates_rows = (len(carried.rates) + 5) if carried.rates else 0
+    collapse_rows = 3 + max(len(carried.findings), 1)
+    history_row = row + 2 + by_kpi_rows + 1 + rates_rows + collapse_rows + 1
+    history = _history(ctx, sheet, history_row, carried)
+
+    lower = DIRECTIONS["lower"][lang]
+    sheet.section(row, _tx(lang, "by_kpi"), WIDTH)
+    row += 1
+    sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "unit", "direction", "months", "target",
+                                                 "actual", "achievement", "status",
+                                                 "met_missed", "ytd_before", "ytd_now")])
+    row += 1
+    first = row
+    for summary in summaries:
+        kind = number_kind(summary.unit)
+        name = sheet.text_key(row, 0, summary.kpi, f"prev.{row}.kpi", "label_bold")
+        sheet.text(row, 1, UNIT_LABELS.get(summary.unit, {lang: summary.unit})[lang], "unit")
+        direction = sheet.text_key(row, 2, DIRECTIONS[summary.direction][lang],
+                                   f"prev.{row}.direction")
+        sheet.number(row, 3, summary.months, "count")
+        target = _number_or_blank(sheet, row, 4, summary.target, kind)
+        actual = sheet.number(row, 5, summary.actual, kind)
+        achievement = sheet.formula(
+            row, 6, if_(ref(target).eq(""), "",
+                        achievement_expr(ref(actual), ref(target), ref(direction).eq(lower))),
+            "percent")
+        sheet.formula(row, 7, if_(ref(achievement).eq(""), "",
+                                  if_(ref(achievement).ge(1), t(lang, "track.achieved"),
+                                      t(lang, "track.missed"))))
+        if summary.kpi == carried.kgi_kpi:
+            sheet.text(row, 8, _tx(lang, "kgi"), "unit")
+        elif history is None:
+            sheet.text(row, 8, _tx(lang, "no_kgi"), "unit")
+        else:
+            kpis, met, kgi_met = history
+            sheet.formula(row, 8, countifs(kpis, ref(name), met, 1, kgi_met, 0), "count")
+        _year_to_date(ctx, sheet, row, summary.kpi, kind, carried, to_date)
+        row += 1
+    if summaries:
+        sheet.conditional(first, 6, row - 1, 6, {
+            "type": "icon_set", "icon_style": "3_traffic_lights",
+            "icons": [{"criteria": ">=", "type": "number", "value": 1},
+                      {"criteria": ">=", "type": "number", "value": 0.8}]})
+        sheet.conditional(first, 8, row - 1, 8, {"type": "cell", "criteria": ">", "value": 0,
+                                                 "format": sheet.book.fmt("warn")})
+    row += 1
+    if carried.rates:
+        row = _rates(ctx, sheet, row, carried)
+    row = _collapse(ctx, sheet, row, carried)
+    sheet.set_width(0, 30)
+    for col in range(3, WIDTH):
+        sheet.set_width(col, 16)
+    sheet.freeze(4)
+
+
+def _year_to_date(ctx: BuildContext, sheet: SheetWriter, row: int, name: str, kind: str,
+                  carried: Carried, to_date: dict[str, tuple[str, str]]) -> None:
+    from kpi_xl.kpis import aggregation
+
+    ytd = carried.year_to_date.get(name)
+    if ytd is None:  # last quarter lies in the previous fiscal year
+        _blank(sheet, row, 9, kind)
+        _blank(sheet, row, 10, kind)
+        return
+    before = sheet.number(row, 9, ytd.actual, kind)
+    keys = to_date.get(name)
+    if keys is None:  # not a KPI of the new quarter: the year so far is what came before
+        sheet.formula(row, 10, ref(before), kind)
+        return
+    now, reported = ref(keys[0]), ref(keys[1])
+    now_value = if_(now.eq(""), 0, now)
+    if aggregation(ytd.unit) == "sum":
+        sheet.formula(row, 10, ref(before) + now_value, kind)
+    else:
+        # Levels: the average over every reported month, last quarters' and this quarter's.
+        months = Num(ytd.months)
+        sheet.formula(row, 10, iferror((ref(before) * months + now_value * reported)
+                                       / (months + reported), ""), kind)
+
+
+def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) -> int:
+    lang = ctx.lang
+    sheet.section(row, _tx(lang, "rates"), WIDTH)
+    row += 1
+    sheet.text(row, 0, _tx(lang, "gap_input"), "label")
+    gap = sheet.input(row, 3, f"{ctx.department.key}.prev.rate_gap", RATE_GAP, "rate",
+                      help_title=_tx(lang, "gap"), help_text=_tx(lang, "gap_input"))
+    row += 1
+    sheet.text(row, 0, _tx(lang, "sample_input"), "label")
+    sample = sheet.input(row, 3, f"{ctx.department.key}.prev.min_sample", MIN_SAMPLE, "count",
+                         help_title=_tx(lang, "sample_input"),
+                         help_text=_tx(lang, "sample_input"))
+    row += 1
+    sheet.header(row, 0, [_tx(lang, k) for k in ("rate", "numerator", "actual", "denominator",
+                                                 "actual", "achieved", "planned", "gap",
+                                                 "judgement")])
+    row += 1
+    for check in carried.rates:
+        sheet.text(row, 0, check.label[lang], "label_bold")
+        sheet.text(row, 1, check.numerator_kpi, "label")
+        numerator = sheet.number(row, 2, check.numerator, "count")
+        sheet.text(row, 3, check.denominator_kpi, "label")
+        denominator = sheet.number(row, 4, check.denominator, "count")
+        achieved = sheet.formula(row, 5, iferror(ref(numerator) / ref(denominator), ""),
+                                 "percent")
+        planned = sheet.formula(row, 6, ref(check.rate_name), "percent")
+        sheet.formula(row, 7, iferror(ref(planned) / ref(achieved) - 1, ""), "percent")
+        optimistic = and_(ref(achieved).ne(""),
+                          ref(planned).gt(ref(achieved) * (1 + ref(gap))))
+        few = or_(ref(denominator).lt(ref(sample)), ref(achieved).eq(""))
+        sheet.formula(row, 8, if_(few, _tx(lang, "too_few"),
+                                  if_(optimistic, _tx(lang, "too_optimistic"),
+                                      _tx(lang, "in_line"))))
+        flagged: Expr = and_(if_(few, False, True), optimistic)
+        sheet.flag_if(row, 8, flagged, "bad")
+        sheet.flag_if(row, 6, flagged, "bad")
+        row += 1
+    return row + 1
+
+
+def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) -> int:
+    lang = ctx.lang
+    sheet.section(row, _tx(lang, "collapse"), WIDTH)
+    row += 1
+    if carried.kgi_kpi is None:
+        lines = [_tx(lang, "collapse_no_kgi", name=ctx.department.kgi_measure)]
+    else:
+        lines = carried.findings or [_tx(lang, "collapse_none")]
+    for line in lines:
+        sheet.text(row, 0, line, "plain_note", fit=False)
+        row += 1
+    return row + 1
+
+
+def _history(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried
+             ) -> tuple[Expr, Expr, Expr] | None:
+    """Monthly rows of last quarter; returns (KPI, met, KGI met) areas when there is a KGI."""
+    lang = ctx.lang
+    lower = DIRECTIONS["lower"][lang]
+    sheet.section(row, _tx(lang, "history"), WIDTH)
+    row += 1
+    sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "month", "direction", "target", "actual",
+                                                 "met", "kgi_met")])
+    row += 1
+    rows = sorted(carried.last.rows, key=lambda r: r.month)
+    months, names, mets, kgi_mets = [], [], [], []
+    for item in rows:
+        kind = number_kind(item.unit)
+        names.append(sheet.text_key(row, 0, item.kpi, f"hist.{row}.kpi"))
+        months.append(sheet.date(row, 1, item.month, "month_label"))
+        direction = sheet.text_key(row, 2, DIRECTIONS[item.direction][lang], f"hist.{row}.dir")
+        target = _number_or_blank(sheet, row, 3, item.target, kind)
+        actual = sheet.number(row, 4, item.actual, kind)
+        met_if = if_(ref(direction).eq(lower), ref(actual).le(ref(target)),
+                     ref(actual).ge(ref(target)))
+        mets.append(sheet.formula(row, 5, if_(ref(target).eq(""), "", if_(met_if, 1, 0)),
+                                  "count"))
+        row += 1
+    if not rows or carried.kgi_kpi is None:
+        return None
+    kpi_area, month_area, met_area = area(names), area(months), area(mets)
+    first = row - len(rows)
+    for i in range(len(rows)):
+        r = first + i
+        month = ref(months[i])
+        met_kgi = countifs(month_area, month, kpi_area, carried.kgi_kpi, met_area, 1)
+        missed_kgi = countifs(month_area, month, kpi_area, carried.kgi_kpi, met_area, 0)
+        kgi_mets.append(sheet.formula(r, 6, if_(met_kgi.gt(0), 1, if_(missed_kgi.gt(0), 0, "")),
+                                      "count"))
+    return kpi_area, met_area, area(kgi_mets)
