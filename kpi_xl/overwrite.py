@@ -116,17 +116,21 @@ def entered_data(existing: Path, fresh: Path) -> list[dict[str, str]]:
                     changed.append(f"{where} ({_show(cell.value)} → {_show(was)})")
     if actuals:
         findings.append({"ja": f"実績が入力されています({len(actuals)} セル): {_cells(actuals)}",
-                         "en": f"actuals entered ({len(actuals)} cells): {_cells(actuals)}"})
+                         "en": f"actuals entered ({_n(actuals)}): {_cells(actuals)}"})
     if reviews:
         findings.append({"ja": f"レビュー記録が入力されています({len(reviews)} セル): "
                                f"{_cells(reviews)}",
-                         "en": f"review log entries ({len(reviews)} cells): {_cells(reviews)}"})
+                         "en": f"review log entries ({_n(reviews)}): {_cells(reviews)}"})
     if changed:
         findings.append({"ja": f"入力欄が生成時から変更されています({len(changed)} セル、生成値 → "
                                f"現在の値): {_cells(changed)}",
-                         "en": f"inputs changed from what kpi-xl would write ({len(changed)} "
-                               f"cells, generated → now): {_cells(changed)}"})
+                         "en": f"inputs changed from what kpi-xl would write ({_n(changed)}, "
+                               f"generated → now): {_cells(changed)}"})
     return findings
+
+
+def _n(cells: list[str]) -> str:
+    return f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
 
 
 def _show(value: Any) -> str:

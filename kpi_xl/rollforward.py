@@ -296,7 +296,8 @@ def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
             shown = ", ".join(f"{m:%Y-%m}" for m in months_of_quarter)
             problems.append(_problem(
                 table.sheet, table.cell("month", r), table_name, t(lang, "track.month"),
-                _shown(month_raw if month is None else f"{month:%Y-%m}", lang),
+                (_shown(month_raw, lang) if month is None else
+                 f"{month:%Y-%m} の月です" if lang == "ja" else f"found the month {month:%Y-%m}"),
                 (f"{quarter.folder_name} の月({shown})を入力してください" if lang == "ja"
                  else f"expected a month of {quarter.folder_name} ({shown})")))
             continue

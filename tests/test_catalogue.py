@@ -1,0 +1,502 @@
+"""The bad-input catalogue (docs/bad-input.md): every entry tried through ``kpi-xl``, as a user would.
+
+Each entry of the catalogue's tables has an id (first column) and a case here with the same id:
+the case builds the input, runs ``kpi_xl.cli.main([...])`` and checks the exit code, what the
+message says (in English; the Japanese text is covered by test_cli) and that nothing was written
+when the input was refused. A test keeps the catalogue and the cases in step.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi_xl.cli import main
+from kpi_xl.fiscal import FiscalQuarter
+from kpi_xl.generate import generate
+from kpi_xl.reader import read_plan
+from kpi_xl.resources import sample_plan_path
+from tests.conftest import HELD_OUT, fill_template
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+EVEN = [1] * 12
+Q1 = "FY2027Q1"
+
+
+@dataclass
+class Case:
+    """argv for ``kpi-xl``; the exit code; texts the message must contain."""
+
+    argv: list[str]
+    code: int
+    says: list[str] = field(default_factory=list)
+    written: Path | None = None  # a folder that must stay as it was (refusals)
+    check: Callable[[], None] | None = None  # more checks once the command ran
+
+
+@dataclass
+class World:
+    """Where a case builds its input: a good plan, a quarter's workbooks, an output folder."""
+
+    tmp: Path
+    plan: Path
+    q1: Path  # generated FY2027Q1 workbooks of the plan (a folder to copy)
+
+    @property
+    def out(self) -> Path:
+        folder = self.tmp / "workbooks"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def changed_plan(self, changes: dict, weights: list | None = None) -> Path:
+        return fill_template(sample_plan_path("en"), self.tmp / "plan.xlsx",
+                             {**HELD_OUT, **changes}, weights or EVEN)
+
+    def with_q1(self) -> Path:
+        """The output folder holding last quarter's workbooks, untouched."""
+        shutil.copytree(self.q1, self.out / Q1)
+        return self.out
+
+    def q1_book(self, dept: str = "sales") -> Path:
+        return self.out / Q1 / f"{Q1}_{dept}_en.xlsx"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("catalogue")
+    plan = fill_template(sample_plan_path("en"), root / "plan.xlsx", HELD_OUT, EVEN)
+    generate(read_plan(plan), FiscalQuarter(2027, 1), root / "q1", "en")
+    return plan, root / "q1" / Q1
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _rezip(source: Path, target: Path, change: Callable[[str, bytes], bytes | None],
+           extra: dict[str, bytes] | None = None) -> Path:
+    """Copy a workbook member by member; ``change`` may rewrite (or drop: None) a member."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = change(info.filename, old.read(info.filename))
+            if data is not None:
+                new.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            new.writestr(name, data)
+    return target
+
+
+def _encrypted() -> bytes:
+    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+            + "EncryptionInfo".encode("utf-16-le") + bytes(64)
+            + "EncryptedPackage".encode("utf-16-le") + bytes(1024))
+
+
+def _kpi_cell(wb: openpyxl.Workbook, table: str, field_header: str, row: int) -> openpyxl.cell.Cell:
+    """The cell of a KPI table's data row ``row`` (0-based) under a header."""
+    for ws in wb.worksheets:
+        if table in ws.tables:
+            ref = ws.tables[table].ref
+            cells = list(ws[ref])
+            headers = [c.value for c in cells[0]]
+            return cells[1 + row][headers.index(field_header)]
+    raise KeyError(table)
+
+
+def _plan_with(world: World, edit: Callable[[openpyxl.Workbook], None],
+               name: str = "plan.xlsx") -> Path:
+    wb = openpyxl.load_workbook(world.plan)
+    edit(wb)
+    path = world.tmp / name
+    wb.save(path)
+    return path
+
+
+def _set_kpi(table: str, header: str, row: int, value: object, as_text: bool = False):
+    def edit(wb: openpyxl.Workbook) -> None:
+        cell = _kpi_cell(wb, table, header, row)
+        cell.value = value
+        if as_text:
+            cell.data_type = "s"
+    return edit
+
+
+def _type_into_q1(world: World, table: str, row: int, value: object, column: int = 5,
+                  dept: str = "sales") -> Path:
+    """Type ``value`` into a tracking table's data row ``row`` (0-based), Actual column."""
+    out = world.with_q1()
+    book = world.q1_book(dept)
+    wb = openpyxl.load_workbook(book)
+    for ws in wb.worksheets:
+        if table in ws.tables:
+            cells = list(ws[ws.tables[table].ref])
+            cells[1 + row][column].value = value
+    wb.save(book)
+    return out
+
+
+def _gen(world: World, plan: Path | None = None, *extra: str, quarter: str = "2027Q2",
+         out: Path | None = None) -> list[str]:
+    return ["generate", str(plan or world.plan), "--quarter", quarter, "--out",
+            str(out or world.out), "--lang", "en", *extra]
+
+
+def _plan_problem(world: World, changes: dict, *says: str, weights: list | None = None) -> Case:
+    plan = world.changed_plan(changes, weights)
+    return Case(_gen(world, plan), 2, ["input error", *says], world.out)
+
+
+def _understood(world: World, changes: dict, name: str, value: float) -> Case:
+    plan = world.changed_plan(changes)
+
+    def check() -> None:
+        assert read_plan(plan).values[name] == pytest.approx(value)
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
+def _previous_problem(world: World, out: Path, *says: str) -> Case:
+    return Case(_gen(world, out=out), 2, ["Last quarter's workbook", *says],
+                out / "FY2027Q2")
+
+
+def _overwrite(world: World, out: Path, *says: str) -> Case:
+    return Case(_gen(world, quarter="2027Q1", out=out), 2,
+                ["Refusing to overwrite", "--force", *says], out / Q1)
+
+
+def _review_entry(world: World) -> Path:
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book())
+    for ws in wb.worksheets:
+        if "Sales_Reviews" in ws.tables:
+            cells = list(ws[ws.tables["Sales_Reviews"].ref])
+            cells[1][3].value = "Leads fell short in week 1"
+    wb.save(world.q1_book())
+    return out
+
+
+def _changed_input(world: World) -> Path:
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book())
+    sheet, ref = next(iter(wb.defined_names["Sales_WinRate"].destinations))
+    wb[sheet][ref.replace("$", "")].value = 0.31
+    wb.save(world.q1_book())
+    return out
+
+
+def _forced(world: World) -> Case:
+    out = _type_into_q1(world, "Sales_Actuals", 0, 500)
+    before = world.q1_book().read_bytes()
+
+    def check() -> None:
+        backups = list((out / Q1).glob(f"{Q1}_sales_en.*.bak.xlsx"))
+        assert len(backups) == 1 and backups[0].read_bytes() == before
+        assert world.q1_book().read_bytes() != before
+    return Case(_gen(world, None, "--force", quarter="2027Q1", out=out), 0, ["kept"], None, check)
+
+
+def _full_width_actual(world: World) -> Case:
+    out = _type_into_q1(world, "Sales_Actuals", 0, "５００")
+
+    def check() -> None:
+        wb = openpyxl.load_workbook(out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx", data_only=True)
+        texts = [c.value for row in wb["Last quarter review"].iter_rows() for c in row]
+        assert 500 in texts
+    return Case(_gen(world, out=out), 0, [], None, check)
+
+
+def _month_out_of_range(world: World) -> Path:
+    import datetime as dt
+
+    out = _type_into_q1(world, "Sales_Actuals", 0, 500)
+    wb = openpyxl.load_workbook(world.q1_book())
+    for ws in wb.worksheets:
+        if "Sales_Actuals" in ws.tables:
+            cells = list(ws[ws.tables["Sales_Actuals"].ref])
+            cells[1][0].value = dt.datetime(2030, 1, 1)
+    wb.save(world.q1_book())
+    return out
+
+
+def _no_actuals_table(world: World) -> Path:
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book())
+    for ws in wb.worksheets:
+        if "Sales_Actuals" in ws.tables:
+            del ws.tables["Sales_Actuals"]
+    wb.save(world.q1_book())
+    return out
+
+
+def _encrypted_previous(world: World) -> Path:
+    out = world.with_q1()
+    world.q1_book().write_bytes(_encrypted())
+    return out
+
+
+def _no_kpis(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets:
+        if "Dev_KPIs" in ws.tables:
+            for line in list(ws[ws.tables["Dev_KPIs"].ref])[1:]:
+                for cell in line:
+                    cell.value = None
+
+
+def _general_rate_target(wb: openpyxl.Workbook) -> None:
+    cell = _kpi_cell(wb, "CS_KPIs", "Target", 3)  # Onboarding completion, a % KPI
+    cell.value = 20
+    cell.number_format = "General"
+
+
+def _huge_table(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets:
+        if "Sales_KPIs" in ws.tables:
+            ws.tables["Sales_KPIs"].ref = "A6:K100000"
+
+
+def _no_table(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets:
+        if "Mkt_KPIs" in ws.tables:
+            del ws.tables["Mkt_KPIs"]
+
+
+def _renamed_header(wb: openpyxl.Workbook) -> None:
+    _kpi_cell(wb, "CS_KPIs", "Owner", -1).value = "Who"
+
+
+def _injection(world: World) -> Case:
+    payload = '=HYPERLINK("http://example.invalid","click")'
+    plan = _plan_with(world, _set_kpi("Sales_KPIs", "KPI", 0, payload, as_text=True))
+
+    def check() -> None:
+        book = world.out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        with zipfile.ZipFile(book) as archive:
+            strings = archive.read("xl/sharedStrings.xml").decode("utf-8")
+            formulas = "".join(re.findall(r"<f>(.*?)</f>", "".join(
+                archive.read(n).decode("utf-8") for n in archive.namelist()
+                if n.startswith("xl/worksheets/sheet"))))
+        assert "HYPERLINK" in strings and "HYPERLINK" not in formulas
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
+CASES: dict[str, Callable[[World], Case]] = {
+    # Files -----------------------------------------------------------------------------------
+    "missing-file": lambda w: Case(_gen(w, w.tmp / "nope.xlsx"), 2, ["Plan file not found"],
+                                   w.out),
+    "folder": lambda w: Case(_gen(w, _mk(w.tmp / "plans.xlsx")), 2, ["is a folder"], w.out),
+    "csv-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.csv", b"a,b\n")), 2,
+                                    ["not an .xlsx file (.csv)"], w.out),
+    "xls-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.xls", _encrypted()[:512])),
+                                    2, ["Excel Workbook (*.xlsx)"], w.out),
+    "xlsm-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsm", b"PK")), 2,
+                                     ["not an .xlsx file (.xlsm)", "macro-free"], w.out),
+    "csv-renamed": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsx", b"KPI,Target\nLeads,500\n")),
+                                  2, ["it is a text file (such as CSV)"], w.out),
+    "xls-renamed": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1"
+                                                  b"\x1a\xe1" + bytes(2048))), 2,
+                                  ["Excel 97-2003 workbook (.xls)"], w.out),
+    "encrypted": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsx", _encrypted())), 2,
+                                ["password-protected (encrypted)"], w.out),
+    "truncated": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsx",
+                                               w.plan.read_bytes()[:3000])), 2,
+                                ["is damaged"], w.out),
+    "binary-garbage": lambda w: Case(_gen(w, _write(w.tmp / "plan.xlsx", bytes(range(256)) * 4)),
+                                     2, ["cannot be read as an Excel workbook"], w.out),
+    "zip-without-workbook": lambda w: Case(_gen(w, _zip(w.tmp / "plan.xlsx",
+                                                        {"hello.txt": b"hi"})), 2,
+                                           ["zip archive with no workbook inside"], w.out),
+    "word-renamed": lambda w: Case(_gen(w, _zip(w.tmp / "plan.xlsx", {
+        "[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})), 2,
+        ["is a Word document"], w.out),
+    "macro-inside": lambda w: Case(_gen(w, _rezip(w.plan, w.tmp / "macro.xlsx", lambda n, d: d,
+                                                  {"xl/vbaProject.bin": b"\x00" * 64})), 2,
+                                   ["macro-enabled workbook", "never runs or copies macros"],
+                                   w.out),
+    "member-too-large": lambda w: Case(_gen(w, _rezip(
+        w.plan, w.tmp / "big.xlsx", lambda n, d: d,
+        {"xl/media/padding.bin": bytes(26 * 1024 * 1024)})), 2, ["would unpack to"], w.out),
+    "too-many-members": lambda w: Case(_gen(w, _rezip(
+        w.plan, w.tmp / "many.xlsx", lambda n, d: d,
+        {f"xl/extra/{i}.bin": b"" for i in range(2001)})), 2, ["parts (the limit is 2,000)"],
+        w.out),
+    "xml-entity-bomb": lambda w: Case(_gen(w, _rezip(
+        w.plan, w.tmp / "bomb.xlsx",
+        lambda n, d: _with_dtd(d) if n == "xl/workbook.xml" else d)), 2,
+        ["document type declaration", "XML bomb"], w.out),
+    # Plan inputs ---------------------------------------------------------------------------
+    "rate-zero": lambda w: _plan_problem(w, {"Sales_WinRate": 0}, "Sales_WinRate", "found 0",
+                                         "above 0% and at most 100%"),
+    "rate-typed-as-20": lambda w: _plan_problem(w, {"Sales_WinRate": 20}, "Sales_WinRate",
+                                                "that is 2000%; for 20% type 20% or 0.2"),
+    "rate-text-20": lambda w: _plan_problem(w, {"Sales_WinRate": "２０"}, "found the text '２０' "
+                                            "(= 20)", "for 20% type 20% or 0.2"),
+    "rate-percent-text": lambda w: _understood(w, {"Sales_WinRate": "29%"}, "Sales_WinRate",
+                                               0.29),
+    "full-width-digits": lambda w: _understood(w, {"Sales_TargetDeals": "１４５"},
+                                               "Sales_TargetDeals", 145),
+    "full-width-percent": lambda w: _understood(w, {"Sales_LeadToOppRate": "７％"},
+                                                "Sales_LeadToOppRate", 0.07),
+    "yen-amount-text": lambda w: _understood(w, {"Sales_AvgDealSize": "¥3,456,789"},
+                                             "Sales_AvgDealSize", 3_456_789),
+    "words-for-number": lambda w: _plan_problem(w, {"Sales_AvgDealSize": "2 million"},
+                                                "found the text '2 million'",
+                                                "expected an amount above 0"),
+    "blank-required": lambda w: _plan_problem(w, {"Sales_LeadToOppRate": None},
+                                              "the cell is blank", "expected a rate"),
+    "negative-target": lambda w: _plan_problem(w, {"Sales_TargetDeals": -100}, "found -100",
+                                               "whole number of 0 or more"),
+    "fractional-count": lambda w: _plan_problem(w, {"Sales_TargetDeals": 99.5}, "found 99.5"),
+    "month-13": lambda w: _plan_problem(w, {"Plan_StartMonth": 13}, "Plan_StartMonth",
+                                        "found 13", "whole month number 1-12"),
+    "month-0-text": lambda w: _plan_problem(w, {"Plan_StartMonth": "０月"},
+                                            "found the text '０月' (= 0)", "1-12"),
+    "year-two-digits": lambda w: _plan_problem(w, {"Plan_FiscalYear": 27}, "found 27",
+                                               "four-digit year"),
+    "logical-value": lambda w: _plan_problem(w, {"Sales_TargetDeals": True},
+                                             "found the logical value TRUE"),
+    "date-for-amount": lambda w: _plan_problem(w, {"Sales_AvgDealSize": _date()},
+                                               "found the date/time 2027-04-01"),
+    "formula-without-result": lambda w: _plan_problem(w, {"Sales_WinRate": "=1/5"},
+                                                      "found the formula =1/5 with no saved "
+                                                      "result"),
+    "weights-all-zero": lambda w: _plan_problem(w, {}, "the weights add up to 0",
+                                                weights=[0] * 12),
+    "named-cell-deleted": lambda w: Case(_gen(w, _plan_with(
+        w, lambda wb: wb.defined_names.pop("Sales_AvgDealSize"))), 2,
+        ["the named cell Sales_AvgDealSize is missing"], w.out),
+    # KPI and OKR tables --------------------------------------------------------------------
+    "duplicate-kpi": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "KPI", 1, "Leads per month"))), 2,
+        ["the KPI 'Leads per month' appears twice", "expected each KPI name once"], w.out),
+    "department-without-kpis": lambda w: Case(_gen(w, _plan_with(w, _no_kpis)), 2,
+                                              ["Dev_KPIs", "the department has no KPIs",
+                                               "cell A31"], w.out),
+    "kpi-table-missing": lambda w: Case(_gen(w, _plan_with(w, _no_table)), 2,
+                                        ["the KPI table is missing", "cell A14"], w.out),
+    "kpi-table-huge": lambda w: Case(_gen(w, _plan_with(w, _huge_table)), 2,
+                                     ["the table has 99,994 rows", "cell A6:K6"], w.out),
+    "kpi-header-renamed": lambda w: Case(_gen(w, _plan_with(w, _renamed_header)), 2,
+                                         ["the column 'Owner' is missing", "cell A22:K22"],
+                                         w.out),
+    "kpi-rate-target-20": lambda w: Case(_gen(w, _plan_with(w, _general_rate_target)), 2,
+                                         ["found 20", "for 20% type 20% or 0.2"], w.out),
+    "kpi-target-percent-text": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "CS_KPIs", "Target", 3, "８５％", as_text=True))), 0),
+    "deadline-text": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "Deadline", 0, "２０２８年３月３１日", as_text=True))), 0),
+    "deadline-ambiguous": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "Deadline", 0, "03/04/2028", as_text=True))), 2,
+        ["found '03/04/2028'", "expected a date such as 2027-03-31"], w.out),
+    "unknown-unit": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "Unit", 0, "bananas"))), 2, ["found 'bananas'", "expected one of"],
+        w.out),
+    "formula-injection-name": _injection,
+    # Options -------------------------------------------------------------------------------
+    "bad-quarter": lambda w: Case(_gen(w, quarter="2027Q5"), 2,
+                                  ["--quarter 2027Q5: expected a fiscal year and quarter"], w.out),
+    "quarter-of-another-year": lambda w: Case(_gen(w, quarter="2030Q1"), 2,
+                                              ["this plan is for fiscal year 2027"], w.out),
+    "out-is-a-file": lambda w: Case(_gen(w, out=_write(w.tmp / "file", b"x")), 2,
+                                    ["is a file, not a folder"]),
+    "previous-missing-folder": lambda w: Case(_gen(w, None, "--previous",
+                                                   str(w.tmp / "nowhere")), 2,
+                                              ["--previous", "no such folder"], w.out),
+    "previous-empty-folder": lambda w: Case(_gen(w, None, "--previous", str(_mk(w.tmp / "e"))),
+                                            2, ["no kpi-xl workbooks of a quarter before"],
+                                            w.out),
+    # Last quarter's workbooks (roll forward) ---------------------------------------------------
+    "previous-actual-text": lambda w: _previous_problem(
+        w, _type_into_q1(w, "Sales_Actuals", 0, "lots"), "found the text 'lots'",
+        "expected a number"),
+    "previous-actual-rate-20": lambda w: _previous_problem(
+        w, _type_into_q1(w, "CS_Actuals", 1, 20, dept="customer_success"),
+        "for 20% type 20% or 0.2"),
+    "previous-actual-full-width": _full_width_actual,
+    "previous-month-out-of-range": lambda w: _previous_problem(
+        w, _month_out_of_range(w), "found the month 2030-01", "expected a month of FY2027Q1"),
+    "previous-table-missing": lambda w: _previous_problem(
+        w, _no_actuals_table(w), "the actuals table Sales_Actuals is missing"),
+    "previous-encrypted": lambda w: Case(_gen(w, out=_encrypted_previous(w)), 2,
+                                         ["password-protected"], w.out / "FY2027Q2"),
+    # Overwriting ---------------------------------------------------------------------------
+    "overwrite-actuals": lambda w: _overwrite(w, _type_into_q1(w, "Sales_Actuals", 0, 500),
+                                              "actuals entered (1 cell): Tracking!F8"),
+    "overwrite-review-log": lambda w: _overwrite(w, _review_entry(w), "review log entries"),
+    "overwrite-changed-input": lambda w: _overwrite(w, _changed_input(w),
+                                                    "inputs changed from what kpi-xl would write",
+                                                    "0.29 → 0.31"),
+    "overwrite-unreadable": lambda w: _overwrite(w, _encrypted_previous(w),
+                                                 "cannot be read, so it cannot be shown"),
+    "overwrite-untouched": lambda w: Case(_gen(w, quarter="2027Q1", out=w.with_q1()), 0),
+    "overwrite-forced": _forced,
+}
+
+
+def _with_dtd(xml: bytes) -> bytes:
+    body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+    return (b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>' + body)
+
+
+def _mk(path: Path) -> Path:
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _date():
+    import datetime as dt
+
+    return dt.datetime(2027, 4, 1)
+
+
+def catalogue_ids() -> list[str]:
+    """The ids in the first column of the catalogue's tables, in order."""
+    return re.findall(r"^\| `([a-z0-9-]+)` \|", CATALOGUE.read_text(encoding="utf-8"), re.M)
+
+
+def test_every_catalogue_entry_has_a_case_and_every_case_an_entry() -> None:
+    ids = catalogue_ids()
+    assert len(ids) == len(set(ids)), "an id appears twice in the catalogue"
+    assert set(ids) == set(CASES)
+
+
+def _snapshot(folder: Path | None) -> dict[str, bytes] | None:
+    if folder is None:
+        return None
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("entry", list(CASES))
+def test_catalogue_entry(entry: str, tmp_path: Path, base: tuple[Path, Path],
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    world = World(tmp_path, *base)
+    case = CASES[entry](world)
+    before = _snapshot(case.written)
+    code = main(case.argv)
+    _, err = capsys.readouterr()
+    assert code == case.code, err
+    assert "Traceback" not in err and "internal error" not in err
+    for text in case.says:
+        assert text in err, f"{text!r} not in:\n{err}"
+    if case.written is not None:
+        assert _snapshot(case.written) == before, "a refused run must write nothing"
+    if case.check is not None:
+        case.check()
