@@ -557,6 +557,17 @@ class SheetWriter:
             self.book.define_name(name, key)
         return key
 
+    def spilling_formula(self, row: int, col: int, text: str, first_value: Value,
+                         spill_rows: int = 1, spill_cols: int = 1) -> None:
+        """A dynamic-array formula (Excel 365) anchored at one cell, with its first value cached.
+
+        Only for the optional add-in cells: kpi_xl's own formulas never spill, so they work in
+        every Excel. ``spill_rows``/``spill_cols`` reserve the area for widths and the print area.
+        """
+        self.ws.write_dynamic_array_formula(row, col, row, col, text, self.book.fmt("formula"),
+                                            first_value)
+        self._track(row + spill_rows - 1, col + spill_cols - 1)
+
     def list_validation(self, first_row: int, col: int, last_row: int, source: str | Sequence[str],
                         title: str = "", text: str = "") -> None:
         """A drop-down list: a range reference (``=$H$2:$H$5``) or a short list of choices."""

@@ -216,9 +216,9 @@ def _spill(sheet: Any, row: int, col: int, call: UdfCall, book: Any) -> None:
     while isinstance(first, list) and first:
         first = first[0]
     text = "=" + call.formula(book.resolver(sheet.name))
-    sheet.ws.write_dynamic_array_formula(row, col, row, col, text, book.fmt("formula"), first)
+    lines = result if isinstance(result, list) else [[result]]
+    sheet.spilling_formula(row, col, text, first, 1, max(len(line) for line in lines))
     # Note the spilled findings' widths so the message column fits.
-    for line in result if isinstance(result, list) else [[result]]:
+    for line in lines:
         for c, value in enumerate(line):
             sheet.note_width(col + c, str(value)[:60])
-            sheet._track(row, col + c)
