@@ -81,6 +81,8 @@ def cell_text(value: object) -> str | None:
 # Numbers and units
 # ---------------------------------------------------------------------------------------------
 
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"\D")
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _JA_MULT = {"兆": 1e12, "億": 1e8, "万": 1e4, "千": 1e3}
 _EN_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "million": 1e6,
@@ -270,7 +272,7 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
         comparator = None
         cmp_after = _COMPARATOR_AFTER.match(text, end)
         if cmp_after:
-            word = re.sub(r"\s+", " ", cmp_after.group(1).lower())
+            word = _SPACES.sub(" ", cmp_after.group(1).lower())
             comparator = _COMPARATOR_CANON.get(word) or (
                 ">=" if any(w in word for w in ("more", "higher", "above", "up")) else "<=")
         else:
@@ -509,10 +511,13 @@ _CADENCE_WORDS = {"日": "day", "週": "week", "月": "month", "年": "year", "�
 
 
 def _group(match: re.Match[str], *names: str) -> str | None:
+    """The first of the named groups that the pattern has and that matched non-empty."""
+    index = match.re.groupindex
     for name in names:
-        value = match.groupdict().get(name)
-        if value:
-            return value
+        if name in index:
+            value = match.group(name)
+            if value:
+                return value
     return None
 
 
@@ -543,7 +548,7 @@ def _h_fiscal_year(m: re.Match[str], ctx: _Ctx) -> TimeFrame | None:
     q = _group(m, "q")
     h = _group(m, "h")
     if q or "四半期" in part or part.upper().startswith("Q"):
-        qn = int(q or re.sub(r"\D", "", part))
+        qn = int(q or _NON_DIGITS.sub("", part))
         end = _fiscal_end(y, ctx.fy_start, 3, (qn - 1) * 3)
     elif h or "上" in part or "下" in part:
         hn = int(h) if h else (1 if "上" in part else 2)
@@ -663,7 +668,7 @@ def _h_within_any(m: re.Match[str], ctx: _Ctx) -> TimeFrame | None:
 
 def _h_en_relative(m: re.Match[str], ctx: _Ctx) -> TimeFrame | None:
     which = (_group(m, "w") or "this").lower()
-    unit = re.sub(r"\s+", " ", (_group(m, "u", "u2", "u3") or "year").lower())
+    unit = _SPACES.sub(" ", (_group(m, "u", "u2", "u3") or "year").lower())
     unit = {"fiscal year": "期", "fy": "期", "term": "期", "period": "期"}.get(unit, unit)
     shift = 1 if which in ("next", "coming") else 0
     return TimeFrame("period", m.group(0), m.start(), m.end(), _period_end(unit, shift, ctx))
@@ -690,7 +695,7 @@ def _h_compared(m: re.Match[str], ctx: _Ctx) -> TimeFrame | None:
 
 def _h_cadence(m: re.Match[str], ctx: _Ctx) -> TimeFrame | None:
     word = (_group(m, "u", "u2", "adv") or "").lower()
-    word = re.sub(r"\s+", " ", word)
+    word = _SPACES.sub(" ", word)
     if not word:
         text = m.group(0)
         word = next((v for k, v in (("四半期", "quarter"), ("月", "month"), ("週", "week"),
@@ -793,6 +798,89 @@ _DIGIT = re.compile(r"\d")
 _ASCII_LETTER = re.compile(r"[a-z]")
 _MONTH_NAME = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 
+# A finer pre-check on the lower-cased text: per pattern, the words (runs of ASCII letters:
+# "end", "q", "fy") or other characters ("年", "/") it cannot match without, as "at least one
+# of each set". Every condition is necessary (a word a pattern needs between \b or non-letters
+# is a whole run of letters), so skipping on them never loses a match; they only spare the
+# regexes, which cost far more than the check, on most texts.
+_WORD = re.compile(r"[a-z]+")
+# Characters that lower() turns into ASCII letters or that IGNORECASE matches with them: runs
+# of letters would not line up with what the patterns see, so such texts use the coarse check.
+_CASE_ODD = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _any(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_MONTH_WORDS = _any("jan january feb february mar march apr april may jun june jul july aug august "
+                    "sep sept september oct october nov november dec december")
+_BEFORE_YEAR = _any("by in during for before until till through")
+_SPAN_UNITS = _any("day days week weeks month months quarter quarters year years")
+_CADENCE_LEAD = _any("every each per a an / daily weekly biweekly fortnightly monthly quarterly "
+                     "yearly annually annual")
+_TOKEN_NEEDS: list[tuple[frozenset[str], ...]] = [
+    (frozenset("年-/."), frozenset("日-/.")),  # 2026年3月31日, 2026-03-31
+    (frozenset("/"),),  # 3/31/2026
+    (_MONTH_WORDS,),  # March 31, 2026
+    (_MONTH_WORDS,),  # 31 March 2026
+    (frozenset("年"), frozenset("度")),  # 2026年度末
+    (_any("fy"),),  # FY2026 Q3
+    (frozenset("年"), frozenset("月")),  # 2026年3月末
+    (frozenset("-/"),),  # 2026-03
+    (_MONTH_WORDS,),  # end of March 2026
+    (_any("q quarter 四"),),  # Q3, 2026Q3, 3Q, 第3四半期, third quarter
+    (_any("h"),),  # H1
+    (frozenset("今来翌本当"), frozenset("度期月週年")),  # 今期中
+    (frozenset("年期"), frozenset("内末中")),  # 年度末, 期中
+    (frozenset("上下"), frozenset("期")),  # 上期
+    (frozenset("月"), frozenset("日末中内いま")),  # 3月末
+    (frozenset("日週月年"), frozenset("以間で後の")),  # 90日以内
+    (_SPAN_UNITS, _any("within in over inside during next")),  # within 90 days
+    (_MONTH_WORDS, _BEFORE_YEAR | _any("ending end")),  # by March
+    (_any("month quarter half fiscal year fy week sprint term period"),
+     _any("this next current coming end")),  # next quarter, end of year, year-end
+    (_any("eoy eoq eom eow"),),  # EOY
+    (_BEFORE_YEAR,),  # by 2026
+    (frozenset("年"),),  # 2026年
+    (_any("前 昨 over yoy qoq mom wow"), _any("比 対 over yoy qoq mom wow")),  # 前年比, YoY
+    (frozenset("月週日年四"),),  # 月間, 毎週
+    (_CADENCE_LEAD, _SPAN_UNITS | _CADENCE_LEAD | _any("business sprint")),  # every month
+]
+assert len(_TOKEN_NEEDS) == len(_FRAME_PATTERNS)
+assert all(1 <= len(needs) <= 2 for needs in _TOKEN_NEEDS)
+_PLAN = [(pattern.finditer, handler, needs, any_char, any_word)
+         for (pattern, handler), (needs, any_char, any_word)
+         in zip(_FRAME_PATTERNS, _GUARDS, strict=True)]
+# The same conditions as bit masks (bit i: pattern i): token -> the patterns whose first
+# (second) set holds it. A pattern with one set needs nothing second: its bit is always set.
+_FIRST_BITS: dict[str, int] = {}
+_SECOND_BITS: dict[str, int] = {}
+_SECOND_ALWAYS = 0
+for _i, _needs in enumerate(_TOKEN_NEEDS):
+    for _token in _needs[0]:
+        _FIRST_BITS[_token] = _FIRST_BITS.get(_token, 0) | 1 << _i
+    if len(_needs) == 1:
+        _SECOND_ALWAYS |= 1 << _i
+    else:
+        for _token in _needs[1]:
+            _SECOND_BITS[_token] = _SECOND_BITS.get(_token, 0) | 1 << _i
+_WORD_KEYS = frozenset(k for k in (*_FIRST_BITS, *_SECOND_BITS) if k.isascii() and k.isalpha())
+_CHAR_KEYS = frozenset(k for k in (*_FIRST_BITS, *_SECOND_BITS) if k not in _WORD_KEYS)
+assert all(len(k) == 1 for k in _CHAR_KEYS)
+_ALL_PATTERNS = (1 << len(_FRAME_PATTERNS)) - 1
+
+
+def _candidates(low: str, chars: set[str]) -> int:
+    """Bits of the patterns that may match the lower-cased text (all of them for odd texts)."""
+    if not _CASE_ODD.isdisjoint(chars):
+        return _ALL_PATTERNS
+    first = second = 0
+    for key in _CHAR_KEYS.intersection(chars).union(_WORD_KEYS.intersection(_WORD.findall(low))):
+        first |= _FIRST_BITS.get(key, 0)
+        second |= _SECOND_BITS.get(key, 0)
+    return first & (second | _SECOND_ALWAYS)
+
 
 def _features(low: str) -> frozenset[str]:
     out = {"D"} if _DIGIT.search(low) else set()
@@ -812,19 +900,24 @@ def _fy_start(value: object) -> int:
 
 
 def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
+    low = text.lower()
+    chars = set(low)
+    todo = _candidates(low, chars)
+    if not todo:
+        return []
     ctx = _Ctx(today, fy_start)
     taken: list[tuple[int, int]] = []
     found: list[TimeFrame] = []
-    low = text.lower()
     features = _features(low)
-    chars = set(low)
-    for (pattern, handler), (needs, any_char, any_word) in zip(_FRAME_PATTERNS, _GUARDS,
-                                                              strict=True):
+    while todo:  # in pattern order: the lowest bit first
+        bit = todo & -todo
+        todo ^= bit
+        finditer, handler, needs, any_char, any_word = _PLAN[bit.bit_length() - 1]
         if not needs <= features or (
                 any_char is not None and any_char.isdisjoint(chars)) or (
                 any_word is not None and not any(word in low for word in any_word)):
             continue
-        for match in pattern.finditer(text):
+        for match in finditer(text):
             start, end = match.span()
             if start == end or any(start < b and a < end for a, b in taken):
                 continue
