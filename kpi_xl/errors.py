@@ -122,8 +122,9 @@ class EnteredData:
 class OverwriteError(KpiXlError):
     """Workbooks in the way hold entered data; nothing was written (``--force`` keeps a backup)."""
 
-    def __init__(self, files: list[EnteredData]) -> None:
+    def __init__(self, files: list[EnteredData], lang: str | None = None) -> None:
         self.files = files
+        self.lang = lang  # the workbooks' language, used unless --lang says otherwise
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:

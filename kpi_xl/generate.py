@@ -56,7 +56,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
         if in_the_way and not force:
             from kpi_xl.errors import OverwriteError
 
-            raise OverwriteError(in_the_way)
+            raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.writer.book import atomic_move
 

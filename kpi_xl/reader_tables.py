@@ -259,7 +259,9 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
                                  else "expected a date such as 2027-03-31", lang))
     if len(problems) > before:
         return None
-    return Kpi(name, definition, ksf, unit, direction, float(target or 0), deadline, owner,
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        target = 0  # a linked KPI's target comes from the plan's formula, whatever the cell says
+    return Kpi(name, definition, ksf, unit, direction, float(target), deadline, owner,
                cadence, indicator, link=link)
 
 

@@ -267,3 +267,39 @@ def test_template_writes_the_default_name_in_the_current_folder(
     code, out, _ = run(capsys, "template", "--lang", "en")
     assert code == 0 and out.strip() == "kpi_plan_template_en.xlsx"
     assert (tmp_path / "kpi_plan_template_en.xlsx").exists()
+
+
+def test_generate_help_lists_previous_and_force(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "generate", "--help")
+    assert code == 0 and "--previous DIR" in out and "--force" in out and ".bak.xlsx" in out
+
+
+def _q1_with_actual(tmp_path: Path, lang: str) -> tuple[Path, Path]:
+    from kpi_xl.fiscal import FiscalQuarter
+    from kpi_xl.generate import generate
+    from kpi_xl.reader import read_plan
+
+    plan = fill_template(sample_plan_path(lang), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
+    out = tmp_path / "workbooks"
+    [sales] = generate(read_plan(plan), FiscalQuarter(2027, 1), out, lang,
+                       departments=["sales"])
+    wb = openpyxl.load_workbook(sales)
+    for ws in wb.worksheets:
+        if "Sales_Actuals" in ws.tables:
+            list(ws[ws.tables["Sales_Actuals"].ref])[1][5].value = "たくさん"
+    wb.save(sales)
+    return plan, out
+
+
+def test_refusals_about_workbooks_speak_japanese(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    plan, out = _q1_with_actual(tmp_path, "ja")
+    code, _, err = run(capsys, "generate", plan, "--quarter", "2027Q1", "--out", out)
+    assert code == 2 and "入力済みのデータがあるため、上書きしません" in err
+    assert "実績が入力されています(1 セル)" in err and "--force" in err
+    assert "Refusing" not in err
+    code, _, err = run(capsys, "generate", plan, "--quarter", "2027Q2", "--out", out)
+    assert code == 2, err
+    assert "前四半期のブック" in err and "文字「たくさん」が入っています" in err
+    assert "数値を入力してください" in err and "ファイルは何も書き出していません" in err
+    assert not (out / "FY2027Q2").exists()

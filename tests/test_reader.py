@@ -197,3 +197,45 @@ def test_a_plan_saved_by_libreoffice_with_a_formula_input_reads_its_saved_result
     plan = read_plan(saved)
     assert plan.number("Sales_WinRate") == pytest.approx(0.2)
     assert plan.values["Sales_TargetDeals"] == 145
+
+
+@pytest.mark.parametrize(("text", "kind", "number"), [
+    ("２０％", "rate", 0.2), ("20%", "rate", 0.2), ("0.2", "rate", 0.2), ("１，０００", "count", 1000),
+    ("100件", "count", 100), ("¥2,000,000", "money", 2_000_000), ("2000000円", "money", 2_000_000),
+    ("４月", "month", 4), ("2027年度", "year", 2027), (" 12 ", "weight", 12),
+    ("2 million", "money", None), ("20%", "count", None), ("1e5", "count", None),
+    ("20-30%", "rate", None), ("2027/3/31", "count", None), ("", "count", None),
+])
+def test_numbers_typed_as_text_are_understood_only_when_unambiguous(
+        text: str, kind: str, number: float | None) -> None:
+    from kpi_xl.spec import text_number
+
+    assert text_number(text, kind) == (pytest.approx(number) if number is not None else None)
+
+
+@pytest.mark.parametrize(("raw", "day"), [
+    ("2027-03-31", datetime.date(2027, 3, 31)), ("2027/3/31", datetime.date(2027, 3, 31)),
+    ("２０２７年３月３１日", datetime.date(2027, 3, 31)), ("2027.3.31", datetime.date(2027, 3, 31)),
+    (datetime.datetime(2027, 3, 31), datetime.date(2027, 3, 31)), (46477, datetime.date(2027, 3, 31)),
+    ("03/04/2027", None), ("31/3/2027", None), ("2027-02-30", None), ("next March", None),
+])
+def test_deadlines_typed_as_text_are_read_when_they_name_one_day(raw: object,
+                                                                 day: object) -> None:
+    from kpi_xl.reader_tables import _date
+
+    assert _date(raw) == day
+
+
+def test_a_rate_target_above_100_percent_is_kept_when_the_cell_shows_a_percentage(
+        tmp_path: Path) -> None:
+    # Net revenue retention of 110%: typed as 110% into a % cell, stored as 1.1.
+    wb = openpyxl.load_workbook(make_plan(tmp_path, {}))
+    ws = wb["KPIs"]
+    ws["F26"].value, ws["F26"].number_format = 1.1, "0%"
+    wb.save(tmp_path / "nrr.xlsx")
+    plan = read_plan(tmp_path / "nrr.xlsx")
+    assert [k.target for k in plan.kpis["customer_success"] if k.unit == "%"][-1] == 1.1
+    ws["F26"].number_format = "General"  # the same 1.1 shown as "1.1": 1.1% or 110%?
+    wb.save(tmp_path / "nrr.xlsx")
+    [problem] = problems_of(tmp_path / "nrr.xlsx")
+    assert problem.cell == "F26" and "for 1.1% type 1.1% or 0.011" in problem.expected
