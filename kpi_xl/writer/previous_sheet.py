@@ -154,6 +154,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     lower = DIRECTIONS["lower"][lang]
     sheet.section(row, _tx(lang, "by_kpi"), WIDTH)
     row += 1
+    sheet.ws.set_row(row, 30)  # wrapped headers
     sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "unit", "direction", "months", "target",
                                                  "actual", "achievement", "status",
                                                  "met_missed", "ytd_before", "ytd_now")])
@@ -239,6 +240,7 @@ def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) ->
                          help_title=_tx(lang, "sample_input"),
                          help_text=_tx(lang, "sample_input"))
     row += 1
+    sheet.ws.set_row(row, 30)  # wrapped headers
     sheet.header(row, 0, [_tx(lang, k) for k in ("rate", "numerator", "actual", "denominator",
                                                  "actual", "achieved", "planned", "gap",
                                                  "judgement")])
@@ -287,6 +289,7 @@ def _history(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried
     lower = DIRECTIONS["lower"][lang]
     sheet.section(row, _tx(lang, "history"), WIDTH)
     row += 1
+    sheet.ws.set_row(row, 30)  # wrapped headers
     sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "month", "direction", "target", "actual",
                                                  "met", "kgi_met")])
     row += 1
