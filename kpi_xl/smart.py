@@ -69,12 +69,12 @@ from kpi_xl import benchmarks as _bm
 from kpi_xl.textnum import (
     Quantity,
     TimeFrame,
-    find_time_frames,
     normalize,
     parse_deadline,
     parse_direction,
     parse_quantity,
     scan_quantities,
+    scan_time_frames,
 )
 
 __all__ = ["Criterion", "Parsed", "SmartResult", "check", "metric_keys"]
@@ -638,7 +638,7 @@ def _read(text: str, today: date, fy_start: int) -> tuple[
         list[TimeFrame], list[Quantity], list[re.Match[str]], list[str], bool]:
     """The language-independent reading of a normalized statement, cached: a workbook
     recalculates the same statements again and again. Callers must not mutate the lists."""
-    frames = find_time_frames(text, today, fy_start)
+    frames = scan_time_frames(text, today, fy_start)
     quantities = scan_quantities(text, tuple((f.start, f.end_pos) for f in frames))
     metric_matches = [m for m in _METRIC_RE.finditer(text) if m.group(1).lower() in _ALIAS]
     keys = list(dict.fromkeys(_ALIAS[m.group(1).lower()] for m in metric_matches))

@@ -45,6 +45,7 @@ __all__ = [
     "parse_direction",
     "parse_quantity",
     "scan_quantities",
+    "scan_time_frames",
     "to_number",
     "unit_key",
 ]
@@ -238,7 +239,7 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
         tok = tokens[i]
         start, end = tok.span()
         i += 1
-        if any(a <= start < b for a, b in skip):
+        if skip and any(a <= start < b for a, b in skip):
             continue
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
@@ -256,9 +257,10 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
         unit: str | None = None
         head = text[max(0, start - 30):start]
         words = " ".join(head.lower().split())  # the words before, spaces collapsed
-        if head.endswith("$") or _ends_with_word(words, ("usd",)):
+        # (each endswith() first: the usual "no" costs no call)
+        if head.endswith("$") or (words.endswith("usd") and _ends_with_word(words, ("usd",))):
             unit = "USD"
-        elif head.endswith("¥") or _ends_with_word(words, ("jpy",)):
+        elif head.endswith("¥") or (words.endswith("jpy") and _ends_with_word(words, ("jpy",))):
             unit = "JPY"
         unit_match = _UNIT_AFTER.match(text, end)
         if unit_match:
@@ -277,9 +279,9 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
                 ">=" if any(w in word for w in ("more", "higher", "above", "up")) else "<=")
         else:
             bare = words.rstrip("$¥ ")
-            if _ends_with_word(bare, _GE_BEFORE):
+            if bare.endswith(_GE_BEFORE) and _ends_with_word(bare, _GE_BEFORE):
                 comparator = ">="
-            elif _ends_with_word(bare, _LE_BEFORE):
+            elif bare.endswith(_LE_BEFORE) and _ends_with_word(bare, _LE_BEFORE):
                 comparator = "<="
         change = _change(text, words, start, end, unit)
         sign_char = text[start - 1] if start and text[start - 1] in "+-" else ""
@@ -740,21 +742,24 @@ _FRAME_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Ctx], Tim
      _h_month_no_year),
     (re.compile(r"(?<![\d.])(?P<n>\d{1,4})\s*(?P<u>日|週間|週|か月|ヶ月|カ月|ヵ月|ケ月|箇月|ヶ年|年)"
                 r"\s*(?:以内|間で|で|後|のうちに)"), _h_within_any),
-    (re.compile(r"\b(?:within|in|over|inside|during)\s+(?:the\s+)?(?:next\s+|first\s+|coming\s+)?"
+    (re.compile(r"(?=[wiodn])(?:\b(?:within|in|over|inside|during)\s+(?:the\s+)?"
+                r"(?:next\s+|first\s+|coming\s+)?"
                 r"(?P<n>\d{1,4}|an?|one|two|three|four|five|six|nine|twelve)\s+"
                 r"(?P<u>days?|weeks?|months?|quarters?|years?)\b|\bnext\s+(?P<n2>\d{1,4})\s+"
-                r"(?P<u2>days?|weeks?|months?|quarters?|years?)\b", _I),
+                r"(?P<u2>days?|weeks?|months?|quarters?|years?)\b)", _I),
      _h_within_any),
     (re.compile(rf"\b(?:by|until|till|before|through|in|ending|end\s+of)\s+(?:the\s+end\s+of\s+)?"
                 rf"(?P<mon>{_MONTHS})\b(?:\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b)?", _I),
      _h_en_month_name),
-    (re.compile(r"\b(?:(?:by\s+)?(?:the\s+)?end\s+of\s+)?(?:the\s+)?(?P<w>this|next|current|coming)"
+    (re.compile(r"(?=[btencyqmw])(?:\b(?:(?:by\s+)?(?:the\s+)?end\s+of\s+)?(?:the\s+)?"
+                r"(?P<w>this|next|current|coming)"
                 r"\s+(?P<u>month|quarter|half|fiscal\s+year|year|fy|week|sprint|term|period)\b|"
                 r"\b(?:(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?)(?P<u2>month|quarter|half|"
-                r"fiscal\s+year|year|week|sprint)\b|\b(?P<u3>year|quarter|month|week)[- ]end\b",
+                r"fiscal\s+year|year|week|sprint)\b|\b(?P<u3>year|quarter|month|week)[- ]end\b)",
                 _I), _h_en_relative),
     (re.compile(r"\bEO([YQMW])\b", _I), _h_eox),
-    (re.compile(r"\b(?:by|in|during|for|before|until|till|through)\s+(?:the\s+)?(?:end\s+of\s+)?"
+    (re.compile(r"(?=[bidfut])\b(?:by|in|during|for|before|until|till|through)\s+(?:the\s+)?"
+                r"(?:end\s+of\s+)?"
                 r"(?:(?:calendar|fiscal)\s+(?:year\s+)?)?(?P<y>\d{4})\b(?![-/.]\d)", _I), _h_year),
     (re.compile(r"(?<!\d)(?P<y>\d{4})\s*年(?!度|\s*\d)(?:\s*(?:末|中|内|いっぱい))?"), _h_year),
     # A comparison base ("前四半期比", "YoY") implies the period measured: this quarter or year.
@@ -766,10 +771,11 @@ _FRAME_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Ctx], Tim
                 r"四半期あたり|(?<![\d今来翌本当前第])四半期(?!比)|年間|毎年|年次|年あたり|年当たり|"
                 r"/\s*(?:月|週|日|年|四半期)|(?<![\d今来翌本当前])(?:月|週|年)(?:に)?(?=\s*\d))"),
      _h_cadence),
-    (re.compile(r"\b(?:every|each|per|a|an)\s+(?P<u>business\s+day|day|week|month|quarter|year|"
-                r"sprint)\b|/\s*(?P<u2>day|week|month|quarter|year|mo|wk|yr|qtr|d|w|m|q|y)\b|"
+    (re.compile(r"(?=[epa/dwbfmqy])(?:\b(?:every|each|per|a|an)\s+(?P<u>business\s+day|day|"
+                r"week|month|quarter|year|sprint)\b|"
+                r"/\s*(?P<u2>day|week|month|quarter|year|mo|wk|yr|qtr|d|w|m|q|y)\b|"
                 r"\b(?P<adv>daily|weekly|biweekly|fortnightly|monthly|quarterly|yearly|annually|"
-                r"annual)\b", _I), _h_cadence),
+                r"annual)\b)", _I), _h_cadence),
 ]
 
 
@@ -849,9 +855,15 @@ _TOKEN_NEEDS: list[tuple[frozenset[str], ...]] = [
 ]
 assert len(_TOKEN_NEEDS) == len(_FRAME_PATTERNS)
 assert all(1 <= len(needs) <= 2 for needs in _TOKEN_NEEDS)
-_PLAN = [(pattern.finditer, handler, needs, any_char, any_word)
-         for (pattern, handler), (needs, any_char, any_word)
-         in zip(_FRAME_PATTERNS, _GUARDS, strict=True)]
+# For a few Japanese patterns that a statement's characters often allow but that rarely match
+# (年 and 末 both occur in "2026年3月末"), a search for the characters they need side by side
+# (literal-led, so far cheaper than the pattern) decides before the pattern runs.
+_HINTS = {12: re.compile(r"[年期度][内末中]"), 15: re.compile(r"[日間週月年]\s*[以間で後の]"),
+          21: re.compile(r"年(?!度|\s*\d)")}
+_PLAN = [(pattern.finditer, handler, needs, any_char, any_word,
+          _HINTS[i].search if i in _HINTS else None)
+         for i, ((pattern, handler), (needs, any_char, any_word))
+         in enumerate(zip(_FRAME_PATTERNS, _GUARDS, strict=True))]
 # The same conditions as bit masks (bit i: pattern i): token -> the patterns whose first
 # (second) set holds it. A pattern with one set needs nothing second: its bit is always set.
 _FIRST_BITS: dict[str, int] = {}
@@ -912,10 +924,11 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
     while todo:  # in pattern order: the lowest bit first
         bit = todo & -todo
         todo ^= bit
-        finditer, handler, needs, any_char, any_word = _PLAN[bit.bit_length() - 1]
+        finditer, handler, needs, any_char, any_word, hint = _PLAN[bit.bit_length() - 1]
         if not needs <= features or (
                 any_char is not None and any_char.isdisjoint(chars)) or (
-                any_word is not None and not any(word in low for word in any_word)):
+                any_word is not None and not any(word in low for word in any_word)) or (
+                hint is not None and hint(text) is None):
             continue
         for match in finditer(text):
             start, end = match.span()
@@ -930,6 +943,12 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
                 found.append(frame)
     found.sort(key=lambda f: f.start)
     return found
+
+
+def scan_time_frames(text: str, today: date, fiscal_year_start: int = 4) -> list[TimeFrame]:
+    """:func:`find_time_frames` for already-normalized ``text`` (as :func:`scan_quantities`
+    takes it): spares a second NFKC pass to a caller that has normalized the text itself."""
+    return _frames(text, today, _fy_start(fiscal_year_start)) if text else []
 
 
 def find_time_frames(text: str, today: date | None = None,

@@ -1,0 +1,64 @@
+"""The shortcuts that keep the SMART check fast must never change what it reads.
+
+``kpi_xl.textnum`` skips a deadline pattern when the text lacks the words or characters that
+the pattern needs (``_TOKEN_NEEDS``, ``_HINTS``). These tests run every pattern on many texts
+and check that no pattern that matches was skipped, so that a pattern added or edited without
+its pre-check fails here rather than silently losing deadlines. No timings: see
+``python -m kpi_xl.bench`` for speed.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from kpi_xl import textnum
+from kpi_xl.bench import _statements
+from kpi_xl.textnum import find_time_frames, normalize, scan_time_frames
+
+from .test_smart import CASES
+
+_FRAGMENTS = [
+    "リード", "商談", "売上", "解約率", "leads", "win rate", "2025年", "3月末", "年度", "今期", "来期",
+    "Q3", "FY", "by", "within", "days", "monthly", "月間", "以上", "以内", "後", "で", "の", "+", "-",
+    ".", "/", " ", "\t", "2026-03-31", "March 31, 2026", "15th of June 2026", "Sept.", "前年比", "昨対",
+    "end of", "the end of ", "this quarter", "next month", "year-end", "H1", "H2 2026", "EOY",
+    "年度末", "上期", "下期", "今期中", "3ヶ月以内", "90日 以内", "in 6 months", "next 3 weeks",
+    "every week", "per month", "/月", "/ mo", "YoY", "quarter over quarter", "第3四半期", "3Q",
+    "FY2026 Q3", "1/15/2026", "2026/3/31", "2026-03", "2026.3.31", "2026年3月31日", "2026年度Q2",
+    "by April", "until May 3rd", "fiscal year", "calendar year 2026", "during 2026", "2026年末",
+    "年内", "期末", "毎月", "週次", "月10", "週 3", "daily", "each sprint", "per business day",
+    "İn", "ı", "K", "ｑ３", "２０２６年", "100", "3", "12", "件", "%", "の", "に", "年", "月", "日",
+]
+
+
+def _texts() -> list[str]:
+    rnd = random.Random(7)
+    out = [c[0] for c in CASES] + _statements(200)
+    out += ["".join(rnd.choice(_FRAGMENTS) for _ in range(rnd.randint(1, 8)))
+            for _ in range(3000)]
+    return [normalize(t) for t in out]
+
+
+def test_no_matching_deadline_pattern_is_skipped() -> None:
+    missed = []
+    for text in _texts():
+        low = text.lower()
+        todo = textnum._candidates(low, set(low))
+        for i, (pattern, _handler) in enumerate(textnum._FRAME_PATTERNS):
+            if pattern.search(text) is None:
+                continue
+            hint = textnum._HINTS.get(i)
+            if not todo >> i & 1 or (hint is not None and hint.search(text) is None):
+                missed.append((i, text))
+    assert not missed, missed[:10]
+
+
+@pytest.mark.parametrize("text", ["2026年3月末までに商談数を101件にする",
+                                  "Reach 200 monthly leads by the end of Q1 2026",
+                                  "ＭＱＬを２０２６年度上期中に１５０件"])
+def test_scan_time_frames_reads_normalized_text_as_find_time_frames_does(text: str) -> None:
+    today = date(2026, 4, 1)
+    assert scan_time_frames(normalize(text), today) == find_time_frames(text, today)
