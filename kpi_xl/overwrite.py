@@ -100,7 +100,8 @@ def entered_data(existing: Path, fresh: Path) -> list[dict[str, str]]:
                             reviews.append(f"{view.sheet}!{view.cell(field, r)}")
     seen = set(actuals) | set(reviews)
     changed: list[str] = []
-    for ws in new.worksheets:
+    untouched = _inputs_as_generated(old.formulas)
+    for ws in ([] if untouched else new.worksheets):
         if ws.title not in old.formulas.sheetnames:
             continue
         before = old.formulas[ws.title]
@@ -127,6 +128,28 @@ def entered_data(existing: Path, fresh: Path) -> list[dict[str, str]]:
                          "en": f"inputs changed from what kpi-xl would write ({_n(changed)}, "
                                f"generated → now): {_cells(changed)}"})
     return findings
+
+
+def _inputs_as_generated(wb: Any) -> bool:
+    """True when every input cell still holds what kpi-xl wrote (its stored fingerprint).
+
+    Then the differences from this run's workbook come from a changed plan, not from a person.
+    """
+    from kpi_xl.fingerprint import PROPERTY, canonical, digest
+
+    try:
+        stored = next((p.value for p in wb.custom_doc_props.props if p.name == PROPERTY), None)
+    except AttributeError:
+        return False
+    if not stored:
+        return False
+    cells = []
+    for ws in wb.worksheets:
+        for line in ws.iter_rows():
+            for cell in line:
+                if cell.protection.locked is False:
+                    cells.append((ws.title, cell.coordinate, canonical(cell.value)))
+    return digest(cells) == stored
 
 
 def _n(cells: list[str]) -> str:

@@ -443,6 +443,10 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-unreadable": lambda w: _overwrite(w, _encrypted_previous(w),
                                                  "cannot be read, so it cannot be shown"),
     "overwrite-untouched": lambda w: Case(_gen(w, quarter="2027Q1", out=w.with_q1()), 0),
+    # The plan changed since, but nobody typed into the workbook: its stored fingerprint of the
+    # inputs as generated still matches, so regenerating is safe.
+    "overwrite-plan-changed": lambda w: Case(_gen(w, w.changed_plan({"Sales_WinRate": 0.3}),
+                                                  quarter="2027Q1", out=w.with_q1()), 0),
     "overwrite-forced": _forced,
 }
 

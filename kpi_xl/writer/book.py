@@ -214,6 +214,8 @@ class BookWriter:
         self._names: dict[str, str] = {}
         self.env = _LazyEnv(self)
         self._rendered = False
+        # Input cells as written, for the fingerprint that tells a later run nobody typed here.
+        self._inputs: dict[tuple[str, int, int], tuple[object, bool]] = {}
 
     # Formats -------------------------------------------------------------------------------
     def fmt(self, style: str, kind: str = "general", **extra: Any) -> Any:
@@ -355,6 +357,11 @@ class BookWriter:
             pending.sheet.note_width(pending.col, _shown(value, pending.kind))
         for sheet in self._sheets:
             sheet.finish()
+        from kpi_xl.fingerprint import PROPERTY, canonical, digest
+
+        self.wb.set_custom_property(PROPERTY, digest(
+            (sheet, xl_rowcol_to_cell(row, col), canonical(value, is_date))
+            for (sheet, row, col), (value, is_date) in self._inputs.items()))
         self.wb.close()
         self._rendered = True
         return self._tmp_path
@@ -486,6 +493,8 @@ class SheetWriter:
         key = key or self.key_at(row, col)
         self.book.register(key, self, row, col)
         self.book.env.set(key, float((day - date(1899, 12, 30)).days))
+        if style == "input":
+            self.book._inputs[(self.name, row, col)] = (day, True)
         return key
 
     def blank(self, row: int, col: int, style: str = "label", kind: str = "general") -> None:
@@ -507,6 +516,7 @@ class SheetWriter:
         self.note_width(col, _shown(value, kind) if value is not None else "")
         self.book.register(key, self, row, col)
         self.book.env.set(key, value)  # type: ignore[arg-type]
+        self.book._inputs[(self.name, row, col)] = (value, kind in ("date", "month_label"))
         if name:
             self.book.define_name(name, key)
         if validate:
