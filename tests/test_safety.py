@@ -87,7 +87,7 @@ def test_members_that_add_up_to_too_much_are_refused(tmp_path: Path, monkeypatch
 
 def test_a_dtd_in_utf16_is_found_too(tmp_path: Path) -> None:
     xml = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
-    path = _copy_with(tmp_path, {"docProps/custom.xml": xml.encode("utf-16-le")})
+    path = _copy_with(tmp_path, {"docProps/kpi_extra.xml": xml.encode("utf-16-le")})
     with pytest.raises(PlanError) as caught:
         safety.check_xlsx(path)
     assert "document type declaration" in caught.value.message("en")
