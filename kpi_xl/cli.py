@@ -44,8 +44,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p_template.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p_gen = sub.add_parser("generate", help="write the department workbooks for a quarter")
-    p_gen.add_argument("plan", nargs="?", type=Path, default=None,
-                       help="the filled-in plan (.xlsx); default: the bundled sample plan")
+    p_gen.add_argument("plan", nargs="*", type=Path, default=None,
+                       help="the filled-in plan(s) (.xlsx); default: the bundled sample plan. "
+                            "With several plans, each writes into OUT/<plan file name>/")
     p_gen.add_argument("--quarter", default=None,
                        help="fiscal quarter such as 2026Q1 (default: the quarter of today's date, "
                             "or Q1 when today lies outside the plan's fiscal year)")
@@ -59,6 +60,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p_gen.add_argument("--force", action="store_true",
                        help="replace workbooks that hold entered data, keeping each as a "
                             "timestamped .bak.xlsx backup")
+    p_gen.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="worker processes for several plans (default: the machine's cores)")
     p_gen.add_argument("--with-udfs", action="store_true",
                        help="add cells that call the kpi_xl Excel functions (need the add-in; "
                             "see kpi-xl addin)")
@@ -160,51 +163,43 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from kpi_xl.fiscal import parse_quarter, quarter_of
-    from kpi_xl.generate import generate
-    from kpi_xl.reader import read_plan
+    from kpi_xl.generate import generate_from_file
     from kpi_xl.resources import sample_plan_path
 
-    plan_path: Path = args.plan or sample_plan_path(args.lang or "ja")
-    plan = read_plan(plan_path, args.lang)
-    lang = args.lang or plan.lang
-    try:
-        if args.quarter:
-            try:
-                quarter = parse_quarter(args.quarter)
-            except ValueError:
-                raise UsageError(
-                    f"--quarter {args.quarter}: expected a fiscal year and quarter such as "
-                    f"{plan.fiscal_year}Q1",
-                    f"--quarter {args.quarter}: {plan.fiscal_year}Q1 のように「年度」と「Q1〜Q4」で"
-                    f"指定してください",
-                ) from None
-        else:
-            quarter = quarter_of(date.today(), plan.start_month)
-            if quarter.year != plan.fiscal_year:
-                from kpi_xl.fiscal import FiscalQuarter
-
-                quarter = FiscalQuarter(plan.fiscal_year, 1)
-        if quarter.year != plan.fiscal_year:
-            raise UsageError(
-                f"--quarter {args.quarter}: this plan is for fiscal year {plan.fiscal_year}; "
-                f"choose {plan.fiscal_year}Q1 to {plan.fiscal_year}Q4",
-                f"--quarter {args.quarter}: この計画は {plan.fiscal_year}年度のものです"
-                f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)")
-        _writable_folder(args.out)
-        try:
-            paths = generate(plan, quarter, args.out, lang, with_udfs=args.with_udfs,
-                             previous_dir=args.previous, force=args.force,
-                             on_backup=_report_backup)
-        except OSError as err:
-            raise UsageError(
-                f"could not write the workbooks into {args.out}: {err.strerror or err}",
-                f"{args.out} にブックを書き出せませんでした: {err.strerror or err}") from None
-    except UsageError as err:
-        err.lang = lang  # speak the plan's language unless --lang says otherwise
-        raise
+    plans: list[Path] = args.plan or [sample_plan_path(args.lang or "ja")]
+    if len(plans) > 1:
+        return _generate_many(args, plans)
+    _writable_folder(args.out)
+    paths = generate_from_file(plans[0], args.out, quarter_text=args.quarter, lang=args.lang,
+                               with_udfs=args.with_udfs, previous_dir=args.previous,
+                               force=args.force, on_backup=_report_backup)
     for path in paths:
         print(path)
+    return EXIT_OK
+
+
+def _generate_many(args: argparse.Namespace, plans: list[Path]) -> int:
+    from kpi_xl.batch import generate_many
+
+    if args.previous is not None:
+        raise UsageError(
+            "--previous names one folder of last quarter's workbooks; with several plans each "
+            "plan's own folder under --out is used, so leave --previous out",
+            "--previous は 1 つの計画用です。複数の計画では --out の下の各計画のフォルダを使うため、"
+            "--previous を外してください")
+    _writable_folder(args.out)
+    results = generate_many(plans, args.out, jobs=args.jobs, quarter_text=args.quarter,
+                            lang=args.lang, with_udfs=args.with_udfs, force=args.force)
+    for result in results:
+        for path in result.paths:
+            print(path)
+    failed = [r for r in results if not r.ok]
+    for result in failed:
+        print(f"kpi-xl: {result.plan}: {result.message}", file=sys.stderr)
+    if failed:
+        print(f"kpi-xl: {len(failed)} of {len(results)} plans failed; the others were written.",
+              file=sys.stderr)
+        return max(r.exit_code for r in failed)
     return EXIT_OK
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from kpi_xl.departments import DEPARTMENTS
@@ -12,7 +12,7 @@ from kpi_xl.fiscal import FiscalQuarter
 from kpi_xl.i18n import t
 from kpi_xl.plan import Plan
 
-__all__ = ["generate", "workbook_name"]
+__all__ = ["generate", "generate_from_file", "resolve_quarter", "workbook_name"]
 
 
 def workbook_name(quarter: FiscalQuarter, department: str, lang: str) -> str:
@@ -93,3 +93,64 @@ def _entered_data(rendered: list[tuple[Path, Path]]) -> list[EnteredData]:
             if findings:
                 found.append(EnteredData(str(target), tuple(findings)))
     return found
+
+
+def resolve_quarter(plan: Plan, quarter_text: str | None, today: date | None = None
+                    ) -> FiscalQuarter:
+    """The quarter to generate: ``--quarter`` as given, else today's quarter of the plan's year.
+
+    Raises :class:`~kpi_xl.errors.UsageError` for text that is not a quarter, or a quarter of
+    another fiscal year than the plan's.
+    """
+    from kpi_xl.errors import UsageError
+    from kpi_xl.fiscal import parse_quarter, quarter_of
+
+    if quarter_text:
+        try:
+            quarter = parse_quarter(quarter_text)
+        except ValueError:
+            raise UsageError(
+                f"--quarter {quarter_text}: expected a fiscal year and quarter such as "
+                f"{plan.fiscal_year}Q1",
+                f"--quarter {quarter_text}: {plan.fiscal_year}Q1 のように「年度」と「Q1〜Q4」で"
+                f"指定してください",
+            ) from None
+    else:
+        quarter = quarter_of(today or date.today(), plan.start_month)
+        if quarter.year != plan.fiscal_year:
+            quarter = FiscalQuarter(plan.fiscal_year, 1)
+    if quarter.year != plan.fiscal_year:
+        raise UsageError(
+            f"--quarter {quarter_text}: this plan is for fiscal year {plan.fiscal_year}; "
+            f"choose {plan.fiscal_year}Q1 to {plan.fiscal_year}Q4",
+            f"--quarter {quarter_text}: この計画は {plan.fiscal_year}年度のものです"
+            f"({plan.fiscal_year}Q1〜{plan.fiscal_year}Q4 を指定してください)")
+    return quarter
+
+
+def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | None = None,
+                       lang: str | None = None, with_udfs: bool = False,
+                       previous_dir: Path | None = None, force: bool = False,
+                       on_backup: Callable[[Path, Path], None] | None = None) -> list[Path]:
+    """Read a plan file and write its quarter's workbooks: what ``kpi-xl generate PLAN`` does.
+
+    Raises :class:`~kpi_xl.errors.KpiXlError` subclasses for anything the user must fix; their
+    messages speak ``lang`` or else the plan's language.
+    """
+    from kpi_xl.errors import UsageError
+    from kpi_xl.reader import read_plan
+
+    plan = read_plan(plan_path, lang)
+    lang = lang or plan.lang
+    try:
+        quarter = resolve_quarter(plan, quarter_text)
+        try:
+            return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
+                            previous_dir=previous_dir, force=force, on_backup=on_backup)
+        except OSError as err:
+            raise UsageError(
+                f"could not write the workbooks into {out_dir}: {err.strerror or err}",
+                f"{out_dir} にブックを書き出せませんでした: {err.strerror or err}") from None
+    except UsageError as err:
+        err.lang = lang  # speak the plan's language unless --lang says otherwise
+        raise
