@@ -54,7 +54,7 @@ def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, w
     except KpiXlError as err:
         return PlanResult(plan, False, message=err.message(lang or err.lang or "en"),
                           exit_code=err.exit_code)
-    except Exception as err:  # noqa: BLE001 - a bug in one plan must not stop the others
+    except Exception as err:  # a bug in one plan must not stop the others
         return PlanResult(plan, False, message=f"internal error ({type(err).__name__}: {err})",
                           exit_code=70)
 
