@@ -24,12 +24,11 @@ from kpi_xl.kpis import (
     Kpi,
     normalise_choice,
     smart_check,
-    statement,
     unit_key,
 )
 from kpi_xl.plan import Plan, named_value
 
-__all__ = ["CheckReport", "check_path", "check_plan", "plan_tree_rows"]
+__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook", "plan_tree_rows"]
 
 # The tree sheet's default: each stage is rounded up, so a product may exceed its target a little.
 TREE_TOLERANCE = 0.01
@@ -102,61 +101,47 @@ class CheckReport:
 
         env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True)
-        return env.from_string(_TEMPLATES[self.lang]).render(report=self)
+        return env.from_string(_TEMPLATE).render(report=self, say=_LABELS[self.lang])
 
 
-_TEMPLATES = {
-    "en": """kpi-xl check: {{ report.source }} ({{ report.kind }})
-{% for dept in report.departments %}
-
-== {{ dept.name }} ==
-SMART ({{ dept.kpis | length }} KPIs)
-{% for k in dept.kpis %}
-  [{{ "OK" if k.ok else "NG " ~ k.failed }}] {{ k.name }}
-      {{ k.statement }}
-{% for c in k.criteria if c.status == "fail" %}
-      {{ c.letter }}: {{ c.reason }} → {{ c.hint }}
-{% endfor %}
-{% endfor %}
-{% if dept.findings %}
-Findings
-{% for f in dept.findings %}
-  {{ "ERROR  " if f.severity == "error" else "warning" }} [{{ f.kind }}/{{ f.code }}] {{ f.message }}
-{% endfor %}
-{% else %}
-No tree, benchmark or actuals findings.
-{% endif %}
-{% endfor %}
-
-{{ report.errors }} error(s), {{ report.warnings }} warning(s).{% if report.errors %} Fix the errors, then run kpi-xl check again.{% endif %}
-
-""",
-    "ja": """kpi-xl check: {{ report.source }}({{ "計画" if report.kind == "plan" else "部門ブック" }})
-{% for dept in report.departments %}
-
-== {{ dept.name }} ==
-SMART 判定(KPI {{ dept.kpis | length }} 個)
-{% for k in dept.kpis %}
-  [{{ "OK" if k.ok else "NG " ~ k.failed }}] {{ k.name }}
-      {{ k.statement }}
-{% for c in k.criteria if c.status == "fail" %}
-      {{ c.letter }}: {{ c.reason }} → {{ c.hint }}
-{% endfor %}
-{% endfor %}
-{% if dept.findings %}
-指摘事項
-{% for f in dept.findings %}
-  {{ "エラー" if f.severity == "error" else "注意  " }} [{{ f.kind }}/{{ f.code }}] {{ f.message }}
-{% endfor %}
-{% else %}
-KPI ツリー・業界目安・実績に指摘はありません。
-{% endif %}
-{% endfor %}
-
-エラー {{ report.errors }} 件、注意 {{ report.warnings }} 件。{% if report.errors %}エラーを修正して再度 kpi-xl check を実行してください。{% endif %}
-
-""",
+_LABELS = {
+    "en": {"plan": "plan", "workbook": "department workbook", "smart": "SMART ({n} KPIs)",
+           "findings": "Findings", "error": "ERROR  ", "warning": "warning",
+           "none": "No tree, benchmark or actuals findings.",
+           "total": "{errors} error(s), {warnings} warning(s).",
+           "fix": " Fix the errors, then run kpi-xl check again."},
+    "ja": {"plan": "計画", "workbook": "部門ブック", "smart": "SMART 判定(KPI {n} 個)",
+           "findings": "指摘事項", "error": "エラー", "warning": "注意  ",
+           "none": "KPI ツリー・業界目安・実績に指摘はありません。",
+           "total": "エラー {errors} 件、注意 {warnings} 件。",
+           "fix": "エラーを修正して再度 kpi-xl check を実行してください。"},
 }
+
+_TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
+{% for dept in report.departments %}
+
+== {{ dept.name }} ==
+{{ say.smart.format(n=dept.kpis | length) }}
+{% for k in dept.kpis %}
+  [{{ "OK" if k.ok else "NG " ~ k.failed }}] {{ k.name }}
+      {{ k.statement }}
+{% for c in k.criteria if c.status == "fail" %}
+      {{ c.letter }}: {{ c.reason }} → {{ c.hint }}
+{% endfor %}
+{% endfor %}
+{% if dept.findings %}
+{{ say.findings }}
+{% for f in dept.findings %}
+  {{ say[f.severity] }} [{{ f.kind }}/{{ f.code }}] {{ f.message }}
+{% endfor %}
+{% else %}
+{{ say.none }}
+{% endif %}
+{% endfor %}
+
+{{ say.total.format(errors=report.errors, warnings=report.warnings) }}{% if report.errors %}{{ say.fix }}{% endif %}
+
+"""
 
 
 # Checking a plan -------------------------------------------------------------------------------
@@ -279,94 +264,70 @@ def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
 
 # Checking generated workbooks ----------------------------------------------------------------
 
-def _table_rows(wb: Any, name: str) -> list[dict[str, Any]] | None:
-    for ws in wb.worksheets:
-        if name in ws.tables:
-            cells = list(ws[ws.tables[name].ref])
-            header = [c.value for c in cells[0]]
-            return [dict(zip(header, (c.value for c in row), strict=False)) for row in cells[1:]]
-    return None
+_KPI_FIELDS = {f: f"kpi.{f}" for f in ("name", "definition", "ksf", "unit", "direction",
+                                         "target", "deadline", "owner", "cadence", "indicator",
+                                         "link")}
+_ACTUAL_FIELDS = {"month": "track.month", "name": "kpi.name", "target": "kpi.target",
+                  "actual": "track.actual"}
 
 
-def _department_of(wb: Any) -> Department | None:
-    for dept in DEPARTMENTS.values():
-        if _table_rows(wb, f"{dept.prefix}_KPIList") is not None:
-            return dept
-    return None
+def _rows(saved: Any, name: str, fields: dict[str, str]) -> list[dict[str, Any]]:
+    """A table's rows as field → value (saved results, or references followed)."""
+    view = saved.table(name, fields)
+    if view is None:
+        return []
+    return [{field: saved.value(view.sheet, view.cell(field, r)) for field in view.columns}
+            for r in view.rows()]
 
 
 def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
-    from kpi_xl.i18n import t
-
-    def get(row: Mapping[str, Any], key: str) -> Any:
-        for lang in ("ja", "en"):
-            if t(lang, key) in row:
-                return row[t(lang, key)]
-        return None
-
     kpis = []
     for row in rows:
-        name = get(row, "kpi.name")
-        if not name:
+        if not row.get("name"):
             continue
-        target = get(row, "kpi.target")
-        deadline = get(row, "kpi.deadline")
+        target, deadline = row.get("target"), row.get("deadline")
         if isinstance(deadline, dt.datetime):
             deadline = deadline.date()
         kpis.append(Kpi(
-            name=str(name), definition=str(get(row, "kpi.definition") or ""),
-            ksf=str(get(row, "kpi.ksf") or ""), unit=unit_key(get(row, "kpi.unit")) or "件",
-            direction=normalise_choice(get(row, "kpi.direction"), DIRECTIONS) or "higher",
+            name=str(row["name"]), definition=str(row.get("definition") or ""),
+            ksf=str(row.get("ksf") or ""), unit=unit_key(row.get("unit")) or "件",
+            direction=normalise_choice(row.get("direction"), DIRECTIONS) or "higher",
             target=float(target) if isinstance(target, (int, float)) else 0.0,
             deadline=deadline if isinstance(deadline, dt.date) else None,
-            owner=str(get(row, "kpi.owner") or ""),
-            cadence=normalise_choice(get(row, "kpi.cadence"), CADENCES) or "monthly",
-            indicator=normalise_choice(get(row, "kpi.indicator"), KINDS_OF_INDICATOR)
-            or "leading",
-            link=str(get(row, "kpi.link") or "") or None))
+            owner=str(row.get("owner") or ""),
+            cadence=normalise_choice(row.get("cadence"), CADENCES) or "monthly",
+            indicator=normalise_choice(row.get("indicator"), KINDS_OF_INDICATOR) or "leading",
+            link=str(row.get("link") or "") or None))
     return kpis
 
 
-def _named_values(wb: Any, dept: Department) -> dict[str, Any]:
-    names = [s.name for s in dept.inputs] + [o.name for o in dept.outputs]
+def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
     out = {}
-    for name in names:
-        defined = wb.defined_names.get(name)
-        if defined is None:
-            continue
-        for sheet, ref in defined.destinations:
-            out[name] = wb[sheet][ref.replace("$", "")].value
+    for name in [s.name for s in dept.inputs] + [o.name for o in dept.outputs]:
+        defined = saved.formulas.defined_names.get(name)
+        if defined is not None:
+            for sheet, ref in defined.destinations:
+                out[name] = saved.value(sheet, ref.replace("$", ""))
     return out
 
 
-def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str, Any]] | None,
+def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str, Any]],
                       lang: str) -> list[Finding]:
     from kpi_xl import failure
-    from kpi_xl.i18n import t
 
-    if not actuals:
-        return []
     measure = next((k.name for k in kpis if k.link == dept.kgi_measure), None)
-    if measure is None:
+    if measure is None or not actuals:
         return []
     directions = {k.name: k.direction for k in kpis}
-
-    def get(row: Mapping[str, Any], key: str) -> Any:
-        for lang_ in ("ja", "en"):
-            if t(lang_, key) in row:
-                return row[t(lang_, key)]
-        return None
-
     records = []
     for row in actuals:
-        name, actual = get(row, "kpi.name"), get(row, "track.actual")
+        name, actual, month = row.get("name"), row.get("actual"), row.get("month")
         if name is None or not isinstance(actual, (int, float)):
             continue
-        month = get(row, "track.month")
         records.append({"period": month.isoformat()[:7] if hasattr(month, "isoformat")
                         else str(month), "id": str(name),
                         "kind": "KGI" if name == measure else "KPI", "actual": actual,
-                        "target": get(row, "kpi.target"),
+                        "target": row.get("target"),
                         "direction": directions.get(str(name), "higher")})
     if not any(r["kind"] == "KGI" for r in records):
         return []
@@ -376,18 +337,18 @@ def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str,
 
 def check_workbook(path: Path, lang: str | None) -> CheckReport:
     """Check a generated department workbook, actuals included."""
-    from kpi_xl.reader import _cached_values, _open
+    from kpi_xl.workbook_reader import SavedWorkbook
 
-    _open(path)  # the same file-level checks and messages as for plans
-    wb = _cached_values(path)
-    dept = _department_of(wb)
+    saved = SavedWorkbook(path)
+    dept = next((d for d in DEPARTMENTS.values()
+                 if saved.table(f"{d.prefix}_KPIList", _KPI_FIELDS) is not None), None)
     if dept is None:
         raise PlanError(str(path), file_problem={
             "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
             "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
-    lang = lang or ("ja" if any("実績" in ws.title for ws in wb.worksheets) else "en")
-    kpis = _workbook_kpis(_table_rows(wb, f"{dept.prefix}_KPIList") or [])
-    values = _named_values(wb, dept)
+    lang = lang or ("ja" if any("実績" in name for name in saved.formulas.sheetnames) else "en")
+    kpis = _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))
+    values = _named_values(saved, dept)
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
                                    [_verdict(k, lang, None) for k in kpis])
@@ -397,15 +358,15 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
                                                 f"{verdict.name}: {verdict.summary}"))
     dept_report.findings += _tree_findings(plan_tree_rows(dept, kpis, values, lang), lang)
     dept_report.findings += _benchmark_findings(dept, values, lang)
-    dept_report.findings += _failure_findings(dept, kpis,
-                                              _table_rows(wb, dept.actuals_table), lang)
+    dept_report.findings += _failure_findings(
+        dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
     report.departments.append(dept_report)
     return report
 
 
 def check_path(path: Path, lang: str | None) -> list[CheckReport]:
     """Check a plan, a department workbook, or every workbook in a folder."""
-    from kpi_xl.reader import _open, read_plan
+    from kpi_xl.reader import open_checked, read_plan
 
     if path.is_dir():
         books = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith((".", "~$")))
@@ -414,12 +375,10 @@ def check_path(path: Path, lang: str | None) -> list[CheckReport]:
                 "ja": f"{path} に .xlsx ファイルがありません。",
                 "en": f"There is no .xlsx file in {path}."})
         return [check_workbook(p, lang) for p in books]
-    wb = _open(path)
+    wb = open_checked(path)
     if "Plan_Language" in wb.defined_names or any(
             name.endswith("_KPIs") for ws in wb.worksheets for name in ws.tables):
         plan = read_plan(path, lang)
         return [check_plan(plan, lang or plan.lang, str(path))]
     return [check_workbook(path, lang)]
 
-
-__all__ += ["check_workbook", "statement"]
