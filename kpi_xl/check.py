@@ -324,8 +324,8 @@ def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str,
         name, actual, month = row.get("name"), row.get("actual"), row.get("month")
         if name is None or not isinstance(actual, (int, float)):
             continue
-        records.append({"period": month.isoformat()[:7] if hasattr(month, "isoformat")
-                        else str(month), "id": str(name),
+        period = month.isoformat()[:7] if isinstance(month, (dt.date, dt.datetime)) else str(month)
+        records.append({"period": period, "id": str(name),
                         "kind": "KGI" if name == measure else "KPI", "actual": actual,
                         "target": row.get("target"),
                         "direction": directions.get(str(name), "higher")})

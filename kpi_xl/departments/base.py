@@ -7,6 +7,7 @@ KPIs and OKRs. Adding a department means writing one module of such data and reg
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kpi_xl.expr import Expr
@@ -67,8 +68,8 @@ class Department:
     # the actuals, used to find KPIs met while the KGI was missed).
     kgi_measure: str
     decomposition: Decomposition
-    sample_kpis: dict[str, tuple[Kpi, ...]]
-    sample_okrs: dict[str, tuple[Okr, ...]]
+    sample_kpis: Mapping[str, tuple[Kpi, ...]]
+    sample_okrs: Mapping[str, tuple[Okr, ...]]
     links: dict[str, str] = field(default_factory=dict)  # name → "annual" | "quarter" | "level"
     funnel: tuple[str, ...] = ()  # defined names of the funnel stages, widest first
     labels: dict[str, Text] = field(default_factory=dict)

@@ -91,7 +91,7 @@ DECOMPOSITION = Decomposition(
 )
 
 _END = dt.date(2027, 3, 31)
-SAMPLE_KPIS = {
+SAMPLE_KPIS: dict[str, tuple[Kpi, ...]] = {
     "ja": (
         Kpi("月間リード獲得数", "月に獲得した新規リード(問い合わせ・資料請求)の件数", "リード獲得",
             "件", "higher", 417, _END, "マーケティング部長", "weekly", "leading"),

@@ -6,7 +6,7 @@ quarterly targets) and returns the next free row, so department modules read as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,7 +47,7 @@ def title_block(sheet: SheetWriter, lang: str, title: str, subtitle: str, width:
 
 
 def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[InputSpec],
-                      values: dict[str, Scalar], *, title: str | None = None,
+                      values: Mapping[str, Scalar], *, title: str | None = None,
                       width: int = 7) -> int:
     """The planner's inputs with units, benchmark ranges and a live benchmark check.
 

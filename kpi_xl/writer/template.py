@@ -15,7 +15,7 @@ from kpi_xl.plan import (
     SEASONALITY_NAME,
     plan_sheet_name,
 )
-from kpi_xl.spec import OutputSpec
+from kpi_xl.spec import OutputSpec, Scalar
 from kpi_xl.writer.blocks import assumptions_table, template_outputs, title_block
 from kpi_xl.writer.book import BookWriter
 
@@ -35,7 +35,7 @@ def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Pat
     book.register(LANGUAGE_NAME, sheet, 1, 6)
     book.define_name(LANGUAGE_NAME, LANGUAGE_NAME)
 
-    general_values = {"Plan_StartMonth": 4}
+    general_values: dict[str, Scalar] = {"Plan_StartMonth": 4}
     if sample:
         general_values = {"Plan_Company": SAMPLE_COMPANY[lang], "Plan_FiscalYear": 2026,
                           "Plan_StartMonth": 4}
