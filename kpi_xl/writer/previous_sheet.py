@@ -25,77 +25,14 @@ from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
 
-__all__ = ["MIN_SAMPLE", "RATE_GAP", "TEXT", "previous_quarter_sheet"]
+__all__ = ["MIN_SAMPLE", "RATE_GAP", "previous_quarter_sheet"]
 
 RATE_GAP = 0.2
 MIN_SAMPLE = 30
 WIDTH = 11
 
-TEXT = {
-    "ja": {
-        "sheet": "前四半期の振り返り",
-        "title": "前四半期の振り返り({quarter})",
-        "source": "実績の出典: {source}({quarter})。前四半期の数値は履歴として値で写し、比較はすべて数式です。",
-        "from_plan": "このブックは計算結果なしで保存されていたため、目標は現在の計画から再計算しました。",
-        "by_kpi": "KPI 別 前四半期の実績 vs 目標と年度累計",
-        "kpi": "KPI", "unit": "単位", "direction": "方向", "months": "入力済み月数",
-        "target": "前四半期 目標", "actual": "前四半期 実績", "achievement": "達成率",
-        "status": "状況", "met_missed": "KGI 未達月に KPI 達成(月数)",
-        "ytd_before": "年度累計(今四半期より前)", "ytd_now": "年度累計(今四半期の実績を含む)",
-        "kgi": "KGI", "no_kgi": "—",
-        "rates": "転換率: 計画の前提 vs 前四半期の実績",
-        "rate": "転換率", "numerator": "分子 KPI(実績)", "denominator": "分母 KPI(実績)",
-        "achieved": "実績の転換率", "planned": "計画の転換率", "gap": "計画 ÷ 実績 − 1",
-        "judgement": "判定",
-        "gap_input": "許容する差(これを超えて計画が実績より良ければ警告)",
-        "sample_input": "判定に必要な最少件数(分母)",
-        "too_optimistic": "計画が実績より明らかに楽観的",
-        "in_line": "実績と整合", "too_few": "件数が少なく判定できません",
-        "collapse": "KGI 未達なのに KPI は達成(KPI倒れ)",
-        "collapse_none": "該当なし: KGI が未達の月に目標を達成していた KPI はありません。",
-        "collapse_no_kgi": "KGI を月次で測る KPI(リンク先 {name})の実績がないため判定できません。",
-        "history": "前四半期の月次実績(上の数式が参照する履歴)",
-        "month": "月", "met": "達成(1/0)", "kgi_met": "その月の KGI 達成(1/0)",
-        "help": "黄色のセル(しきい値)は変更できます。前四半期のブックの実績を直すときは、そのブックを修正して再生成してください。",
-    },
-    "en": {
-        "sheet": "Last quarter review",
-        "title": "Last quarter review ({quarter})",
-        "source": "Actuals from {source} ({quarter}). Last quarter's figures are copied as "
-                  "history; every comparison is a live formula.",
-        "from_plan": "That workbook was saved without calculated values, so its targets were "
-                     "recomputed from the current plan.",
-        "by_kpi": "Last quarter by KPI: actual vs target, and year to date",
-        "kpi": "KPI", "unit": "Unit", "direction": "Direction", "months": "Months reported",
-        "target": "Last quarter target", "actual": "Last quarter actual",
-        "achievement": "Achievement", "status": "Status",
-        "met_missed": "Met while KGI missed (months)",
-        "ytd_before": "Year to date (before this quarter)",
-        "ytd_now": "Year to date (with this quarter's actuals)",
-        "kgi": "KGI", "no_kgi": "—",
-        "rates": "Conversion rates: the plan's assumptions vs last quarter's actuals",
-        "rate": "Rate", "numerator": "Numerator KPI (actual)",
-        "denominator": "Denominator KPI (actual)", "achieved": "Achieved rate",
-        "planned": "Planned rate", "gap": "Planned ÷ achieved − 1", "judgement": "Judgement",
-        "gap_input": "Tolerated gap (warn when the plan is better than achieved by more)",
-        "sample_input": "Fewest cases (denominator) to judge by",
-        "too_optimistic": "Plan clearly more optimistic than achieved",
-        "in_line": "In line with actuals", "too_few": "Too few cases to judge",
-        "collapse": "KPIs met while the KGI was missed (KPI collapse)",
-        "collapse_none": "None: no KPI met its target in a month in which the KGI was missed.",
-        "collapse_no_kgi": "No actuals of the KPI that measures the KGI monthly (linked to "
-                           "{name}), so this cannot be judged.",
-        "history": "Last quarter's monthly actuals (the history the formulas above read)",
-        "month": "Month", "met": "Met (1/0)", "kgi_met": "KGI met that month (1/0)",
-        "help": "The yellow thresholds may be changed. To correct last quarter's actuals, "
-                "correct that workbook and generate again.",
-    },
-}
-
-
 def _tx(lang: str, key: str, **values: object) -> str:
-    text = TEXT["ja" if lang == "ja" else "en"][key]
-    return text.format(**values) if values else text
+    return t(lang, "prev." + key, **values)
 
 
 def sheet_name(lang: str) -> str:

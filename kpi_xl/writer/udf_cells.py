@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpi_xl.expr import Expr, Value, if_, ref
+from kpi_xl.i18n import t
 from kpi_xl.kpis import statement
 
 if TYPE_CHECKING:
@@ -29,33 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["UdfCall", "add_udf_cells"]
 
-_TEXT = {
-    "ja": {
-        "sheet": "アドイン関数",
-        "title": "アドイン関数(xlwings)によるライブチェック",
-        "note": "このシートのセルは kpi_xl の Excel 関数を呼び出します。アドインがない環境では #NAME? と"
-                "表示されます(kpi-xl addin で設定)。ほかのシートはアドインなしで計算されます。",
-        "smart": "SMARTチェック(ライブ)",
-        "tree": "KPIツリー検証(ライブ)",
-        "headers.smart": ["No.", "KPI", "KPI文(編集可)", "目標", "期限", "担当者", "KSF",
-                          "SMART(アドイン)"],
-        "headers.tree": ["ID", "親", "名前", "種別", "部門", "演算子", "目標", "単位", "担当者"],
-        "result": "検証結果(重要度・コード・ノード・内容)",
-    },
-    "en": {
-        "sheet": "Add-in functions",
-        "title": "Live checks with the add-in functions (xlwings)",
-        "note": "Cells on this sheet call the kpi_xl Excel functions. Without the add-in they show "
-                "#NAME? (set it up with kpi-xl addin). Every other sheet computes without it.",
-        "smart": "SMART check (live)",
-        "tree": "KPI tree check (live)",
-        "headers.smart": ["No.", "KPI", "Statement (editable)", "Target", "Deadline", "Owner",
-                          "KSF", "SMART (add-in)"],
-        "headers.tree": ["ID", "Parent", "Name", "Kind", "Department", "Operator", "Target",
-                         "Unit", "Owner"],
-        "result": "Findings (severity, code, node, message)",
-    },
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,18 +86,20 @@ def _value(arg: Expr, env: Mapping[str, Value]) -> Any:
 
 def add_udf_cells(ctx: BuildContext, rows: Sequence[KpiRow]) -> None:
     """Add the add-in sheet to a department workbook (called by ``build_department``)."""
-    text = _TEXT["ja" if ctx.lang == "ja" else "en"]
+    def text(key: str) -> str:
+        return t(ctx.lang, "udf." + key)
+
     dept, lang, book = ctx.department, ctx.lang, ctx.book
-    sheet = book.sheet(text["sheet"])
-    sheet.text(0, 0, text["title"], "title")
-    sheet.text(1, 0, text["note"], "plain_note", fit=False)
+    sheet = book.sheet(text("sheet"))
+    sheet.text(0, 0, text("title"), "title")
+    sheet.text(1, 0, text("note"), "plain_note", fit=False)
     width = 9
 
     # SMART check per KPI --------------------------------------------------------------------
     row = 3
-    sheet.section(row, text["smart"], width)
+    sheet.section(row, text("smart"), width)
     row += 1
-    sheet.header(row, 0, text["headers.smart"])
+    sheet.header(row, 0, text("headers.smart").split("|"))
     row += 1
     prefix = f"{dept.key}.udf"
     for i, kpi_row in enumerate(rows):
@@ -147,9 +123,9 @@ def add_udf_cells(ctx: BuildContext, rows: Sequence[KpiRow]) -> None:
     row += max(len(rows), 1) + 1
 
     # KPI tree table and its validation -------------------------------------------------------
-    sheet.section(row, text["tree"], width)
+    sheet.section(row, text("tree"), width)
     row += 1
-    headers = text["headers.tree"]
+    headers = text("headers.tree").split("|")
     header_keys = tuple(sheet.text_key(row, c, h, f"{prefix}.tree.h{c}", "header")
                         for c, h in enumerate(headers))
     table_rows: list[tuple[str, ...]] = [header_keys]
@@ -181,7 +157,7 @@ def add_udf_cells(ctx: BuildContext, rows: Sequence[KpiRow]) -> None:
         node([f"KPI{i}", parent, ref(kpi_row.name), "KPI", dept.key, "",
               _or_blank(kpi_row.target), kpi_row.kpi.unit, ref(kpi_row.owner).concat("")])
     row += 1
-    sheet.text(row, 0, text["result"], "label_bold")
+    sheet.text(row, 0, text("result"), "label_bold")
     row += 1
     block = Block(tuple(table_rows), lambda key: _address(book, key, sheet.name))
     call = UdfCall("KPI_TREE_VALIDATE", (block,))
