@@ -61,7 +61,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -69,6 +68,7 @@ from kpi_xl import benchmarks as _bm
 from kpi_xl.textnum import (
     Quantity,
     TimeFrame,
+    _Record,
     normalize,
     parse_deadline,
     parse_direction,
@@ -360,18 +360,28 @@ _TEXT: dict[str, dict[str, str]] = {
 # ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Criterion:
-    """The verdict on one SMART letter: ``status`` is "pass", "fail" or "unknown"."""
+class Criterion(_Record):
+    """The verdict on one SMART letter: ``status`` is "pass", "fail" or "unknown". Read-only.
 
+    These results are plain ``__slots__`` records with the equality, hash and repr of frozen
+    dataclasses (a frozen dataclass costs more to build than parts of the check itself).
+    """
+
+    __match_args__ = ("letter", "status", "reason", "hint")
+    __slots__ = __match_args__  # the fields, in order
     letter: str
     status: str
     reason: str
-    hint: str = ""
+    hint: str
+
+    def __init__(self, letter: str, status: str, reason: str, hint: str = "") -> None:
+        self.letter = letter
+        self.status = status
+        self.reason = reason
+        self.hint = hint
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(_Record):
     """What the checker read from the statement and context.
 
     ``target`` is the absolute target (percentages in points: 20.0 for 20%); ``growth`` is the
@@ -380,30 +390,66 @@ class Parsed:
     and ``cadence`` the repeating unit ("month", "week"...).
     """
 
-    metric: str | None = None
-    metric_key: str | None = None
-    metrics: tuple[str, ...] = ()
-    target: float | None = None
-    unit: str | None = None
-    comparator: str | None = None
-    growth: float | None = None
-    delta: float | None = None
-    direction: str = "higher"
-    deadline: date | None = None
-    time_frame: str | None = None
-    cadence: str | None = None
-    owner: str | None = None
+    __match_args__ = ("metric", "metric_key", "metrics", "target", "unit", "comparator", "growth",
+                      "delta", "direction", "deadline", "time_frame", "cadence", "owner")
+    __slots__ = __match_args__  # the fields, in order
+    metric: str | None
+    metric_key: str | None
+    metrics: tuple[str, ...]
+    target: float | None
+    unit: str | None
+    comparator: str | None
+    growth: float | None
+    delta: float | None
+    direction: str
+    deadline: date | None
+    time_frame: str | None
+    cadence: str | None
+    owner: str | None
+
+    def __init__(self, metric: str | None = None, metric_key: str | None = None,
+                 metrics: tuple[str, ...] = (), target: float | None = None,
+                 unit: str | None = None, comparator: str | None = None,
+                 growth: float | None = None, delta: float | None = None,
+                 direction: str = "higher", deadline: date | None = None,
+                 time_frame: str | None = None, cadence: str | None = None,
+                 owner: str | None = None) -> None:
+        self.metric = metric
+        self.metric_key = metric_key
+        self.metrics = metrics
+        self.target = target
+        self.unit = unit
+        self.comparator = comparator
+        self.growth = growth
+        self.delta = delta
+        self.direction = direction
+        self.deadline = deadline
+        self.time_frame = time_frame
+        self.cadence = cadence
+        self.owner = owner
 
 
-@dataclass(frozen=True)
-class SmartResult:
-    """The outcome of :func:`check`: five criteria in S, M, A, R, T order and the parsed facts."""
+class SmartResult(_Record):
+    """The outcome of :func:`check`: five criteria in S, M, A, R, T order and the parsed facts.
 
+    Read-only.
+    """
+
+    __match_args__ = ("statement", "lang", "kind", "criteria", "parsed")
+    __slots__ = __match_args__  # the fields, in order
     statement: str
     lang: str
     kind: str
     criteria: tuple[Criterion, ...]
     parsed: Parsed
+
+    def __init__(self, statement: str, lang: str, kind: str, criteria: tuple[Criterion, ...],
+                 parsed: Parsed) -> None:
+        self.statement = statement
+        self.lang = lang
+        self.kind = kind
+        self.criteria = criteria
+        self.parsed = parsed
 
     @property
     def ok(self) -> bool:
@@ -603,22 +649,29 @@ def _tokens(text: str) -> set[str]:
     return out - _GENERIC_TOKENS
 
 
-class _Say:
-    """Formats the text of one language."""
+_ONE_FIELD = re.compile(r"([^{}]*)\{[a-z_]+\}([^{}]*)")
 
-    __slots__ = ("fixed", "lang", "table")
+
+class _Say:
+    """Formats the text of one language (one instance per language, shared)."""
+
+    __slots__ = ("fixed", "lang", "split", "table")
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.table = _TEXT[lang]
         self.fixed = _FIXED[lang]
+        # Templates with a single field as (before, after): joining strings is far cheaper than
+        # str.format, and gives the same text for the str values that check() fills in.
+        self.split = {key: (m.group(1), m.group(2)) for key, template in self.table.items()
+                      if (m := _ONE_FIELD.fullmatch(template))}
 
     def __call__(self, key: str, **fields: object) -> str:
         return self.table[key].format(**fields)
 
 
-# Verdicts whose reason and hint take no fields, built once per language (criteria are frozen,
-# so one instance serves every statement): reason key -> (letter, status, hint key).
+# Verdicts whose reason and hint take no fields, built once per language (criteria are
+# read-only, so one instance serves every statement): reason key -> (letter, status, hint key).
 _FIXED_VERDICTS = {
     "S.fail": ("S", "fail", "S.hint"),
     "A.unknown": ("A", "unknown", "A.unknown.hint"),
@@ -631,6 +684,7 @@ _FIXED: dict[str, dict[str, Criterion]] = {
     lang: {key: Criterion(letter, status, table[key].format(), table[hint].format())
            for key, (letter, status, hint) in _FIXED_VERDICTS.items()}
     for lang, table in _TEXT.items()}
+_SAY = {lang: _Say(lang) for lang in _TEXT}
 
 
 @lru_cache(maxsize=4096)
@@ -675,9 +729,11 @@ def check(
     """
     raw = statement if isinstance(statement, str) else _text_of(statement)
     text = normalize(raw)
-    language = _lang(text, lang)
-    say = _Say(language)
-    kind_key = _kind(kind)
+    # (the usual None context values skip their readers: each gives what its reader gives None)
+    language = ("en" if text.isascii() else _lang(text, None)) if lang is None else _lang(
+        text, lang)
+    say = _SAY[language]
+    kind_key = "kpi" if kind.__class__ is str and kind == "kpi" else _kind(kind)
     if not isinstance(today, date):
         today = date.today()
     fy_start = fiscal_year_start if isinstance(fiscal_year_start, int) and not isinstance(
@@ -686,11 +742,18 @@ def check(
     frames, quantities, metric_matches, keys, down_words = _read(text, today, fy_start)
 
     # The figure: a relative change, else the first absolute number with a unit or comparator.
-    relative = next((q for q in quantities if q.change), None)
-    absolute = [q for q in quantities if not q.change]
-    target_q = next((q for q in absolute if q.unit or q.comparator), None)
-    if target_q is None and keys and absolute:
-        target_q = absolute[0]  # "NPS 50": a bare number beside a named metric
+    relative = target_q = first_absolute = None
+    for q in quantities:
+        if q.change:
+            if relative is None:
+                relative = q
+        else:
+            if first_absolute is None:
+                first_absolute = q
+            if target_q is None and (q.unit or q.comparator):
+                target_q = q
+    if target_q is None and keys and first_absolute is not None:
+        target_q = first_absolute  # "NPS 50": a bare number beside a named metric
     primary = _primary(metric_matches, target_q or relative)
     metric_key = _ALIAS[primary.group(1).lower()] if primary else None
     metric_text = _metric_phrase(text, primary, language) if primary else _generic_metric(
@@ -698,12 +761,13 @@ def check(
 
     # ---- S
     if metric_text:
-        s = Criterion("S", "pass", say("S.pass", metric=metric_text))
+        before, after = say.split["S.pass"]
+        s = Criterion("S", "pass", before + metric_text + after)
     else:
         s = say.fixed["S.fail"]
 
     # ---- target, unit, direction
-    ctx_target = parse_quantity(target)
+    ctx_target = None if target is None else parse_quantity(target)
     ctx_unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
     value: float | None = None
     value_unit: str | None = None
@@ -711,15 +775,16 @@ def check(
         value, value_unit = ctx_target[0], ctx_unit or ctx_target[1]
     elif target_q is not None:
         value, value_unit = target_q.value, ctx_unit or target_q.unit
-    growth = relative.growth if relative else None
-    delta = relative.delta if relative else None
+    growth = delta = None
+    if relative is not None:
+        growth, delta = relative.growth, relative.delta
     if value_unit is None and ctx_unit:
         value_unit = ctx_unit
 
-    bench = _bench_bounds(benchmark)
+    bench = None if benchmark is None else _bench_bounds(benchmark)
     comparator = (target_q.comparator if target_q else None) or (
         relative.comparator if relative else None)
-    chosen_direction = parse_direction(direction)
+    chosen_direction = None if direction is None else parse_direction(direction)
     if chosen_direction is None and comparator:
         chosen_direction = "higher" if comparator.startswith(">") else "lower"
     if chosen_direction is None and ((relative and relative.change == "down") or down_words):
@@ -732,19 +797,21 @@ def check(
 
     # ---- M
     if ctx_target is not None:
-        m = Criterion("M", "pass", say("M.pass_ctx", target=_fmt(ctx_target[0], value_unit)))
+        before, after = say.split["M.pass_ctx"]
+        m = Criterion("M", "pass", before + _fmt(ctx_target[0], value_unit) + after)
     elif target_q is not None or relative is not None:
         shown = target_q or relative
         assert shown is not None
-        m = Criterion("M", "pass", say("M.pass", target=text[shown.start:shown.end].strip()))
+        before, after = say.split["M.pass"]
+        m = Criterion("M", "pass", before + text[shown.start:shown.end].strip() + after)
     else:
         example = _EXAMPLE.get(metric_key or "leads", _EXAMPLE["leads"])
         m = Criterion("M", "fail", say("M.fail"),
                       say("M.hint", example=example[0 if language == "ja" else 1]))
 
     # ---- A
-    past = _history(history)
-    base = _number(baseline)
+    past = [] if history is None else _history(history)
+    base = None if baseline is None else _number(baseline)
     if value is None and (growth is not None or delta is not None):
         reference = base if base is not None else (past[-1] if past else None)
         if reference is not None:
@@ -754,17 +821,21 @@ def check(
                     relative_only=value is None and relative is not None)
 
     # ---- R
-    r = _relevant(say, text, keys, parent)
+    r = say.fixed["R.unknown"] if parent is None else _relevant(say, text, keys, parent)
 
     # ---- T
     t, deadline_date, frame_text = _time_bound(say, frames, deadline, today, fy_start)
-    cadence = next((f.cadence for f in frames if f.cadence), None)
+    cadence = None
+    for f in frames:
+        if f.cadence:
+            cadence = f.cadence
+            break
 
     parsed = Parsed(
         metric=metric_text, metric_key=metric_key, metrics=tuple(keys), target=value,
         unit=value_unit, comparator=comparator, growth=growth, delta=delta,
         direction=chosen_direction, deadline=deadline_date, time_frame=frame_text,
-        cadence=cadence, owner=_text_of(owner).strip() or None)
+        cadence=cadence, owner=None if owner is None else _text_of(owner).strip() or None)
     return SmartResult(raw, language, kind_key, (s, m, a, r, t), parsed)
 
 
@@ -876,11 +947,15 @@ def _relevant(say: _Say, text: str, keys: list[str], parent: object) -> Criterio
 
 def _time_bound(say: _Say, frames: list[TimeFrame], deadline: object, today: date,
                 fy_start: int) -> tuple[Criterion, date | None, str | None]:
-    first_end = next((f.end for f in frames if f.end is not None), None)
     if frames:
-        frame = next((f for f in frames if f.end is not None), frames[0])
+        frame, first_end = frames[0], None
+        for f in frames:
+            if f.end is not None:
+                frame, first_end = f, f.end
+                break
         ctx_date = parse_deadline(deadline, today, fy_start) if deadline is not None else None
-        return (Criterion("T", "pass", say("T.pass", frame=frame.text)),
+        before, after = say.split["T.pass"]
+        return (Criterion("T", "pass", before + frame.text + after),
                 ctx_date or first_end, frame.text)
     if deadline is None or (isinstance(deadline, str) and not deadline.strip()):
         return say.fixed["T.fail"], None, None

@@ -27,9 +27,9 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from kpi_xl.fiscal import fiscal_months
 
@@ -78,6 +78,34 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
+class _Record:
+    """A small read-only record: the equality, hash and repr of a frozen dataclass.
+
+    Frozen dataclasses cost a call of ``object.__setattr__`` per field on construction, which
+    is a large part of a SMART check; these plain ``__slots__`` classes are read-only by
+    convention instead (nothing in kpi_xl assigns to them; please do not either). Subclasses
+    list their fields, in order, in ``__match_args__`` and use it as ``__slots__``.
+    """
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple([getattr(self, name) for name in self.__match_args__])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers and units
 # ---------------------------------------------------------------------------------------------
@@ -90,8 +118,9 @@ _EN_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "million"
             "bn": 1e9, "billion": 1e9}
 
 # One number with an optional multiplier. "M" must be upper case ("5m" is more often minutes).
+# The look-ahead (every number starts with a digit or ".") lets other positions fail at once.
 _NUM_TOKEN = re.compile(
-    rf"(?P<num>{_NUM})(?:\s*(?P<ja>[兆億万千])|(?P<en>[kK]|M|MM|mn|bn)(?![A-Za-z])"
+    rf"(?=[\d.])(?P<num>{_NUM})(?:\s*(?P<ja>[兆億万千])|(?P<en>[kK]|M|MM|mn|bn)(?![A-Za-z])"
     r"|\s?(?P<enw>thousand|million|billion)\b)?")
 
 # Units written right after a number in Japanese text, longest first.
@@ -153,21 +182,31 @@ def _ends_with_word(head: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(_Record):
     """A number found in text, with its unit and what the surrounding words say about it.
 
     ``value`` has multipliers applied (1億 -> 100000000) and keeps percentages in points.
     ``change`` is "up"/"down" for a relative change ("50%増", "+20%", "cut by 10%"), "times" for a
-    multiplier ("1.5倍", "2x", "前年比120%") and None for an absolute figure.
+    multiplier ("1.5倍", "2x", "前年比120%") and None for an absolute figure. Read-only.
     """
 
+    __match_args__ = ("value", "unit", "start", "end", "comparator", "change")
+    __slots__ = __match_args__  # the fields, in order
     value: float
     unit: str | None
     start: int
     end: int
-    comparator: str | None = None
-    change: str | None = None
+    comparator: str | None
+    change: str | None
+
+    def __init__(self, value: float, unit: str | None, start: int, end: int,
+                 comparator: str | None = None, change: str | None = None) -> None:
+        self.value = value
+        self.unit = unit
+        self.start = start
+        self.end = end
+        self.comparator = comparator
+        self.change = change
 
     @property
     def growth(self) -> float | None:
@@ -443,23 +482,35 @@ def parse_direction(value: object) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimeFrame:
+class TimeFrame(_Record):
     """A deadline or period found in text.
 
     ``kind`` is "date" (a day), "period" (the end of a named month, quarter, half or year),
     "relative" (within N days/weeks/months) or "cadence" (monthly, 週次, per week). ``end`` is the
     last day it allows (None for a cadence), ``cadence`` the repeating unit ("month", "week"...).
+    Read-only.
     """
 
+    __match_args__ = ("kind", "text", "start", "end_pos", "end", "cadence")
+    __slots__ = __match_args__  # the fields, in order
     kind: str
     text: str
     start: int
     end_pos: int
-    end: date | None = None
-    cadence: str | None = None
+    end: date | None
+    cadence: str | None
+
+    def __init__(self, kind: str, text: str, start: int, end_pos: int, end: date | None = None,
+                 cadence: str | None = None) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end_pos = end_pos
+        self.end = end
+        self.cadence = cadence
 
 
+@lru_cache(maxsize=1024)
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -911,13 +962,70 @@ def _fy_start(value: object) -> int:
     return 4
 
 
+# For the usual text (no _CASE_ODD character) _candidates() has already applied most of the
+# guards above: a word or character it requires implies the ASCII letter ("A"), English month
+# name ("M"), non-ASCII character ("J") and most character and word guards of its pattern. What
+# it does not imply, per pattern: a digit ("D"), and the guards below, with the hints. These are
+# the same decisions as the full guards, in fewer steps (tests/test_smart_speed_guard.py checks).
+_D_MASK = sum(1 << i for i, (needs, _, _) in enumerate(_GUARDS) if "D" in needs)
+_EXTRA_CHAR = {15, 22}  # 以で後の (not 間) for 90日以内; 比対o for 前年比
+_EXTRA_WORD = {18, 22, 24}  # "this " (with its space), "昨対", "day".. for every month
+_EXTRA_MASK = sum(1 << i for i in {*_EXTRA_CHAR, *_EXTRA_WORD, *_HINTS})
+# Per pattern: (characters, words, hint) still to check, each None when implied or absent.
+_UNIMPLIED = [(any_char if i in _EXTRA_CHAR else None,
+               any_word if i in _EXTRA_WORD else None, hint)
+              for i, (_, _, _, any_char, any_word, hint) in enumerate(_PLAN)]
+_RUN = [(pattern.finditer, handler) for pattern, handler in _FRAME_PATTERNS]
+_BY_START = attrgetter("start")
+
+
 def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
     low = text.lower()
     chars = set(low)
     todo = _candidates(low, chars)
     if not todo:
         return []
-    ctx = _Ctx(today, fy_start)
+    if not _CASE_ODD.isdisjoint(chars):
+        return _frames_guarded(text, low, chars, todo, _Ctx(today, fy_start))
+    if todo & _D_MASK and _DIGIT.search(low) is None:
+        todo &= ~_D_MASK
+    ctx = None
+    taken: list[tuple[int, int]] = []
+    found: list[TimeFrame] = []
+    while todo:  # in pattern order: the lowest bit first
+        bit = todo & -todo
+        todo ^= bit
+        i = bit.bit_length() - 1
+        if bit & _EXTRA_MASK:
+            any_char, any_word, hint = _UNIMPLIED[i]
+            if (any_char is not None and any_char.isdisjoint(chars)) or (
+                    any_word is not None and not any(word in low for word in any_word)) or (
+                    hint is not None and hint(text) is None):
+                continue
+        finditer, handler = _RUN[i]
+        for match in finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            if taken and any(start < b and a < end for a, b in taken):
+                continue
+            if ctx is None:
+                ctx = _Ctx(today, fy_start)
+            try:
+                frame = handler(match, ctx)
+            except (ValueError, OverflowError, KeyError, IndexError):
+                continue  # "2025年13月" and friends are not dates
+            if frame is not None:
+                taken.append((start, end))
+                found.append(frame)
+    if len(found) > 1:
+        found.sort(key=_BY_START)
+    return found
+
+
+def _frames_guarded(text: str, low: str, chars: set[str], todo: int,
+                    ctx: _Ctx) -> list[TimeFrame]:
+    """_frames() for texts with characters that case-fold oddly: every guard, one by one."""
     taken: list[tuple[int, int]] = []
     found: list[TimeFrame] = []
     features = _features(low)
@@ -941,7 +1049,7 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
             if frame is not None:
                 taken.append((start, end))
                 found.append(frame)
-    found.sort(key=lambda f: f.start)
+    found.sort(key=_BY_START)
     return found
 
 

@@ -62,3 +62,55 @@ def test_no_matching_deadline_pattern_is_skipped() -> None:
 def test_scan_time_frames_reads_normalized_text_as_find_time_frames_does(text: str) -> None:
     today = date(2026, 4, 1)
     assert scan_time_frames(normalize(text), today) == find_time_frames(text, today)
+
+
+def _full_guards_allow(i: int, text: str, low: str, chars: set[str]) -> bool:
+    _, _, needs, any_char, any_word, hint = textnum._PLAN[i]
+    return not (not needs <= textnum._features(low) or (
+        any_char is not None and any_char.isdisjoint(chars)) or (
+        any_word is not None and not any(word in low for word in any_word)) or (
+        hint is not None and hint(text) is None))
+
+
+def _fast_path_allows(i: int, text: str, low: str, chars: set[str]) -> bool:
+    bit = 1 << i
+    if bit & textnum._D_MASK and textnum._DIGIT.search(low) is None:
+        return False
+    if not bit & textnum._EXTRA_MASK:
+        return True
+    any_char, any_word, hint = textnum._UNIMPLIED[i]
+    return not ((any_char is not None and any_char.isdisjoint(chars)) or (
+        any_word is not None and not any(word in low for word in any_word)) or (
+        hint is not None and hint(text) is None))
+
+
+def test_fast_path_makes_the_same_skip_decisions_as_every_guard() -> None:
+    # _frames() checks only the guards that _candidates() does not imply: the decisions must be
+    # those of the full guards (which _frames_guarded() still applies to odd texts).
+    differ = []
+    for text in _texts():
+        low = text.lower()
+        chars = set(low)
+        if not textnum._CASE_ODD.isdisjoint(chars):
+            continue
+        todo = textnum._candidates(low, chars)
+        for i in range(len(textnum._FRAME_PATTERNS)):
+            if todo >> i & 1 and (_full_guards_allow(i, text, low, chars)
+                                  != _fast_path_allows(i, text, low, chars)):
+                differ.append((i, text))
+    assert not differ, differ[:10]
+
+
+def test_result_records_compare_hash_and_print_like_frozen_dataclasses() -> None:
+    from kpi_xl.smart import Criterion, check
+
+    a, b = check("今期中に受注数100件", today=date(2026, 4, 1)), check(
+        "今期中に受注数100件", today=date(2026, 4, 1))
+    assert a == b and hash(a) == hash(b) and a is not b
+    assert hash(a) == hash((a.statement, a.lang, a.kind, a.criteria, a.parsed))
+    assert Criterion("S", "pass", "x") == Criterion("S", "pass", "x", "")
+    assert Criterion("S", "pass", "x") != ("S", "pass", "x", "")
+    assert repr(Criterion("S", "pass", "x")) == (
+        "Criterion(letter='S', status='pass', reason='x', hint='')")
+    frame = scan_time_frames("今期中", date(2026, 4, 1))[0]
+    assert repr(frame).startswith("TimeFrame(kind='period', text='今期中', start=0, end_pos=3,")
