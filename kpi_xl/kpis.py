@@ -168,7 +168,8 @@ def statement(kpi: Kpi, lang: str) -> str:
         return text + (f"({'、'.join(extra)})" if extra else "")
     deadline = f" by {kpi.deadline.isoformat()}" if kpi.deadline else ""
     bound = "at least" if kpi.direction == "higher" else "at most"
-    unit_text = "" if kpi.unit == "%" else f" {unit_label}"
+    # "at least 417 count" reads badly: a count's noun is already in the KPI name.
+    unit_text = "" if kpi.unit in ("%", "件") else f" {unit_label}"
     text = f"{kpi.name}: {bound} {amount}{unit_text}{deadline}"
     extra = []
     if kpi.owner:

@@ -445,6 +445,7 @@ class SheetWriter:
     max_col: int = 0
     fixed_widths: dict[int, float] = field(default_factory=dict)
     protect: bool = True
+    paper: int = 9  # A4; 8 is A3, for sheets too wide to read on A4 one page wide
 
     def _track(self, row: int, col: int) -> None:
         self.max_row = max(self.max_row, row)
@@ -665,7 +666,7 @@ class SheetWriter:
                 width = min(max(self.widths.get(col, 8) + 2.5, 8), 60)
             self.ws.set_column(col, col, width)
         self.ws.set_landscape()
-        self.ws.set_paper(9)  # A4
+        self.ws.set_paper(self.paper)
         self.ws.fit_to_pages(1, 0)
         self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         self.ws.set_footer("&L&A&R&P / &N")

@@ -86,6 +86,7 @@ def build_department(ctx: BuildContext) -> None:
     # Data-entry sheets stay unprotected: Excel cannot grow a table on a protected sheet.
     for sheet in (tracking_sheet, okr_sheet, review_sheet):
         sheet.protect = False
+    kpi_sheet.paper = 8  # fifteen columns: A3 landscape keeps them readable (A3横)
 
     monthly_targets = _plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months)
     rows = _kpi_sheet(ctx, kpi_sheet, heading, period)
