@@ -842,7 +842,7 @@ _GUARD_TABLE: list[tuple[str, frozenset[str] | None, tuple[str, ...] | None]] = 
     ("", frozenset("q四"), None), ("D", frozenset("h"), None), ("J", frozenset("今来翌本当"), None),
     ("J", frozenset("内末中"), None), ("J", frozenset("期"), None), ("D", frozenset("月"), None),
     ("D", frozenset("以で後の"), None), ("A", None, _EN_UNIT_WORDS),
-    ("M", None, None), ("A", None, ("this ", "next ", "current ", "coming ", "end")),
+    ("M", None, None), ("A", None, ("this", "next", "current", "coming", "end")),
     ("A", frozenset("e"), ("eo",)),
     ("DA", None, ("by", "in", "during", "for", "before", "until", "till", "through")),
     ("D", frozenset("年"), None),
@@ -969,7 +969,7 @@ def _fy_start(value: object) -> int:
 # the same decisions as the full guards, in fewer steps (tests/test_smart_speed_guard.py checks).
 _D_MASK = sum(1 << i for i, (needs, _, _) in enumerate(_GUARDS) if "D" in needs)
 _EXTRA_CHAR = {15, 22}  # 以で後の (not 間) for 90日以内; 比対o for 前年比
-_EXTRA_WORD = {18, 22, 24}  # "this " (with its space), "昨対", "day".. for every month
+_EXTRA_WORD = {18, 22, 24}  # "this", "昨対", "day".. for every month
 _EXTRA_MASK = sum(1 << i for i in {*_EXTRA_CHAR, *_EXTRA_WORD, *_HINTS})
 # Per pattern: (characters, words, hint) still to check, each None when implied or absent.
 _UNIMPLIED = [(any_char if i in _EXTRA_CHAR else None,

@@ -323,3 +323,11 @@ def test_thousands_of_distinct_checks_run_in_well_under_a_second() -> None:
     for statement in statements:
         check(statement, today=TODAY)
     assert time.perf_counter() - start < 1.0  # about 0.2 s on a busy laptop core
+
+
+@pytest.mark.parametrize("statement", ["Reach 300 leads this\tquarter",
+                                       "Reach 300 leads next\nmonth",
+                                       "Reach 300 leads this  quarter"])
+def test_time_frames_read_across_any_whitespace(statement: str) -> None:
+    # Text pasted from a cell may carry tabs and line breaks between the words.
+    assert check(statement).failed == ""
