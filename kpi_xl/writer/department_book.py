@@ -76,6 +76,12 @@ def build_department(ctx: BuildContext) -> None:
     period = quarter_label(lang, [ctx.plan.months()[i] for i in quarter_months])
 
     plan_sheet = ctx.book.sheet(ctx.t("sheet.plan"))
+    previous_sheet = None
+    if ctx.previous is not None:
+        from kpi_xl.writer.previous_sheet import sheet_name
+
+        # A new quarter opens with how the last one went: right after the plan.
+        previous_sheet = ctx.book.sheet(sheet_name(ctx.lang))
     monthly_sheet = ctx.book.sheet(ctx.t("sheet.monthly"))
     kpi_sheet = ctx.book.sheet(ctx.t("sheet.kpis"))
     tree_sheet = ctx.book.sheet(ctx.t("sheet.tree"))
@@ -99,19 +105,19 @@ def build_department(ctx: BuildContext) -> None:
         from kpi_xl.writer.udf_cells import add_udf_cells
 
         add_udf_cells(ctx, rows)
-    if ctx.previous is not None:
-        _previous_quarter_sheet(ctx, heading, period, summary)
+    if previous_sheet is not None:
+        _previous_quarter_sheet(ctx, heading, period, summary, previous_sheet)
 
 
 def _previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
-                            summary: Summary) -> None:
+                            summary: Summary, sheet: SheetWriter) -> None:
     """Last quarter's actuals carried forward (kpi_xl.rollforward), on a sheet of their own."""
     from kpi_xl.writer.previous_sheet import previous_quarter_sheet
 
     names = [ctx.book.value(key) for key in summary.names]
     to_date = {str(name): (to_date, reported) for name, to_date, reported
                in zip(names, summary.to_date, summary.reported, strict=True)}
-    previous_quarter_sheet(ctx, heading, period, to_date)
+    previous_quarter_sheet(ctx, heading, period, to_date, sheet)
 
 
 # Plan and monthly targets ------------------------------------------------------------------------

@@ -57,7 +57,8 @@ def _number_or_blank(sheet: SheetWriter, row: int, col: int, value: float | None
 
 
 def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
-                           to_date: dict[str, tuple[str, str]]) -> None:
+                           to_date: dict[str, tuple[str, str]],
+                           sheet: SheetWriter | None = None) -> None:
     """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.rollforward.Carried`).
 
     ``to_date`` maps a KPI name of the new quarter to the keys of its tracking summary cells
@@ -66,7 +67,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     carried: Carried = ctx.previous  # type: ignore[attr-defined]
     lang = ctx.lang
     last = carried.last
-    sheet = ctx.book.sheet(sheet_name(lang))
+    sheet = sheet or ctx.book.sheet(sheet_name(lang))
     row = title_block(sheet, lang, heading, period, WIDTH)
     sheet.text(row - 1, 0, _tx(lang, "help"), "plain_note", fit=False)
     sheet.text(row, 0, _tx(lang, "title", quarter=last.quarter.folder_name), "label_bold",
