@@ -78,3 +78,11 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert test.endswith("-m pytest")
     assert test in ci, ".ci/run must run the README's test command word for word"
     assert "KPI_XL_REQUIRE_LIBREOFFICE=1" in ci
+
+
+def test_the_readme_lists_every_named_cell_of_every_department() -> None:
+    from kpi_xl.departments import DEPARTMENTS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [s.name for d in DEPARTMENTS.values() for s in (*d.inputs, *d.outputs)]
+    assert [n for n in names if f"`{n}`" not in readme] == []
