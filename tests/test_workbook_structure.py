@@ -112,3 +112,13 @@ def test_kpi_sheet_offers_drop_downs_for_direction_and_cadence(
     lists = [dv.formula1 for dv in wb["KPI"].data_validations.dataValidation
              if dv.type == "list"]
     assert any("高いほど良い" in f for f in lists) and any("週次" in f for f in lists)
+
+
+def test_every_declared_input_and_output_is_a_named_cell_of_its_workbook(
+        generated: dict[str, Path]) -> None:
+    from kpi_xl.departments import DEPARTMENTS as SPECS
+
+    for _, dept, path in _books(generated):
+        names = set(openpyxl.load_workbook(path, read_only=True).defined_names)
+        declared = {s.name for s in (*SPECS[dept].inputs, *SPECS[dept].outputs)}
+        assert declared - names == set(), dept
