@@ -5,6 +5,7 @@ Prints medians of several runs, and ratios measured side by side in the same run
 - the sample quarter end to end (read the plan, write four department workbooks);
 - one plan's workbooks against bare XlsxWriter writing the same cells (the floor for this
   output: the same values, formulas with cached results, and cell formats);
+- generation time as the KPIs per department grow from 4 to 32 (linear growth expected);
 - forty plans in one call (parallel workers) against forty separate calls;
 - SMART checks per second over thousands of distinct statements;
 - KPI tree validation of 5,000 nodes;
@@ -64,6 +65,30 @@ def bench_sample(runs: int, work: Path) -> dict[str, float]:
 
     write()  # warm-up: first imports
     return {"read_plan_s": _median_time(read, runs), "write_4_workbooks_s": _median_time(write, runs)}
+
+
+def bench_scaling(runs: int, work: Path) -> dict[str, float]:
+    """Generation time as KPIs per department grow (4 → 32): it should grow linearly."""
+    import dataclasses
+
+    from kpi_xl.fiscal import FiscalQuarter
+    from kpi_xl.generate import generate
+    from kpi_xl.reader import read_plan
+    from kpi_xl.resources import sample_plan_path
+
+    plan = read_plan(sample_plan_path("en"))
+    out: dict[str, float] = {}
+    counter = iter(range(10**6))
+    for factor in (1, 2, 4, 8):
+        kpis = {key: tuple(dataclasses.replace(k, name=f"{k.name} #{i}")
+                           for i in range(factor) for k in items)
+                for key, items in plan.kpis.items()}
+        bigger = dataclasses.replace(plan, kpis=kpis)
+        seconds = _median_time(lambda b=bigger: generate(
+            b, FiscalQuarter(2026, 1), work / f"scale{next(counter)}", "en"), runs)
+        out[f"kpis_{4 * factor}_s"] = seconds
+    out["per_kpi_growth_s"] = (out["kpis_32_s"] - out["kpis_4_s"]) / 28
+    return out
 
 
 # Against bare XlsxWriter ---------------------------------------------------------------------
@@ -292,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         steps: list[tuple[str, Callable[[], dict[str, float]]]] = [
             ("sample quarter (in process)", lambda: bench_sample(runs, work)),
             ("one plan vs bare XlsxWriter", lambda: bench_floor(runs, work)),
+            ("KPIs per department 4 → 32", lambda: bench_scaling(runs, work)),
             (f"{plans} plans: one call vs separate calls",
              lambda: bench_many(plans, work, args.jobs)),
             ("SMART checks", lambda: bench_smart(2_000 if args.quick else 10_000)),
