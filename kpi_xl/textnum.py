@@ -52,13 +52,16 @@ __all__ = [
 
 # Characters that NFKC leaves alone but that we read as their ASCII counterparts.
 _EXTRA = str.maketrans({"−": "-", "‐": "-", "‑": "-", "〜": "~", "≧": "≥", "≦": "≤"})
+# (translate() costs microseconds on any non-ASCII text: only texts with such a character pay)
+_HAS_EXTRA = re.compile("[" + "".join(chr(c) for c in _EXTRA) + "]").search
 
 
 def normalize(text: str) -> str:
     """Fold full-width and compatibility characters (NFKC): "１，０００％" becomes "1,000%"."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text).translate(_EXTRA)
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_EXTRA) if _HAS_EXTRA(text) else text
 
 
 def cell_text(value: object) -> str | None:
@@ -164,6 +167,20 @@ _CHANGE_AFTER = re.compile(
     r"[ \t]*(?:の)?(?P<up>増加|増|アップ|向上|成長|伸長|拡大|上昇|up\b|increase|growth|lift|"
     r"higher)|[ \t]*(?:の)?(?P<down>削減|減少|減|ダウン|低減|カット|低下|down\b|decrease|"
     r"reduction|cut|lower)", re.I)
+# The characters that can start a match of _COMPARATOR_AFTER / _CHANGE_AFTER after its spaces
+# (both cases of the ASCII letters: the patterns ignore case).
+_COMPARATOR_FIRST = frozenset("以未超を" "oamOAM")
+_CHANGE_FIRST = frozenset("の増ア向成伸拡上削減ダ低カ" "uiglhdrcUIGLHDRC")
+
+
+def _may_start(char: str, first: frozenset[str]) -> bool:
+    """Whether ``char`` may start a match whose first characters are ``first``: any other
+    ASCII or CJK character (kana, kanji: no case to fold to ASCII letters) cannot; the rest
+    (odd case-folding letters such as "ı" and "K") may, and get the regex."""
+    return char in first or (
+        bool(char) and not (char.isascii() or "\u3040" <= char <= "\u9fff"))
+
+
 _RATIO_BEFORE = ("前年比", "前期比", "前月比", "前四半期比", "前週比", "前年度比", "昨年比", "昨対比", "昨対",
                  "対前年比", "前年同期比", "前年対比", "前期対比")
 _UP_VERB = re.compile(r"\b(?:increas|grow|rais|boost|lift|improv|doubl|expand|up)", re.I)
@@ -274,19 +291,31 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
     tokens = list(_NUM_TOKEN.finditer(text))
     i = 0
     n = len(tokens)
+    size = len(text)
     while i < n:
         tok = tokens[i]
         start, end = tok.span()
         i += 1
-        if skip and any(a <= start < b for a, b in skip):
-            continue
+        if skip:
+            inside = False
+            for a, b in skip:
+                if a <= start < b:
+                    inside = True
+                    break
+            if inside:
+                continue
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         if before.isascii() and before.isalpha() and after.isascii() and after.isalpha():
             continue
-        value = _num_value(tok)
+        if tok.lastgroup == "num":  # no multiplier: nothing to merge either
+            number = tok.group()
+            value = float(number.replace(",", "") if "," in number else number)
+            mult = 1.0
+        else:
+            value = _num_value(tok)
+            mult = _ja_multiplier(tok)
         # Merge "2億" + "5000万" (+ "300"): each next part has a smaller multiplier and touches.
-        mult = _ja_multiplier(tok)
         while i < n and tokens[i].start() == end and mult > 1 and _ja_multiplier(tokens[i]) < mult:
             nxt = tokens[i]
             value += _num_value(nxt)
@@ -310,8 +339,15 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
             unit, end2 = _en_unit(text, end)
             if unit is not None:
                 end = end2
+        # What follows, past spaces and tabs: a character that can start neither a comparator
+        # nor a change ("に", " by") spares both regexes (see _may_start).
+        pos = end
+        while pos < size and (text[pos] == " " or text[pos] == "\t"):
+            pos += 1
+        follower = text[pos] if pos < size else ""
         comparator = None
-        cmp_after = _COMPARATOR_AFTER.match(text, end)
+        cmp_after = _COMPARATOR_AFTER.match(text, end) if _may_start(
+            follower, _COMPARATOR_FIRST) else None
         if cmp_after:
             word = _SPACES.sub(" ", cmp_after.group(1).lower())
             comparator = _COMPARATOR_CANON.get(word) or (
@@ -322,7 +358,9 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
                 comparator = ">="
             elif bare.endswith(_LE_BEFORE) and _ends_with_word(bare, _LE_BEFORE):
                 comparator = "<="
-        change = _change(text, words, start, end, unit)
+        change_after = _CHANGE_AFTER.match(text, end) if _may_start(
+            follower, _CHANGE_FIRST) else None
+        change = _change(text, words, start, unit, change_after)
         sign_char = text[start - 1] if start and text[start - 1] in "+-" else ""
         if sign_char == "-" and change is None and not (start > 1 and text[start - 2].isdigit()):
             value = -value
@@ -330,12 +368,13 @@ def scan_quantities(text: str, skip: tuple[tuple[int, int], ...] = ()) -> list[Q
     return out
 
 
-def _change(text: str, words: str, start: int, end: int, unit: str | None) -> str | None:
+def _change(text: str, words: str, start: int, unit: str | None,
+            after: re.Match[str] | None) -> str | None:
+    """``after``: _CHANGE_AFTER's match at the end of the quantity, or None."""
     if unit in ("倍", "x"):
         return "times"
-    if unit == "%" and words.endswith(_RATIO_BEFORE) and not _CHANGE_AFTER.match(text, end):
+    if unit == "%" and words.endswith(_RATIO_BEFORE) and not after:
         return "times"
-    after = _CHANGE_AFTER.match(text, end)
     if after:
         return "up" if after.group("up") else "down"
     if start and text[start - 1] == "+":
@@ -977,6 +1016,27 @@ _UNIMPLIED = [(any_char if i in _EXTRA_CHAR else None,
               for i, (_, _, _, any_char, any_word, hint) in enumerate(_PLAN)]
 _RUN = [(pattern.finditer, handler) for pattern, handler in _FRAME_PATTERNS]
 _BY_START = attrgetter("start")
+# Once frames are taken, a later pattern can only add a match that lies wholly outside them.
+# Per pattern, a search for what such a match needs (each a substring of every match: 月 for
+# "3月末", four digits for "by 2026"), run on the text outside the taken spans joined by "\0"
+# (a separator that is no space, digit or letter: every match outside the spans is still a
+# substring there, and look-aheads only see more). "2026年3月末までに" then spares the
+# "3月末" and "月間" patterns, and "by the end of Q1 2026" the "by 2026" one.
+_OUTSIDE_NEEDS = {i: re.compile(needed).search for i, needed in (
+    (12, r"[年期度][内末中]"), (14, r"月"), (15, r"[日間週月年]\s*[以間で後の]"), (20, r"\d{4}"),
+    (21, r"年(?!度|\s*\d)"), (23, r"[月週日年四]"))}
+_OUTSIDE_MASK = sum(1 << i for i in _OUTSIDE_NEEDS)
+
+
+def _outside(text: str, taken: list[tuple[int, int]]) -> str:
+    """``text`` without the ``taken`` spans (which do not overlap), joined by "\0"."""
+    parts = []
+    pos = 0
+    for a, b in sorted(taken):
+        parts.append(text[pos:a])
+        pos = b
+    parts.append(text[pos:])
+    return "\0".join(parts)
 
 
 def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
@@ -992,6 +1052,7 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
     ctx = None
     taken: list[tuple[int, int]] = []
     found: list[TimeFrame] = []
+    rest: str | None = None  # the text outside the taken spans, when needed
     while todo:  # in pattern order: the lowest bit first
         bit = todo & -todo
         todo ^= bit
@@ -1001,6 +1062,11 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
             if (any_char is not None and any_char.isdisjoint(chars)) or (
                     any_word is not None and not any(word in low for word in any_word)) or (
                     hint is not None and hint(text) is None):
+                continue
+        if taken and bit & _OUTSIDE_MASK:
+            if rest is None:
+                rest = _outside(text, taken)
+            if _OUTSIDE_NEEDS[i](rest) is None:
                 continue
         finditer, handler = _RUN[i]
         for match in finditer(text):
@@ -1018,6 +1084,7 @@ def _frames(text: str, today: date, fy_start: int) -> list[TimeFrame]:
             if frame is not None:
                 taken.append((start, end))
                 found.append(frame)
+                rest = None
     if len(found) > 1:
         found.sort(key=_BY_START)
     return found

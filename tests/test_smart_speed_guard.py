@@ -10,6 +10,7 @@ its pre-check fails here rather than silently losing deadlines. No timings: see
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 import pytest
@@ -114,3 +115,36 @@ def test_result_records_compare_hash_and_print_like_frozen_dataclasses() -> None
         "Criterion(letter='S', status='pass', reason='x', hint='')")
     frame = scan_time_frames("今期中", date(2026, 4, 1))[0]
     assert repr(frame).startswith("TimeFrame(kind='period', text='今期中', start=0, end_pos=3,")
+
+
+def test_skipping_patterns_by_the_text_outside_taken_frames_loses_nothing() -> None:
+    # Once a frame is taken, _frames() runs a pattern from _OUTSIDE_NEEDS only when the text
+    # outside the taken spans still has what it needs; _frames_guarded() never skips that way.
+    today = date(2026, 4, 1)
+    differ = []
+    for text in _texts():
+        low = text.lower()
+        chars = set(low)
+        todo = textnum._candidates(low, chars)
+        full = textnum._frames_guarded(text, low, chars, todo, textnum._Ctx(today, 4))
+        if scan_time_frames(text, today) != full:
+            differ.append(text)
+    assert not differ, differ[:10]
+
+
+def test_the_first_characters_of_comparators_and_changes_are_complete() -> None:
+    # scan_quantities() skips _COMPARATOR_AFTER / _CHANGE_AFTER when the next character cannot
+    # start them: it must be none that the patterns (ignoring case) accept first.
+    chars = [chr(c) for c in range(128)] + [chr(c) for c in range(0x3040, 0xA000)]
+    for pattern, first in ((textnum._COMPARATOR_AFTER, textnum._COMPARATOR_FIRST),
+                           (textnum._CHANGE_AFTER, textnum._CHANGE_FIRST)):
+        alternatives = pattern.pattern.replace("[ \\t]*", "").replace("(?:の)?", "").split("|")
+        heads = [alt.lstrip("(").split(">", 1)[-1] if alt.startswith("(?P<") else alt.lstrip("(")
+                 for alt in alternatives]
+        optional = "の" if "(?:の)?" in pattern.pattern else ""
+        starts = re.compile("[" + "".join(sorted({h[0] for h in heads})) + optional + "]", re.I)
+        for char in chars:
+            if char in " \t":
+                continue
+            if starts.match(char):
+                assert textnum._may_start(char, first), (pattern.pattern, char)
