@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from kpi_xl.departments import DEPARTMENTS
 from kpi_xl.errors import EnteredData
@@ -35,23 +38,14 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     timestamped backup, reported through ``on_backup(path, backup)``.
     """
     from kpi_xl.writer.book import BookWriter
-    from kpi_xl.writer.context import BuildContext
-    from kpi_xl.writer.department_book import build_department
 
     keys = list(departments or DEPARTMENTS)
     carried = _carried(plan, quarter, out_dir, lang, previous_dir, keys) if roll_forward else {}
     folder = Path(out_dir) / quarter.folder_name
     built: list[tuple[BookWriter, Path]] = []
     try:
-        for key in keys:
-            dept = DEPARTMENTS[key]
-            title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
-            book = BookWriter(lang, title=title, company=plan.company,
-                              created=datetime(plan.fiscal_year, plan.start_month, 1))
-            built.append((book, folder / workbook_name(quarter, key, lang)))
-            build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
-                                          previous=carried.get(key)))
-        rendered = [(book.render(), target) for book, target in built]
+        with _cyclic_gc_paused():
+            rendered = _build_books(plan, quarter, lang, keys, folder, with_udfs, carried, built)
         in_the_way = _entered_data(rendered)
         if in_the_way and not force:
             from kpi_xl.errors import OverwriteError
@@ -73,6 +67,42 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     finally:
         for book, _ in built:
             book.discard()
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while workbooks are built.
+
+    Building creates hundreds of thousands of short-lived, acyclic objects (expressions, cells,
+    formats); the collector's passes over them cost 10-30% of generation time and free nothing
+    that reference counting does not. It is switched back on afterwards, whatever happens.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str], folder: Path,
+                 with_udfs: bool, carried: dict[str, Any],
+                 built: list[tuple[Any, Path]]) -> list[tuple[Path, Path]]:
+    """Build and render every department's book; ``built`` collects them for clean-up."""
+    from kpi_xl.writer.book import BookWriter
+    from kpi_xl.writer.context import BuildContext
+    from kpi_xl.writer.department_book import build_department
+
+    for key in keys:
+        dept = DEPARTMENTS[key]
+        title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
+        book = BookWriter(lang, title=title, company=plan.company,
+                          created=datetime(plan.fiscal_year, plan.start_month, 1))
+        built.append((book, folder / workbook_name(quarter, key, lang)))
+        build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
+                                      previous=carried.get(key)))
+    return [(book.render(), target) for book, target in built]
 
 
 def _carried(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
