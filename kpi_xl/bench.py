@@ -190,6 +190,9 @@ def bench_floor(runs: int, work: Path) -> dict[str, float]:
         fast_t.append(_median_time(lambda: bare(_Worksheet), 1))
     ours_s, bare_s, fast_s = (statistics.median(t) for t in (ours_t, bare_t, fast_t))
     cells = sum(len(cells) for sheets in contents for _, cells in sheets)
+    contents.clear()
+    gc.unfreeze()
+    gc.collect()
     return {"ours_s": ours_s, "bare_xlsxwriter_s": bare_s, "ratio": ours_s / bare_s,
             "bare_fast_formulas_s": fast_s, "ratio_vs_fast": ours_s / fast_s, "cells": cells}
 
@@ -297,9 +300,14 @@ def bench_import(runs: int) -> dict[str, float]:
 
 def bench_memory(work: Path) -> dict[str, float]:
     """Peak resident memory of one `kpi-xl generate` of the sample (a fresh process)."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec, so a child
+    # of a large benchmark process would report the parent's size.
     code = ("import resource, sys; from kpi_xl.cli import main; "
             f"main(['generate', '--quarter', '2026Q1', '--out', {str(work / 'mem')!r}]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')] "
+            "if sys.platform.startswith('linux') else []; "
+            "print(int(hwm[0].split()[1]) if hwm else "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.strip().splitlines()[-1]
     return {"peak_rss_mb": int(out) / 1024}
@@ -320,16 +328,18 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="kpi-xl-bench-") as tmp:
         work = Path(tmp)
+        # The small, allocation-sensitive measurements first, before the workbook runs grow
+        # this process's heap.
         steps: list[tuple[str, Callable[[], dict[str, float]]]] = [
+            ("import time", lambda: bench_import(runs)),
+            ("SMART checks", lambda: bench_smart(2_000 if args.quick else 10_000)),
+            ("tree validation", lambda: bench_tree(5_000, runs)),
+            ("peak memory", lambda: bench_memory(work)),
             ("sample quarter (in process)", lambda: bench_sample(runs, work)),
             ("one plan vs bare XlsxWriter", lambda: bench_floor(runs, work)),
             ("KPIs per department 4 → 32", lambda: bench_scaling(runs, work)),
             (f"{plans} plans: one call vs separate calls",
              lambda: bench_many(plans, work, args.jobs)),
-            ("SMART checks", lambda: bench_smart(2_000 if args.quick else 10_000)),
-            ("tree validation", lambda: bench_tree(5_000, runs)),
-            ("import time", lambda: bench_import(runs)),
-            ("peak memory", lambda: bench_memory(work)),
         ]
         for title, step in steps:
             print(f"… {title}", file=sys.stderr, flush=True)
