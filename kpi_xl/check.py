@@ -26,7 +26,7 @@ from kpi_xl.kpis import (
     smart_check,
     unit_key,
 )
-from kpi_xl.plan import Plan, named_value
+from kpi_xl.plan import Plan, PlanValues
 
 __all__ = ["CheckReport", "check_path", "check_plan", "check_workbook", "plan_tree_rows"]
 
@@ -164,9 +164,11 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
     from kpi_xl.expr import ExcelError
     from kpi_xl.spec import KINDS
 
+    env = PlanValues(values)
+
     def value(name: str) -> Any:
         try:
-            return named_value(name, values)
+            return env[name]
         except (KeyError, ExcelError, TypeError, ZeroDivisionError):
             return None
 
@@ -186,7 +188,6 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
                      "target": f"{kpi.target * 100:g}%" if kpi.unit == "%" else kpi.target,
                      "unit": kpi.unit, "owner": kpi.owner})
     dec = dept.decomposition
-    env = _Env(values)
     rows.append({"id": "DEC", "parent": None, "name": dec.parent[lang], "kind": "KGI",
                  "operator": dec.operator, "target": value(dec.parent_name),
                  "unit": KINDS[dec.parent_kind].unit["ja"]})
@@ -200,15 +201,6 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
         rows.append({"id": f"DEC:{i}", "parent": "DEC", "name": factor_label[lang],
                      "kind": "KSF", "target": factor_value, "unit": unit})
     return rows
-
-
-class _Env(dict):  # type: ignore[type-arg]
-    """Plan values by name, outputs computed on demand from their expressions."""
-
-    def __missing__(self, key: str) -> Any:
-        value = named_value(key, self)
-        self[key] = value
-        return value
 
 
 def _tree_findings(rows: list[dict[str, Any]], lang: str) -> list[Finding]:

@@ -9,7 +9,8 @@ from kpi_xl.fiscal import fiscal_months
 from kpi_xl.kpis import Kpi, Okr
 from kpi_xl.spec import InputSpec, Scalar
 
-__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "plan_sheet_name"]
+__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "PlanValues", "named_value", "plan_sheet_name",
+           "resolve_linked_targets"]
 
 SEASONALITY_NAME = "Plan_Seasonality"
 LANGUAGE_NAME = "Plan_Language"
@@ -60,25 +61,28 @@ class Plan:
         return value
 
 
-def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
-    """The value of any defined name of a plan: an input, or an output computed from inputs.
+class PlanValues(dict):  # type: ignore[type-arg]
+    """A plan's values by defined name; outputs are computed on first use and remembered.
 
-    Outputs are evaluated from the same expressions the workbooks write as formulas.
+    Outputs come from the same expressions the workbooks write as formulas, so a value read here
+    is the workbook's cached value. Usable as the ``env`` of any :mod:`kpi_xl.expr` expression.
     """
-    from kpi_xl.departments import DEPARTMENTS
 
-    outputs = {o.name: o.expr for d in DEPARTMENTS.values() for o in d.outputs}
+    def __missing__(self, key: str) -> Scalar:
+        from kpi_xl.departments import DEPARTMENTS
 
-    class _Env(dict):  # type: ignore[type-arg]
-        def __missing__(self, key: str) -> Scalar:
-            if key in outputs:
-                value = outputs[key].evaluate(self)
-                self[key] = value
-                return value
-            raise KeyError(key)
+        for dept in DEPARTMENTS.values():
+            for output in dept.outputs:
+                if output.name == key:
+                    value = output.expr.evaluate(self)
+                    self[key] = value
+                    return value  # type: ignore[return-value]
+        raise KeyError(key)
 
-    env = _Env(values)
-    return env[name]
+
+def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
+    """The value of any defined name of a plan: an input, or an output computed from inputs."""
+    return PlanValues(values)[name]
 
 
 def resolve_linked_targets(plan: Plan) -> Plan:
@@ -92,7 +96,7 @@ def resolve_linked_targets(plan: Plan) -> Plan:
     from kpi_xl.departments import DEPARTMENTS
     from kpi_xl.expr import ExcelError
 
-    env = dict(plan.values)
+    env = PlanValues(plan.values)
     kpis = {}
     for key, items in plan.kpis.items():
         dept = DEPARTMENTS.get(key)
@@ -101,7 +105,7 @@ def resolve_linked_targets(plan: Plan) -> Plan:
             expr = dept.link_expr(kpi) if dept else None
             if expr is not None:
                 try:
-                    value = expr.evaluate(_OutputEnv(env))
+                    value = expr.evaluate(env)
                 except (KeyError, ExcelError, TypeError):
                     value = None
                 if isinstance(value, (int, float)):
@@ -109,10 +113,3 @@ def resolve_linked_targets(plan: Plan) -> Plan:
             resolved.append(kpi)
         kpis[key] = tuple(resolved)
     return replace(plan, kpis=kpis)
-
-
-class _OutputEnv(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> Scalar:
-        value = named_value(key, self)
-        self[key] = value
-        return value
