@@ -211,22 +211,28 @@ def _tree_findings(rows: list[dict[str, Any]], lang: str) -> list[Finding]:
 
 
 def _benchmark_findings(dept: Department, values: Mapping[str, Any], lang: str) -> list[Finding]:
+    from kpi_xl import benchmarks
+
     out = []
     for spec in dept.inputs:
         value = values.get(spec.name)
-        if spec.benchmark is None or not isinstance(value, (int, float)):
+        bench = benchmarks.get(spec.benchmark) if spec.benchmark else None
+        if bench is None or not isinstance(value, (int, float)) or bench.contains(value) is not False:
             continue
-        low, high = spec.benchmark
-        if low <= value <= high:
-            continue
+        band = _band(bench.low, bench.high, spec.kind)
         shown = _shown(value, spec.kind)
-        band = f"{_shown(low, spec.kind)}〜{_shown(high, spec.kind)}"
         message = (f"{spec.label['ja']}({spec.name})が {shown} で、業界目安 {band} の範囲外です。"
                    "前提が楽観的すぎないか確認してください。" if lang == "ja" else
                    f"{spec.label['en']} ({spec.name}) is {shown}, outside the benchmark "
                    f"{band.replace('〜', '–')}. Check the assumption is not too optimistic.")
         out.append(Finding("warning", "benchmark", "outside_benchmark", spec.name, message))
     return out
+
+
+def _band(low: float | None, high: float | None, kind: str) -> str:
+    if low is not None and high is not None:
+        return f"{_shown(low, kind)}〜{_shown(high, kind)}"
+    return f"≥ {_shown(low, kind)}" if low is not None else f"≤ {_shown(high, kind)}"  # type: ignore[arg-type]
 
 
 def _shown(value: float, kind: str) -> str:

@@ -181,20 +181,30 @@ def statement(kpi: Kpi, lang: str) -> str:
     return text + (f" ({'; '.join(extra)})" if extra else "")
 
 
+def benchmark_for(kpi: Kpi) -> Any:
+    """The benchmark (:class:`kpi_xl.benchmarks.Benchmark`) that judges a KPI, or None.
+
+    Found through the metric its name names, as the SMART checker reads it.
+    """
+    from kpi_xl import benchmarks, smart
+
+    for key in smart.metric_keys(kpi.name):
+        bench = benchmarks.for_metric(key)
+        if bench is not None:
+            return bench
+    return None
+
+
 def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
     """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
 
     Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
     same verdict (and byte-identical workbooks).
     """
-    from kpi_xl import benchmarks, smart
+    from kpi_xl import smart
 
     text = statement(kpi, lang)
-    bench = None
-    for key in smart.metric_keys(kpi.name):
-        bench = benchmarks.for_metric(key)
-        if bench is not None:
-            break
+    bench = benchmark_for(kpi)
     fy, start = (getattr(plan, "fiscal_year", None), getattr(plan, "start_month", 4))
     today = dt.date(fy, start, 1) if fy else None
     return smart.check(text, target=kpi.target if kpi.unit != "%" else f"{kpi.target * 100:g}%",

@@ -7,9 +7,10 @@ expression, so a cell and a UDF can never disagree.
 
 from __future__ import annotations
 
-from kpi_xl.expr import Expr, Operand, if_, lift, max_, min_, or_, ref
+from kpi_xl.expr import Expr, Operand, and_, if_, lift, max_, min_, or_, ref
 
-__all__ = ["ACHIEVEMENT_CAP", "achievement", "achievement_expr", "okr_score", "okr_score_expr"]
+__all__ = ["ACHIEVEMENT_CAP", "achievement", "achievement_expr", "okr_score", "okr_score_expr",
+           "outside_range_expr"]
 
 # A lower-is-better KPI at 0 (no churn at all) shows 200% rather than a division by zero.
 ACHIEVEMENT_CAP = 2
@@ -45,3 +46,19 @@ def okr_score(current: float, start: float, target: float) -> float | str:
     """Python value of :func:`okr_score_expr`."""
     env = {"current": current, "start": start, "target": target}
     return okr_score_expr(ref("current"), ref("start"), ref("target")).evaluate(env)  # type: ignore[return-value]
+
+
+def outside_range_expr(value: Operand, low: Operand | None, high: Operand | None) -> Expr:
+    """TRUE while ``value`` lies below ``low`` or above ``high`` (a side given as None is open).
+
+    A blank value is never outside: nothing was entered yet. With both sides open, FALSE.
+    """
+    value = lift(value)
+    tests: list[Expr] = []
+    if low is not None:
+        tests.append(value.lt(low))
+    if high is not None:
+        tests.append(value.gt(high))
+    if not tests:
+        return lift(False)
+    return and_(value.ne(""), or_(*tests))

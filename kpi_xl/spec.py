@@ -67,7 +67,7 @@ class InputSpec:
     help: Text
     sample: Scalar
     required: bool = True
-    benchmark: tuple[float, float] | None = None
+    benchmark: str | None = None  # a key of kpi_xl.benchmarks (the article's industry figures)
     blank_value: Scalar = None  # used when an optional input is left blank
     # A formula the template puts in the cell until the planner types a number over it
     # (marketing's SQL target follows sales' required opportunities).
@@ -77,6 +77,14 @@ class InputSpec:
     @property
     def kind_info(self) -> Kind:
         return KINDS[self.kind]
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None] | None:
+        """(low, high) of the input's benchmark, either side None when open; None without one."""
+        from kpi_xl import benchmarks
+
+        bench = benchmarks.get(self.benchmark) if self.benchmark else None
+        return bench.bounds if bench is not None else None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ INPUTS = (
     InputSpec(MAX_CHURN_RATE, "rate", {"ja": "許容解約率(上限)", "en": "Maximum churn rate"},
               {"ja": "年度内に解約してよい顧客の割合の上限。目安 5% 以下",
                "en": "Most customers that may cancel in the year; aim for 5% or less"},
-              sample=0.05, benchmark=(0.0001, 0.05)),
+              sample=0.05, benchmark="churn_rate"),
 )
 OUTPUTS = (
     OutputSpec(MAX_CHURNED, "count", {"ja": "解約許容社数(上限)", "en": "Most customers that may churn"},

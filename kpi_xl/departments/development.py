@@ -19,7 +19,7 @@ INPUTS = (
     InputSpec(DEPLOYS_PER_WEEK, "count", {"ja": "週あたりデプロイ回数", "en": "Deploys per week"},
               {"ja": "本番環境へのリリース頻度の目標。目安 週2回以上",
                "en": "Releases to production per week; aim for 2 or more"},
-              sample=2, benchmark=(2, 50)),
+              sample=2, benchmark="deploys_per_week"),
 )
 OUTPUTS = (
     OutputSpec(DEPLOYS_PER_QUARTER, "count", {"ja": "四半期デプロイ回数", "en": "Deploys per quarter"},

@@ -28,7 +28,7 @@ _ANY = {"ja": "", "en": ""}
 
 
 def _channel(name: str, kind: str, ja: str, en: str, help_ja: str, help_en: str,
-             sample: float, benchmark: tuple[float, float] | None = None) -> InputSpec:
+             sample: float, benchmark: str | None = None) -> InputSpec:
     return InputSpec(name, kind, {"ja": ja, "en": en}, {"ja": help_ja, "en": help_en},
                      sample=sample, benchmark=benchmark, section="channels")
 

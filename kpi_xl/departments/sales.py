@@ -32,11 +32,11 @@ INPUTS = (
     InputSpec(WIN_RATE, "rate", {"ja": "商談→受注率", "en": "Win rate (opportunity → deal)"},
               {"ja": "商談のうち受注に至る割合。業界平均 20〜30%",
                "en": "Share of opportunities that become deals; industry average 20–30%"},
-              sample=0.2, benchmark=(0.2, 0.3)),
+              sample=0.2, benchmark="win_rate"),
     InputSpec(LEAD_TO_OPP, "rate", {"ja": "リード→商談率", "en": "Lead → opportunity rate"},
               {"ja": "リードのうち商談になる割合。業界平均 5〜10%",
                "en": "Share of leads that become opportunities; industry average 5–10%"},
-              sample=0.1, benchmark=(0.05, 0.1)),
+              sample=0.1, benchmark="lead_to_opportunity_rate"),
     InputSpec(CYCLE_MONTHS, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
               {"ja": "リード獲得から受注までの平均月数。月次目標のリードをその分前倒しします(空欄は 0)",
                "en": "Average months from lead to deal; monthly lead targets move that much "

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kpi_xl.expr import Expr, Num, and_, area, if_, index_, mod_, or_, ref, sum_
+from kpi_xl.expr import Expr, Num, area, if_, index_, mod_, ref, sum_
 from kpi_xl.funnel import monthly_split_exprs
 from kpi_xl.i18n import month_name, quarter_label, t
+from kpi_xl.measures import outside_range_expr
 from kpi_xl.plan import SEASONALITY_NAME, Plan
 from kpi_xl.spec import KINDS, InputSpec, OutputSpec, Scalar
 from kpi_xl.writer.book import SheetWriter
@@ -72,15 +73,18 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
             sheet.input(row, 1, spec.name, value, spec.kind, name=spec.name,
                         help_title=spec.label[lang], help_text=spec.help[lang])
         sheet.text(row, 2, unit_text(lang, spec.kind), "unit")
-        if spec.benchmark:
-            low, high = spec.benchmark
-            low_key = sheet.number(row, 3, low, spec.kind, "label")
-            high_key = sheet.number(row, 4, high, spec.kind, "label")
-            value_ref = ref(spec.name)
-            inside = and_(value_ref.ge(ref(low_key)), value_ref.le(ref(high_key)))
-            sheet.formula(row, 5, if_(inside, t(lang, "check.in_range"),
-                                      t(lang, "check.out_of_range")))
-            outside = or_(value_ref.lt(ref(low_key)), value_ref.gt(ref(high_key)))
+        if spec.bounds:
+            # The range sits in cells, so the live check follows if someone edits it.
+            ends = []
+            for col, end in ((3, spec.bounds[0]), (4, spec.bounds[1])):
+                if end is None:
+                    sheet.blank(row, col)  # open on this side (e.g. churn: at most 5%)
+                    ends.append(None)
+                else:
+                    ends.append(ref(sheet.number(row, col, end, spec.kind, "label")))
+            outside = outside_range_expr(ref(spec.name), ends[0], ends[1])
+            sheet.formula(row, 5, if_(outside, t(lang, "check.out_of_range"),
+                                      t(lang, "check.in_range")))
             sheet.flag_if(row, 1, outside, "bad")
             sheet.flag_if(row, 5, outside, "bad")
         else:

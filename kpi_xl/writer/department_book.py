@@ -33,7 +33,7 @@ from kpi_xl.expr import (
 )
 from kpi_xl.i18n import quarter_label
 from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
-from kpi_xl.measures import achievement_expr, okr_score_expr
+from kpi_xl.measures import achievement_expr, okr_score_expr, outside_range_expr
 from kpi_xl.writer.blocks import (
     Figure,
     Series,
@@ -267,21 +267,10 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
 
 def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     """A live test of the KPI's target against its benchmark (false when it has none)."""
-    from kpi_xl import benchmarks, smart
+    from kpi_xl.kpis import benchmark_for
 
-    bench = None
-    for key in smart.metric_keys(kpi.name):
-        bench = benchmarks.for_metric(key)
-        if bench is not None:
-            break
-    tests: list[Expr] = []
-    if bench is not None and bench.low is not None:
-        tests.append(target.lt(bench.low))
-    if bench is not None and bench.high is not None:
-        tests.append(target.gt(bench.high))
-    if not tests:
-        return Num(0).eq(1)
-    return and_(target.ne(""), or_(*tests))
+    bench = benchmark_for(kpi)
+    return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
 
 
 def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
