@@ -79,36 +79,31 @@ class PlanError(KpiXlError):
         if self.file_problem:
             return self.file_problem.get(lang) or self.file_problem["en"]
         lang = self.lang or lang
-        count = len(self.problems)
+        head, tail = self._frame(lang, len(self.problems))
+        return "\n".join([head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail])
+
+    def _frame(self, lang: str, count: int) -> tuple[str, str]:
+        """The lines before and after the list of problems."""
         if lang == "ja":
-            head = f"計画ファイル {self.source} に {count} 件の入力エラーがあります:"
-            tail = "修正してから再実行してください。ファイルは何も書き出していません。"
-        else:
-            head = f"The plan {self.source} has {count} input error{'s' if count != 1 else ''}:"
-            tail = "Correct them and run again. Nothing was written."
-        lines = [head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail]
-        return "\n".join(lines)
+            return (f"計画ファイル {self.source} に {count} 件の入力エラーがあります:",
+                    "修正してから再実行してください。ファイルは何も書き出していません。")
+        return (f"The plan {self.source} has {count} input error{'s' if count != 1 else ''}:",
+                "Correct them and run again. Nothing was written.")
 
 
 @dataclass
 class WorkbookError(PlanError):
     """Problems in a department workbook read back (last quarter's actuals), not in the plan."""
 
-    def message(self, lang: str = "en") -> str:
-        if self.file_problem:
-            return self.file_problem.get(lang) or self.file_problem["en"]
-        lang = self.lang or lang
-        count = len(self.problems)
+    def _frame(self, lang: str, count: int) -> tuple[str, str]:
         if lang == "ja":
-            head = f"前四半期のブック {self.source} に {count} 件の問題があります:"
-            tail = ("修正してから再実行してください(--previous で別のフォルダも指定できます)。"
+            return (f"前四半期のブック {self.source} に {count} 件の問題があります:",
+                    "修正してから再実行してください(--previous で別のフォルダも指定できます)。"
                     "ファイルは何も書き出していません。")
-        else:
-            head = (f"Last quarter's workbook {self.source} has {count} "
-                    f"problem{'s' if count != 1 else ''}:")
-            tail = ("Correct them and run again (or point --previous at another folder). "
-                    "Nothing was written.")
-        return "\n".join([head] + [f"  - {p.describe(lang)}" for p in self.problems] + [tail])
+        return (f"Last quarter's workbook {self.source} has {count} "
+                f"problem{'s' if count != 1 else ''}:",
+                "Correct them and run again (or point --previous at another folder). "
+                "Nothing was written.")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kpi_xl.expr import Expr, Num, area, if_, index_, mod_, ref, sum_
+from kpi_xl.departments.base import FigureSpec
+from kpi_xl.expr import Num, area, if_, index_, mod_, ref, sum_
 from kpi_xl.funnel import monthly_split_exprs
 from kpi_xl.i18n import month_name, quarter_label, t
 from kpi_xl.measures import outside_range_expr
@@ -19,7 +20,6 @@ from kpi_xl.spec import KINDS, InputSpec, OutputSpec, Scalar
 from kpi_xl.writer.book import SheetWriter
 
 __all__ = [
-    "Figure",
     "Series",
     "assumptions_table",
     "figures_table",
@@ -96,49 +96,31 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
     return row + 1
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One row of a figures table: a label, a formula, its kind, and optionally a defined name."""
-
-    label: str
-    expr: Expr
-    kind: str
-    name: str | None = None
-    how: str = ""
-    key: str | None = None
-    bold: bool = False
-
-
 def figures_table(sheet: SheetWriter, row: int, lang: str, title: str,
-                  figures: Sequence[Figure], *, width: int = 7,
-                  per_month: bool = True) -> tuple[int, dict[str, str]]:
+                  figures: Sequence[FigureSpec], *, width: int = 7) -> int:
     """A table of computed figures: label, annual value, unit, monthly average, how computed.
 
-    Returns the next free row and the keys of the annual cells by figure label.
+    A figure with a ``name`` becomes that defined name. Returns the next free row.
     """
     sheet.section(row, title, width)
     row += 1
-    headers = [t(lang, "col.stage"), t(lang, "col.annual"), t(lang, "col.unit")]
-    if per_month:
-        headers.append(t(lang, "col.per_month"))
-    sheet.header(row, 0, headers)
+    sheet.header(row, 0, [t(lang, "col.stage"), t(lang, "col.annual"), t(lang, "col.unit"),
+                          t(lang, "col.per_month")])
     sheet.text(row, width - 1, t(lang, "col.how"), "header")
     row += 1
-    keys: dict[str, str] = {}
     for fig in figures:
-        sheet.text(row, 0, fig.label, "label_bold" if fig.bold else "label")
-        key = sheet.formula(row, 1, fig.expr, fig.kind, key=fig.key or fig.name, name=fig.name,
+        sheet.text(row, 0, fig.label[lang], "label_bold" if fig.bold else "label")
+        key = sheet.formula(row, 1, fig.expr, fig.kind, key=fig.name, name=fig.name,
                             style="formula_bold" if fig.bold else "formula")
-        keys[fig.label] = key
         sheet.text(row, 2, unit_text(lang, fig.kind), "unit")
-        if per_month and fig.kind in ("count", "money"):
+        if fig.kind in ("count", "money"):
             sheet.formula(row, 3, ref(key) / 12, "decimal" if fig.kind == "count" else fig.kind)
-        elif per_month:
+        else:
             sheet.blank(row, 3)  # a rate has no monthly share
         # The explanation sits in the notes column, as in the assumptions above.
-        sheet.text(row, width - 1, fig.how, "note")
+        sheet.text(row, width - 1, fig.how[lang], "note")
         row += 1
-    return row + 1, keys
+    return row + 1
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from kpi_xl.i18n import quarter_label
 from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
 from kpi_xl.measures import achievement_expr, okr_score_expr, outside_range_expr
 from kpi_xl.writer.blocks import (
-    Figure,
     Series,
     assumptions_table,
     figures_table,
@@ -136,13 +135,9 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
         title = ctx.t("assumptions" if section == "main" else f"section.{section}")
         row = assumptions_table(sheet, row, lang, specs, dict(plan.values), title=title,
                                 width=WIDTH)
-    figures = [Figure(f.label[lang], f.expr, f.kind, f.name, f.how[lang],
-                      key=f.name or f"{dept.key}.figure.{i}", bold=f.bold)
-               for i, f in enumerate(dept.figures)]
     figures_row = row
-    row, figure_keys = figures_table(sheet, row, lang,
-                                     ctx.t("funnel" if dept.funnel else "figures"), figures,
-                                     width=WIDTH)
+    row = figures_table(sheet, row, lang, ctx.t("funnel" if dept.funnel else "figures"),
+                        dept.figures, width=WIDTH)
     series = [Series(s.label[lang], s.annual_name, s.kind, s.lag_name,
                      ctx.t("lagged", label=s.label[lang])) for s in dept.series]
 
@@ -156,13 +151,13 @@ def _plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, hea
                         ctx.quarter.quarter, width=WIDTH)
     sheet.freeze(3)
     if dept.funnel:
-        _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel), figure_keys)
+        _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel))
     # Tracking uses the months in which things must happen: the lagged column where there is one.
     return {s.annual_key: month_keys[s.lag_label if s.lag_key else s.label] for s in series}
 
 
-def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int, stages: int,
-                  figure_keys: dict[str, str]) -> None:
+def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int,
+                  stages: int) -> None:
     chart = ctx.book.chart("bar")
     name = sheet.name.replace("'", "''")
     chart.add_series({
@@ -180,7 +175,6 @@ def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: in
     chart.set_legend({"none": True})
     sheet.chart(row, 0, chart, x_scale=1.4, y_scale=0.9)
     sheet.max_row = max(sheet.max_row, row + 15)
-    del figure_keys
 
 
 # KPI sheet ---------------------------------------------------------------------------------------
