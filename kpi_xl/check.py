@@ -196,7 +196,7 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
             factor_value: Any = expr.evaluate(env)
         except (KeyError, ExcelError, TypeError, ZeroDivisionError):
             factor_value = None
-        unit = KINDS[kind].unit["ja"]
+        unit = KINDS[kind].unit["ja"] if kind in KINDS else ""  # a plain factor (13 weeks)
         # Factors are parts of the arithmetic, not KPIs with owners: they sit as KSF-level nodes.
         rows.append({"id": f"DEC:{i}", "parent": "DEC", "name": factor_label[lang],
                      "kind": "KSF", "target": factor_value, "unit": unit})

@@ -30,6 +30,12 @@ class Kind:
     number_format: str
     expected: Text
     example: str
+    like: str = ""  # the kind whose validation it shares (counts of customers are counts)
+
+    @property
+    def rule(self) -> str:
+        """The kind that decides validation: itself, or the one it is ``like``."""
+        return self.like or self.key
 
 
 # Number formats are language-neutral; units stand in their own column so values stay numbers.
@@ -37,6 +43,12 @@ KINDS: dict[str, Kind] = {
     "count": Kind("count", {"ja": "件", "en": "count"}, "#,##0",
                   {"ja": "0 以上の整数を入力してください", "en": "expected a whole number of 0 or more"},
                   "100"),
+    "customers": Kind("customers", {"ja": "社", "en": "customers"}, "#,##0",
+                      {"ja": "0 以上の整数を入力してください",
+                       "en": "expected a whole number of 0 or more"}, "200", like="count"),
+    "times": Kind("times", {"ja": "回", "en": "times"}, "#,##0",
+                  {"ja": "0 以上の整数を入力してください", "en": "expected a whole number of 0 or more"},
+                  "2", like="count"),
     "rate": Kind("rate", {"ja": "%", "en": "%"}, "0.0%",
                  {"ja": "0% より大きく 100% 以下の率を入力してください(例: 20%)",
                   "en": "expected a rate above 0% and at most 100% (e.g. 20%)"}, "20%"),
@@ -167,7 +179,7 @@ def check_value(spec: InputSpec, raw: object,
         raw = number
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None, (_describe(raw, lang), expected)  # type: ignore[arg-type]
-    if not math.isfinite(raw) or not _RULES[spec.kind](raw):
+    if not math.isfinite(raw) or not _RULES[kind.rule](raw):
         found = _describe(raw, lang)
         if typed_text is not None:
             found = (f"文字「{typed_text}」(= {raw:g})が入っています" if lang == "ja"
@@ -178,7 +190,7 @@ def check_value(spec: InputSpec, raw: object,
                       if lang == "ja" else
                       f" (that is {raw * 100:g}%; for {raw:g}% type {raw:g}% or {raw / 100:g})")
         return None, (found, expected)
-    if spec.kind in ("count", "month", "year"):
+    if kind.rule in ("count", "month", "year"):
         return int(raw), None
     return raw, None
 
@@ -186,6 +198,8 @@ def check_value(spec: InputSpec, raw: object,
 # The units a number typed as text may carry, by kind (after NFKC folding).
 _TEXT_UNITS = {
     "count": ("件",),
+    "customers": ("社",),
+    "times": ("回",),
     "money": ("円", "JPY", "yen"),
     "month": ("月",),
     "year": ("年度", "年"),

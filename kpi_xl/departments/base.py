@@ -27,6 +27,9 @@ class FigureSpec:
     name: str | None = None
     how: Text = field(default_factory=lambda: {"ja": "", "en": ""})
     bold: bool = False
+    # What the value is: an "annual" or "quarter" flow (the table shows its monthly average), or
+    # a "level" such as customers at the start or a rate (no monthly share).
+    period: str = "annual"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ MIN_RETAINED = "CS_MinRetainedCustomers"
 TARGET_RETENTION = "CS_TargetRetention"
 
 INPUTS = (
-    InputSpec(START_CUSTOMERS, "count", {"ja": "期首の顧客数", "en": "Customers at the start"},
+    InputSpec(START_CUSTOMERS, "customers", {"ja": "期首の顧客数", "en": "Customers at the start"},
               {"ja": "年度初めの契約顧客数", "en": "Paying customers when the year starts"},
               sample=200),
     InputSpec(MAX_CHURN_RATE, "rate", {"ja": "許容解約率(上限)", "en": "Maximum churn rate"},
@@ -26,11 +26,11 @@ INPUTS = (
               sample=0.05, benchmark="churn_rate"),
 )
 OUTPUTS = (
-    OutputSpec(MAX_CHURNED, "count", {"ja": "解約許容社数(上限)", "en": "Most customers that may churn"},
+    OutputSpec(MAX_CHURNED, "customers", {"ja": "解約許容社数(上限)", "en": "Most customers that may churn"},
                {"ja": "期首顧客数 × 許容解約率(切り捨て)",
                 "en": "Customers at the start × maximum churn rate, rounded down"},
                max_lost_expr(ref(START_CUSTOMERS), ref(MAX_CHURN_RATE))),
-    OutputSpec(MIN_RETAINED, "count", {"ja": "維持すべき顧客数", "en": "Customers to keep"},
+    OutputSpec(MIN_RETAINED, "customers", {"ja": "維持すべき顧客数", "en": "Customers to keep"},
                {"ja": "期首顧客数 − 解約許容社数", "en": "Customers at the start − most that may churn"},
                ref(START_CUSTOMERS) - ref(MAX_CHURNED)),
     OutputSpec(TARGET_RETENTION, "rate", {"ja": "目標継続率", "en": "Target retention rate"},
@@ -43,18 +43,19 @@ KEEP = {"ja": "維持顧客", "en": "Customers kept"}
 CHURN = {"ja": "解約許容", "en": "May churn"}
 
 FIGURES = (
-    FigureSpec(START, ref(START_CUSTOMERS), "count", None, {"ja": "入力値", "en": "Input"}),
-    FigureSpec(CHURN, _OUT[MAX_CHURNED].expr, "count", MAX_CHURNED, _OUT[MAX_CHURNED].help),
-    FigureSpec(KEEP, _OUT[MIN_RETAINED].expr, "count", MIN_RETAINED, _OUT[MIN_RETAINED].help,
-               bold=True),
+    FigureSpec(START, ref(START_CUSTOMERS), "customers", None, {"ja": "入力値", "en": "Input"},
+               period="level"),
+    FigureSpec(CHURN, _OUT[MAX_CHURNED].expr, "customers", MAX_CHURNED, _OUT[MAX_CHURNED].help),
+    FigureSpec(KEEP, _OUT[MIN_RETAINED].expr, "customers", MIN_RETAINED, _OUT[MIN_RETAINED].help,
+               bold=True, period="level"),
     FigureSpec(_OUT[TARGET_RETENTION].label, _OUT[TARGET_RETENTION].expr, "rate",
-               TARGET_RETENTION, _OUT[TARGET_RETENTION].help),
+               TARGET_RETENTION, _OUT[TARGET_RETENTION].help, period="level"),
 )
-SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "count"),)
+SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "customers"),)
 DECOMPOSITION = Decomposition(
-    KEEP, MIN_RETAINED, "count", "+",
-    ((START, ref(START_CUSTOMERS), "count"),
-     ({"ja": "− 解約許容", "en": "− May churn"}, Num(0) - ref(MAX_CHURNED), "count")),
+    KEEP, MIN_RETAINED, "customers", "+",
+    ((START, ref(START_CUSTOMERS), "customers"),
+     ({"ja": "− 解約許容", "en": "− May churn"}, Num(0) - ref(MAX_CHURNED), "customers")),
 )
 
 _END = dt.date(2027, 3, 31)
@@ -94,7 +95,7 @@ DEPARTMENT = Department(
     outputs=OUTPUTS,
     figures=FIGURES,
     series=SERIES,
-    kgi=({"ja": "維持顧客数", "en": "Customers kept"}, MIN_RETAINED, "count"),
+    kgi=({"ja": "維持顧客数", "en": "Customers kept"}, MIN_RETAINED, "customers"),
     kgi_measure=TARGET_RETENTION,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,

@@ -16,16 +16,16 @@ DEPLOYS_PER_YEAR = "Dev_DeploysPerYear"
 WEEKS_PER_QUARTER = 13  # 52 weeks / 4
 
 INPUTS = (
-    InputSpec(DEPLOYS_PER_WEEK, "count", {"ja": "週あたりデプロイ回数", "en": "Deploys per week"},
+    InputSpec(DEPLOYS_PER_WEEK, "times", {"ja": "週あたりデプロイ回数", "en": "Deploys per week"},
               {"ja": "本番環境へのリリース頻度の目標。目安 週2回以上",
                "en": "Releases to production per week; aim for 2 or more"},
               sample=2, benchmark="deploys_per_week"),
 )
 OUTPUTS = (
-    OutputSpec(DEPLOYS_PER_QUARTER, "count", {"ja": "四半期デプロイ回数", "en": "Deploys per quarter"},
+    OutputSpec(DEPLOYS_PER_QUARTER, "times", {"ja": "四半期デプロイ回数", "en": "Deploys per quarter"},
                {"ja": "週あたりデプロイ回数 × 13 週", "en": "Deploys per week × 13 weeks"},
                ref(DEPLOYS_PER_WEEK) * Num(WEEKS_PER_QUARTER)),
-    OutputSpec(DEPLOYS_PER_YEAR, "count", {"ja": "年間デプロイ回数", "en": "Deploys per year"},
+    OutputSpec(DEPLOYS_PER_YEAR, "times", {"ja": "年間デプロイ回数", "en": "Deploys per year"},
                {"ja": "四半期デプロイ回数 × 4", "en": "Deploys per quarter × 4"},
                ref(DEPLOYS_PER_QUARTER) * Num(4)),
 )
@@ -35,15 +35,16 @@ QUARTER = {"ja": "四半期デプロイ", "en": "Deploys per quarter"}
 YEAR = {"ja": "年間デプロイ", "en": "Deploys per year"}
 
 FIGURES = (
-    FigureSpec(QUARTER, _OUT[DEPLOYS_PER_QUARTER].expr, "count", DEPLOYS_PER_QUARTER,
-               _OUT[DEPLOYS_PER_QUARTER].help, bold=True),
-    FigureSpec(YEAR, _OUT[DEPLOYS_PER_YEAR].expr, "count", DEPLOYS_PER_YEAR,
+    FigureSpec(QUARTER, _OUT[DEPLOYS_PER_QUARTER].expr, "times", DEPLOYS_PER_QUARTER,
+               _OUT[DEPLOYS_PER_QUARTER].help, bold=True, period="quarter"),
+    FigureSpec(YEAR, _OUT[DEPLOYS_PER_YEAR].expr, "times", DEPLOYS_PER_YEAR,
                _OUT[DEPLOYS_PER_YEAR].help),
 )
-SERIES = (SeriesSpec(YEAR, DEPLOYS_PER_YEAR, "count"),)
+SERIES = (SeriesSpec(YEAR, DEPLOYS_PER_YEAR, "times"),)
 DECOMPOSITION = Decomposition(
-    QUARTER, DEPLOYS_PER_QUARTER, "count", "×",
-    ((WEEK, ref(DEPLOYS_PER_WEEK), "count"), ({"ja": "週数", "en": "Weeks"}, Num(WEEKS_PER_QUARTER), "count")),
+    QUARTER, DEPLOYS_PER_QUARTER, "times", "×",
+    ((WEEK, ref(DEPLOYS_PER_WEEK), "times"), ({"ja": "週数(13 週)", "en": "Weeks (13)"}, Num(WEEKS_PER_QUARTER),
+                                          "general")),
 )
 
 _END = dt.date(2027, 3, 31)
@@ -84,7 +85,7 @@ DEPARTMENT = Department(
     outputs=OUTPUTS,
     figures=FIGURES,
     series=SERIES,
-    kgi=({"ja": "四半期デプロイ回数", "en": "Deploys per quarter"}, DEPLOYS_PER_QUARTER, "count"),
+    kgi=({"ja": "四半期デプロイ回数", "en": "Deploys per quarter"}, DEPLOYS_PER_QUARTER, "times"),
     kgi_measure=DEPLOYS_PER_QUARTER,
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,

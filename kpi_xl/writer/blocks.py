@@ -113,10 +113,12 @@ def figures_table(sheet: SheetWriter, row: int, lang: str, title: str,
         key = sheet.formula(row, 1, fig.expr, fig.kind, key=fig.name, name=fig.name,
                             style="formula_bold" if fig.bold else "formula")
         sheet.text(row, 2, unit_text(lang, fig.kind), "unit")
-        if fig.kind in ("count", "money"):
-            sheet.formula(row, 3, ref(key) / 12, "decimal" if fig.kind == "count" else fig.kind)
+        months = {"annual": 12, "quarter": 3}.get(fig.period)
+        if months and fig.kind != "rate":
+            sheet.formula(row, 3, ref(key) / months,
+                          "money" if fig.kind == "money" else "decimal")
         else:
-            sheet.blank(row, 3)  # a rate has no monthly share
+            sheet.blank(row, 3)  # a level (customers, a rate) has no monthly share
         # The explanation sits in the notes column, as in the assumptions above.
         sheet.text(row, width - 1, fig.how[lang], "note")
         row += 1

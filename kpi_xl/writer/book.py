@@ -527,6 +527,7 @@ class SheetWriter:
     def _validation(self, row: int, col: int, kind: str, title: str, text: str) -> None:
         lang = self.book.lang
         info = KINDS.get(kind)
+        kind = info.rule if info is not None else kind  # customers and times validate as counts
         options: dict[str, Any] = {}
         if kind == "rate":
             # Above 0 (a zero rate would need infinitely many leads) and at most 100%: the same
