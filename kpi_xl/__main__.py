@@ -2,6 +2,6 @@
 
 import sys
 
-from kpi_xl.cli import main
+from kpi_xl.app.cli import main
 
 sys.exit(main())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi_xl import addin
-from kpi_xl.cli import main
+from kpi_xl.addin import setup as addin
+from kpi_xl.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_VBA = Path(__file__).parent / "expected" / "udfs_vba.bas"
@@ -31,7 +31,7 @@ def test_the_vba_import_functions_would_write_is_the_checked_expectation() -> No
 def test_every_udf_has_a_vba_wrapper_with_its_optional_arguments() -> None:
     vba = EXPECTED_VBA.read_text(encoding="utf-8")
     for name in addin.udf_names():
-        assert f'XLPy.CallUDF("kpi_xl.udfs", "{name}"' in vba, name
+        assert f'XLPy.CallUDF("kpi_xl.addin.udfs", "{name}"' in vba, name
     assert "Function KPI_SMART_CHECK(statement, Optional target, Optional deadline, " \
            "Optional owner, Optional parent)" in vba
     assert "Function KPI_REQUIRED_LEADS(target_deals, win_rate, lead_to_opp_rate)" in vba
@@ -50,7 +50,7 @@ def test_addin_classic_writes_the_config_and_the_vba(tmp_path: Path,
     assert main(["addin", "-o", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     conf = (tmp_path / "out" / "xlwings.conf").read_text(encoding="utf-8")
-    assert conf == '"UDF MODULES","kpi_xl.udfs"\n'
+    assert conf == '"UDF MODULES","kpi_xl.addin.udfs"\n'
     bas = (tmp_path / "out" / "kpi_xl_udfs.bas").read_bytes()
     assert b"\r\n" in bas and bas.decode("utf-8").replace("\r\n", "\n") == \
         EXPECTED_VBA.read_text(encoding="utf-8")
@@ -86,7 +86,7 @@ def test_the_vendored_core_is_standard_library_only(lite: Path) -> None:
                    and getattr(node.targets[0], "id", "") == "_KPI_XL_SOURCES")
     modules = dict(zip((k.value for k in sources.keys), (v.value for v in sources.values),
                        strict=True))
-    assert {"kpi_xl", "kpi_xl.udfs", "kpi_xl.funnel", "kpi_xl.smart", "kpi_xl.tree"} <= set(modules)
+    assert {"kpi_xl", "kpi_xl.addin.udfs", "kpi_xl.core.funnel", "kpi_xl.core.smart", "kpi_xl.core.tree"} <= set(modules)
     allowed = set(sys.stdlib_module_names) | {"kpi_xl", "xlwings"}
     for name, text in modules.items():
         for node in ast.walk(ast.parse(text)):
@@ -129,7 +129,7 @@ def test_lite_main_py_answers_without_the_package_installed(lite: Path) -> None:
     out = json.loads(done.stdout)
     assert out["kpi_xl_file"].startswith("<kpi_xl ") and "vendored" in out["kpi_xl_file"]
     assert out["funcs"] == sorted(addin.udf_names())
-    from kpi_xl import udfs
+    from kpi_xl.addin import udfs
 
     assert out["direct"] == [udfs.KPI_REQUIRED_LEADS(100, 0.2, 0.1),
                              udfs.KPI_REQUIRED_OPPS(145, 0.29), udfs.KPI_MONTHLY(5000, None),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kpi_xl.batch import generate_many, plan_folders
-from kpi_xl.cli import main
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.app.batch import generate_many, plan_folders
+from kpi_xl.app.cli import main
+from kpi_xl.io.resources import sample_plan_path
 
 
 @pytest.fixture

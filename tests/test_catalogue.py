@@ -1,7 +1,7 @@
 """The bad-input catalogue (docs/bad-input.md): every entry tried through ``kpi-xl``, as a user would.
 
 Each entry of the catalogue's tables has an id (first column) and a case here with the same id:
-the case builds the input, runs ``kpi_xl.cli.main([...])`` and checks the exit code, what the
+the case builds the input, runs ``kpi_xl.app.cli.main([...])`` and checks the exit code, what the
 message says (in English; the Japanese text is covered by test_cli) and that nothing was written
 when the input was refused. A test keeps the catalogue and the cases in step.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_xl.cli import main
-from kpi_xl.fiscal import FiscalQuarter
-from kpi_xl.generate import generate
-from kpi_xl.reader import read_plan
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.app.cli import main
+from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.app.generate import generate
+from kpi_xl.io.plan_reader import read_plan
+from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"

@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_xl.check import check_path
-from kpi_xl.cli import main
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.app.check import check_path
+from kpi_xl.app.cli import main
+from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import Recalculated, set_named
 
 
@@ -75,9 +75,9 @@ def test_a_broken_decomposition_is_a_tree_error(tmp_path: Path) -> None:
     # A CS KGI that its parts cannot reproduce: the tree check reports the mismatch.
     report = check_path(_plan_with(tmp_path), "en")[0]
     assert not any(code == "decomposition_mismatch" for code, _ in _codes(report))
-    from kpi_xl.check import plan_tree_rows
-    from kpi_xl.departments import DEPARTMENTS
-    from kpi_xl.tree import validate
+    from kpi_xl.app.check import plan_tree_rows
+    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.tree import validate
 
     rows = plan_tree_rows(DEPARTMENTS["sales"], [], {
         "Sales_TargetDeals": 100, "Sales_WinRate": 0.2, "Sales_LeadToOppRate": 0.1,

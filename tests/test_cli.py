@@ -1,6 +1,6 @@
 """The command line, end to end: bad input gives a clear message, exit code 2, and no files.
 
-Every case runs ``kpi_xl.cli.main([...])`` as the ``kpi-xl`` script does, and checks what a
+Every case runs ``kpi_xl.app.cli.main([...])`` as the ``kpi-xl`` script does, and checks what a
 planner sees: the sheet, the cell, the input's name, what was found and what is expected, in
 English or (``--lang ja``) Japanese; no traceback; nothing in the output folder.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_xl.cli import main
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.app.cli import main
+from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
 
 EVEN = [1] * 12
@@ -275,9 +275,9 @@ def test_generate_help_lists_previous_and_force(capsys: pytest.CaptureFixture[st
 
 
 def _q1_with_actual(tmp_path: Path, lang: str) -> tuple[Path, Path]:
-    from kpi_xl.fiscal import FiscalQuarter
-    from kpi_xl.generate import generate
-    from kpi_xl.reader import read_plan
+    from kpi_xl.core.fiscal import FiscalQuarter
+    from kpi_xl.app.generate import generate
+    from kpi_xl.io.plan_reader import read_plan
 
     plan = fill_template(sample_plan_path(lang), tmp_path / "plan.xlsx", HELD_OUT, EVEN)
     out = tmp_path / "workbooks"

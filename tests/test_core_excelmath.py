@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpi_xl.excelmath import excel_round, excel_rounddown, excel_roundup, to_15_digits
+from kpi_xl.core.excelmath import excel_round, excel_rounddown, excel_roundup, to_15_digits
 
 
 def test_roundup_of_145_over_0_29_is_500_as_in_excel_although_math_ceil_says_501() -> None:

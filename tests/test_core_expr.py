@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from kpi_xl.expr import (
+from kpi_xl.core.expr import (
     ExcelError,
     NameResolver,
     and_,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from kpi_xl.fiscal import FiscalQuarter, fiscal_months, parse_quarter, quarter_of
+from kpi_xl.core.fiscal import FiscalQuarter, fiscal_months, parse_quarter, quarter_of
 
 
 def test_an_april_fiscal_year_runs_from_april_to_the_next_march() -> None:

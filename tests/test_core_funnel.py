@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kpi_xl.funnel import (
+from kpi_xl.core.funnel import (
     max_lost,
     monthly_split,
     required_count,

@@ -8,7 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_xl.funnel import monthly_split, required_count
+from kpi_xl.core.funnel import monthly_split, required_count
 
 
 def excel_ceiling(value: float) -> int:

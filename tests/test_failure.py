@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kpi_xl.failure import analyze, is_met, pearson, to_frame
+from kpi_xl.core.failure import analyze, is_met, pearson, to_frame
 
 PERIODS = ["2026-04", "2026-05", "2026-06", "2026-07"]
 
@@ -159,7 +159,7 @@ def test_importing_kpi_xl_failure_does_not_import_pandas() -> None:
     import subprocess
     import sys
 
-    code = "import sys, kpi_xl.failure, kpi_xl.smart, kpi_xl.tree; print('pandas' in sys.modules)"
+    code = "import sys, kpi_xl.core.failure, kpi_xl.core.smart, kpi_xl.core.tree; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

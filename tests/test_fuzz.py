@@ -1,7 +1,7 @@
 """Fuzzing the plan reader through the command line: never a traceback, never a hang.
 
 Random bytes, random zip archives and random cell contents in a valid plan go through
-``kpi_xl.cli.main(["generate", PATH, "--out", OUT])``; the answer is always exit code 0 (usable)
+``kpi_xl.app.cli.main(["generate", PATH, "--out", OUT])``; the answer is always exit code 0 (usable)
 or 2 (refused, with a message), and a refused run writes nothing. Examples are bounded so the
 whole file runs in seconds; every example also has a wall-clock budget (a hang fails the test).
 """
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kpi_xl.cli import main
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.app.cli import main
+from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
 
 BUDGET_SECONDS = 20  # one example; generation of four workbooks takes about one

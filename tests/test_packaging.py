@@ -39,7 +39,7 @@ def test_the_wheel_ships_the_templates_and_the_sample_plan(wheel: Path) -> None:
         for name in TEMPLATES:
             assert whl.read(f"kpi_xl/_templates/{name}") == (ROOT / "templates" / name).read_bytes()
         [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-        assert "kpi-xl = kpi_xl.cli:main" in whl.read(entry_points).decode()
+        assert "kpi-xl = kpi_xl.app.cli:main" in whl.read(entry_points).decode()
         assert not any(n.startswith("tests/") for n in names)
 
 
@@ -52,7 +52,7 @@ def test_an_installed_wheel_generates_the_sample_with_no_arguments(wheel: Path,
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     probe = subprocess.run(
-        [sys.executable, "-c", "import kpi_xl, kpi_xl.resources as r; "
+        [sys.executable, "-c", "import kpi_xl, kpi_xl.io.resources as r; "
                                "print(kpi_xl.__file__); print(r.templates_dir())"],
         cwd=work, env=env, capture_output=True, text=True, check=True)
     module_file, templates = probe.stdout.splitlines()
@@ -81,7 +81,7 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
 
 
 def test_the_readme_lists_every_named_cell_of_every_department() -> None:
-    from kpi_xl.departments import DEPARTMENTS
+    from kpi_xl.core.departments import DEPARTMENTS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = [s.name for d in DEPARTMENTS.values() for s in (*d.inputs, *d.outputs)]

@@ -7,10 +7,10 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi_xl.failure import analyze
-from kpi_xl.smart import LETTERS, check
-from kpi_xl.textnum import find_time_frames, parse_quantity, scan_quantities
-from kpi_xl.tree import SEVERITY, validate
+from kpi_xl.core.failure import analyze
+from kpi_xl.core.smart import LETTERS, check
+from kpi_xl.core.textnum import find_time_frames, parse_quantity, scan_quantities
+from kpi_xl.core.tree import SEVERITY, validate
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

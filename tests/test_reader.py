@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_xl.errors import PlanError
-from kpi_xl.reader import read_plan
-from kpi_xl.resources import sample_plan_path, template_path
+from kpi_xl.core.errors import PlanError
+from kpi_xl.io.plan_reader import read_plan
+from kpi_xl.io.resources import sample_plan_path, template_path
 from tests.conftest import HELD_OUT, fill_template, require_libreoffice
 from tests.libreoffice import recalculate
 
@@ -208,7 +208,7 @@ def test_a_plan_saved_by_libreoffice_with_a_formula_input_reads_its_saved_result
 ])
 def test_numbers_typed_as_text_are_understood_only_when_unambiguous(
         text: str, kind: str, number: float | None) -> None:
-    from kpi_xl.spec import text_number
+    from kpi_xl.core.spec import text_number
 
     assert text_number(text, kind) == (pytest.approx(number) if number is not None else None)
 
@@ -221,7 +221,7 @@ def test_numbers_typed_as_text_are_understood_only_when_unambiguous(
 ])
 def test_deadlines_typed_as_text_are_read_when_they_name_one_day(raw: object,
                                                                  day: object) -> None:
-    from kpi_xl.reader_tables import _date
+    from kpi_xl.io.kpi_tables import _date
 
     assert _date(raw) == day
 

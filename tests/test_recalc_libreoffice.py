@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.funnel import monthly_split, required_count
+from kpi_xl.core.funnel import monthly_split, required_count
 from tests.conftest import CHANGED, HELD_OUT, HELD_OUT_WEIGHTS, Recalculated
 from tests.workbook_values import errors_in, formulas, named_values, same, values
 
@@ -95,7 +95,7 @@ def _monthly_column(cells: dict, sheet: str, header: str) -> list[float]:
 
 def test_held_out_marketing_sql_target_follows_sales_required_opportunities(
         recalculated: dict[str, Recalculated]) -> None:
-    from kpi_xl.funnel import reverse_funnel
+    from kpi_xl.core.funnel import reverse_funnel
 
     opps = required_count(HELD_OUT["Sales_TargetDeals"], HELD_OUT["Sales_WinRate"])
     mql, leads, visits = reverse_funnel(opps, [HELD_OUT["Mkt_MqlToSqlRate"],
@@ -110,7 +110,7 @@ def test_held_out_marketing_sql_target_follows_sales_required_opportunities(
 
 def test_held_out_customer_success_and_development_named_outputs(
         recalculated: dict[str, Recalculated]) -> None:
-    from kpi_xl.funnel import max_lost
+    from kpi_xl.core.funnel import max_lost
 
     churned = max_lost(HELD_OUT["CS_StartCustomers"], HELD_OUT["CS_MaxChurnRate"])
     assert churned == 20  # 487 × 4.3% = 20.94, rounded down
@@ -153,7 +153,7 @@ def test_achievement_respects_direction_once_actuals_are_typed_in(
 
 def test_quarter_to_date_and_forecast_follow_the_typed_actuals(
         recalculated: dict[str, Recalculated]) -> None:
-    from kpi_xl.funnel import monthly_split
+    from kpi_xl.core.funnel import monthly_split
 
     fresh = values(recalculated["actuals-sales"].recalculated)
     sheet = "実績トラッキング"

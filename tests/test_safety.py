@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_xl import safety
-from kpi_xl.errors import PlanError
-from kpi_xl.reader import read_plan
-from kpi_xl.resources import sample_plan_path
+from kpi_xl.io import safety
+from kpi_xl.core.errors import PlanError
+from kpi_xl.io.plan_reader import read_plan
+from kpi_xl.io.resources import sample_plan_path
 
 
 def test_openpyxl_parses_every_xml_part_through_defusedxml() -> None:

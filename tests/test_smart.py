@@ -1,4 +1,4 @@
-"""SMART checker: the rules of kpi_xl.smart, written as examples in Japanese and English."""
+"""SMART checker: the rules of kpi_xl.core.smart, written as examples in Japanese and English."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from kpi_xl import benchmarks
-from kpi_xl.smart import check
+from kpi_xl.core import benchmarks
+from kpi_xl.core.smart import check
 
 TODAY = date(2026, 4, 1)  # the first day of FY2026 with an April start
 

@@ -1,10 +1,10 @@
 """The shortcuts that keep the SMART check fast must never change what it reads.
 
-``kpi_xl.textnum`` skips a deadline pattern when the text lacks the words or characters that
+``kpi_xl.core.textnum`` skips a deadline pattern when the text lacks the words or characters that
 the pattern needs (``_TOKEN_NEEDS``, ``_HINTS``). These tests run every pattern on many texts
 and check that no pattern that matches was skipped, so that a pattern added or edited without
 its pre-check fails here rather than silently losing deadlines. No timings: see
-``python -m kpi_xl.bench`` for speed.
+``python tools/bench.py`` for speed.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import date
 
 import pytest
 
-from kpi_xl import textnum
-from kpi_xl.bench import _statements
-from kpi_xl.textnum import find_time_frames, normalize, scan_time_frames
+from kpi_xl.core import textnum
+from tools.bench import statements
+from kpi_xl.core.textnum import find_time_frames, normalize, scan_time_frames
 
 from .test_smart import CASES
 
@@ -37,7 +37,7 @@ _FRAGMENTS = [
 
 def _texts() -> list[str]:
     rnd = random.Random(7)
-    out = [c[0] for c in CASES] + _statements(200)
+    out = [c[0] for c in CASES] + statements(200)
     out += ["".join(rnd.choice(_FRAGMENTS) for _ in range(rnd.randint(1, 8)))
             for _ in range(3000)]
     return [normalize(t) for t in out]
@@ -103,7 +103,7 @@ def test_fast_path_makes_the_same_skip_decisions_as_every_guard() -> None:
 
 
 def test_result_records_compare_hash_and_print_like_frozen_dataclasses() -> None:
-    from kpi_xl.smart import Criterion, check
+    from kpi_xl.core.smart import Criterion, check
 
     a, b = check("今期中に受注数100件", today=date(2026, 4, 1)), check(
         "今期中に受注数100件", today=date(2026, 4, 1))

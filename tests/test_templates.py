@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.cell_range import CellRange
 
-from kpi_xl.cli import main
-from kpi_xl.resources import templates_dir
+from kpi_xl.app.cli import main
+from kpi_xl.io.resources import templates_dir
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 REGENERATE = ("for l in ja en; do "

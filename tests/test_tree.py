@@ -1,4 +1,4 @@
-"""KPI tree validator: each rule of kpi_xl.tree, shown by a tree built to break it."""
+"""KPI tree validator: each rule of kpi_xl.core.tree, shown by a tree built to break it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kpi_xl.tree import SEVERITY, Finding, kind_of, validate
+from kpi_xl.core.tree import SEVERITY, Finding, kind_of, validate
 
 
 def sales_tree(**overrides: dict) -> list[dict]:

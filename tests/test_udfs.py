@@ -10,9 +10,9 @@ import datetime as dt
 
 import pytest
 
-from kpi_xl import udfs
-from kpi_xl.funnel import monthly_split, reverse_funnel
-from kpi_xl.udfs import (
+from kpi_xl.addin import udfs
+from kpi_xl.core.funnel import monthly_split, reverse_funnel
+from kpi_xl.addin.udfs import (
     KPI_ACHIEVEMENT,
     KPI_BENCHMARK,
     KPI_FUNNEL,
@@ -251,8 +251,8 @@ def test_importing_the_udfs_does_not_load_the_checkers() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, kpi_xl.udfs; "
-            "print(sorted(m for m in ('kpi_xl.smart', 'kpi_xl.tree', 'openpyxl', 'xlsxwriter') "
+    code = ("import sys, kpi_xl.addin.udfs; "
+            "print(sorted(m for m in ('kpi_xl.core.smart', 'kpi_xl.core.tree', 'openpyxl', 'xlsxwriter') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

@@ -54,7 +54,7 @@ CHILD = r"""
 import asyncio, json, os, sys
 import xlwings as xw
 import xlwings.server as server
-import kpi_xl.udfs as udfs
+import kpi_xl.addin.udfs as udfs
 
 calls = json.loads(sys.stdin.read())
 out = {"officejs": udfs.OFFICEJS, "meta": server.custom_functions_meta(udfs), "results": {}}

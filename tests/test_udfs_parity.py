@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from kpi_xl import udfs
-from kpi_xl.expr import ref
-from kpi_xl.funnel import max_lost_expr, monthly_split_exprs, stage_expr
-from kpi_xl.kpis import DIRECTIONS
-from kpi_xl.measures import achievement_expr, okr_score_expr
+from kpi_xl.addin import udfs
+from kpi_xl.core.expr import ref
+from kpi_xl.core.funnel import max_lost_expr, monthly_split_exprs, stage_expr
+from kpi_xl.core.kpis import DIRECTIONS
+from kpi_xl.core.measures import achievement_expr, okr_score_expr
 from tests.conftest import Recalculated, require_libreoffice
 from tests.libreoffice import recalculate
 from tests.workbook_values import ERROR_VALUES, named_values, values
@@ -151,10 +151,10 @@ def _parity_book(path: Path) -> dict[str, list]:
 @pytest.fixture(scope="module")
 def parity(tmp_path_factory: pytest.TempPathFactory) -> dict:
     require_libreoffice()
-    from kpi_xl.fiscal import FiscalQuarter
-    from kpi_xl.generate import generate
-    from kpi_xl.reader import read_plan
-    from kpi_xl.resources import sample_plan_path
+    from kpi_xl.core.fiscal import FiscalQuarter
+    from kpi_xl.app.generate import generate
+    from kpi_xl.io.plan_reader import read_plan
+    from kpi_xl.io.resources import sample_plan_path
 
     folder = tmp_path_factory.mktemp("parity")
     cases = _parity_book(folder / "udf_parity.xlsx")

@@ -116,7 +116,7 @@ def test_kpi_sheet_offers_drop_downs_for_direction_and_cadence(
 
 def test_every_declared_input_and_output_is_a_named_cell_of_its_workbook(
         generated: dict[str, Path]) -> None:
-    from kpi_xl.departments import DEPARTMENTS as SPECS
+    from kpi_xl.core.departments import DEPARTMENTS as SPECS
 
     for _, dept, path in _books(generated):
         names = set(openpyxl.load_workbook(path, read_only=True).defined_names)

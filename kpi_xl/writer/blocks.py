@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kpi_xl.departments.base import FigureSpec
-from kpi_xl.expr import Num, area, if_, index_, mod_, ref, sum_
-from kpi_xl.funnel import monthly_split_exprs
-from kpi_xl.i18n import month_name, quarter_label, t
-from kpi_xl.measures import outside_range_expr
-from kpi_xl.plan import SEASONALITY_NAME, Plan
-from kpi_xl.spec import KINDS, InputSpec, OutputSpec, Scalar
+from kpi_xl.core.departments.base import FigureSpec
+from kpi_xl.core.expr import Num, area, if_, index_, mod_, ref, sum_
+from kpi_xl.core.funnel import monthly_split_exprs
+from kpi_xl.core.i18n import month_name, quarter_label, t
+from kpi_xl.core.measures import outside_range_expr
+from kpi_xl.core.plan import SEASONALITY_NAME, Plan
+from kpi_xl.core.spec import KINDS, InputSpec, OutputSpec, Scalar
 from kpi_xl.writer.book import SheetWriter
 
 __all__ = [

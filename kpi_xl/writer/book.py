@@ -3,7 +3,7 @@
 Department modules describe *what* goes where (labels, inputs, formula expressions); this module
 decides *how* it looks and makes the guarantees:
 
-- every formula is written with its cached value, computed from the same :class:`~kpi_xl.expr.Expr`
+- every formula is written with its cached value, computed from the same :class:`~kpi_xl.core.expr.Expr`
   that produced its text;
 - input cells share one style, are unlocked, and carry data validation with a short help text;
   formula cells share another style and are locked (sheet protection without a password);
@@ -29,8 +29,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from kpi_xl.expr import ExcelError, Expr, Value
-from kpi_xl.spec import KINDS
+from kpi_xl.core.expr import ExcelError, Expr, Value
+from kpi_xl.core.spec import KINDS
 
 __all__ = ["BookWriter", "SheetWriter"]
 
@@ -357,7 +357,7 @@ class BookWriter:
             pending.sheet.note_width(pending.col, _shown(value, pending.kind))
         for sheet in self._sheets:
             sheet.finish()
-        from kpi_xl.fingerprint import PROPERTY, canonical, digest
+        from kpi_xl.core.fingerprint import PROPERTY, canonical, digest
 
         self.wb.set_custom_property(PROPERTY, digest(
             (sheet, xl_rowcol_to_cell(row, col), canonical(value, is_date))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kpi_xl.fiscal import FiscalQuarter
-from kpi_xl.i18n import t
-from kpi_xl.plan import Plan
+from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.i18n import t
+from kpi_xl.core.plan import Plan
 
 if TYPE_CHECKING:
-    from kpi_xl.departments.base import Department
+    from kpi_xl.core.departments.base import Department
     from kpi_xl.writer.book import BookWriter
 
 __all__ = ["BuildContext"]
@@ -25,7 +25,7 @@ class BuildContext:
     quarter: FiscalQuarter
     lang: str
     department: Department
-    # What earlier quarters' workbooks carry into this one (kpi_xl.rollforward.Carried), if any.
+    # What earlier quarters' workbooks carry into this one (kpi_xl.io.previous.Carried), if any.
     previous: object | None = None
     with_udfs: bool = False  # add cells that call the add-in's functions (kpi-xl addin)
 

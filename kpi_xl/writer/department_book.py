@@ -1,7 +1,7 @@
 """The department workbook: plan, monthly targets, KPIs, KPI tree, tracking, OKRs, reviews, checklist.
 
 One builder serves every department; the department module supplies the data. Every figure is a
-live formula written with its cached value (see :mod:`kpi_xl.expr`).
+live formula written with its cached value (see :mod:`kpi_xl.core.expr`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kpi_xl.expr import (
+from kpi_xl.core.expr import (
     Expr,
     Num,
     abs_,
@@ -31,9 +31,9 @@ from kpi_xl.expr import (
     sumifs,
     this_row,
 )
-from kpi_xl.i18n import quarter_label
-from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
-from kpi_xl.measures import achievement_expr, okr_score_expr, outside_range_expr
+from kpi_xl.core.i18n import quarter_label
+from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
+from kpi_xl.core.measures import achievement_expr, okr_score_expr, outside_range_expr
 from kpi_xl.writer.blocks import (
     Series,
     assumptions_table,
@@ -110,7 +110,7 @@ def build_department(ctx: BuildContext) -> None:
 
 def _previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
                             summary: Summary, sheet: SheetWriter) -> None:
-    """Last quarter's actuals carried forward (kpi_xl.rollforward), on a sheet of their own."""
+    """Last quarter's actuals carried forward (kpi_xl.io.previous), on a sheet of their own."""
     from kpi_xl.writer.previous_sheet import previous_quarter_sheet
 
     names = [ctx.book.value(key) for key in summary.names]
@@ -188,7 +188,7 @@ KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.uni
 
 def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str) -> list[KpiRow]:
     """The KPI list as an Excel Table (``Sales_KPIList``) with its SMART verdicts and live checks."""
-    from kpi_xl.kpis import statement
+    from kpi_xl.core.kpis import statement
 
     lang, dept = ctx.lang, ctx.department
     kpis = ctx.plan.kpis.get(dept.key, ())
@@ -261,7 +261,7 @@ def _kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str)
 
 def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     """A live test of the KPI's target against its benchmark (false when it has none)."""
-    from kpi_xl.kpis import benchmark_for
+    from kpi_xl.core.kpis import benchmark_for
 
     bench = benchmark_for(kpi)
     return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
@@ -269,7 +269,7 @@ def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
 
 def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
     """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
-    from kpi_xl.kpis import smart_check
+    from kpi_xl.core.kpis import smart_check
 
     return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
 
@@ -330,8 +330,8 @@ def _tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str
 def _validator_findings(ctx: BuildContext, sheet: SheetWriter, row: int,
                         rows: list[KpiRow]) -> None:
     """The KPI tree validator's findings for this plan, as of generation."""
-    from kpi_xl import tree
-    from kpi_xl.check import TREE_TOLERANCE, plan_tree_rows
+    from kpi_xl.core import tree
+    from kpi_xl.app.check import TREE_TOLERANCE, plan_tree_rows
 
     findings = tree.validate(plan_tree_rows(ctx.department, [r.kpi for r in rows],
                                             ctx.plan.values, ctx.lang),

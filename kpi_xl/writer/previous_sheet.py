@@ -16,11 +16,11 @@ Thresholds (editable input cells on the sheet):
 
 from __future__ import annotations
 
-from kpi_xl.expr import Expr, Num, and_, area, countifs, if_, iferror, or_, ref
-from kpi_xl.i18n import t
-from kpi_xl.kpis import DIRECTIONS, UNIT_LABELS, number_kind
-from kpi_xl.measures import achievement_expr
-from kpi_xl.rollforward import Carried
+from kpi_xl.core.expr import Expr, Num, and_, area, countifs, if_, iferror, or_, ref
+from kpi_xl.core.i18n import t
+from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
+from kpi_xl.core.measures import achievement_expr
+from kpi_xl.io.previous import Carried
 from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
@@ -59,7 +59,7 @@ def _number_or_blank(sheet: SheetWriter, row: int, col: int, value: float | None
 def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
                            to_date: dict[str, tuple[str, str]],
                            sheet: SheetWriter | None = None) -> None:
-    """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.rollforward.Carried`).
+    """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.io.previous.Carried`).
 
     ``to_date`` maps a KPI name of the new quarter to the keys of its tracking summary cells
     (actual to date, months reported), so year to date includes the new quarter, live.
@@ -142,7 +142,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
 
 def _year_to_date(ctx: BuildContext, sheet: SheetWriter, row: int, name: str, kind: str,
                   carried: Carried, to_date: dict[str, tuple[str, str]]) -> None:
-    from kpi_xl.kpis import aggregation
+    from kpi_xl.core.kpis import aggregation
 
     ytd = carried.year_to_date.get(name)
     if ytd is None:  # last quarter lies in the previous fiscal year

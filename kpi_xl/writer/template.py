@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from kpi_xl.departments import DEPARTMENTS
-from kpi_xl.expr import date_, if_, iferror, ref
-from kpi_xl.i18n import t
-from kpi_xl.plan import (
+from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.expr import date_, if_, iferror, ref
+from kpi_xl.core.i18n import t
+from kpi_xl.core.plan import (
     GENERAL_INPUTS,
     LANGUAGE_NAME,
     SAMPLE_COMPANY,
     SEASONALITY_NAME,
     plan_sheet_name,
 )
-from kpi_xl.spec import OutputSpec, Scalar
+from kpi_xl.core.spec import OutputSpec, Scalar
 from kpi_xl.writer.blocks import assumptions_table, template_outputs, title_block
 from kpi_xl.writer.book import BookWriter
 
@@ -79,8 +79,8 @@ def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Pat
 
 def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
     """One Excel Table of KPIs per department, with drop-downs for the choice columns."""
-    from kpi_xl.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, number_kind
-    from kpi_xl.plan_tables import KPI_COLUMNS, headers
+    from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, number_kind
+    from kpi_xl.core.plan_tables import KPI_COLUMNS, headers
     from kpi_xl.writer.department_book import _serial
 
     sheet = book.sheet(t(lang, "sheet.kpis"))
@@ -143,7 +143,7 @@ def _linked_target(dept, kpi):  # type: ignore[no-untyped-def]
 
 
 def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:
-    from kpi_xl.plan_tables import OKR_COLUMNS, OKR_TABLE, headers
+    from kpi_xl.core.plan_tables import OKR_COLUMNS, OKR_TABLE, headers
 
     sheet = book.sheet(t(lang, "sheet.okr"))
     row = title_block(sheet, lang, t(lang, "template.okr_title"), "", 6)

@@ -10,7 +10,7 @@ sheet holds:
   Unit, Owner) that follows the KPI sheet, checked by ``=KPI_TREE_VALIDATE(table)``, a
   dynamic-array formula that spills one row per finding.
 
-Cached values come from calling the same functions in Python (:mod:`kpi_xl.udfs`), so previews
+Cached values come from calling the same functions in Python (:mod:`kpi_xl.addin.udfs`), so previews
 show what Excel will show once the add-in computes.
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpi_xl.expr import Expr, Value, if_, ref
-from kpi_xl.i18n import t
-from kpi_xl.kpis import statement
+from kpi_xl.core.expr import Expr, Value, if_, ref
+from kpi_xl.core.i18n import t
+from kpi_xl.core.kpis import statement
 
 if TYPE_CHECKING:
     from kpi_xl.writer.context import BuildContext
@@ -43,7 +43,7 @@ class UdfCall(Expr):
         return f"{self.name}({','.join(a.formula(resolver) for a in self.args)})"
 
     def evaluate(self, env: Mapping[str, Value]) -> Value:
-        from kpi_xl import udfs
+        from kpi_xl.addin import udfs
 
         value = udfs.FUNCTIONS[self.name](*(_value(a, env) for a in self.args))
         while isinstance(value, list) and value:  # a cell shows an array's first value
@@ -168,7 +168,7 @@ def add_udf_cells(ctx: BuildContext, rows: Sequence[KpiRow]) -> None:
 
 
 def _kind_of(kpi_row: KpiRow) -> str:
-    from kpi_xl.kpis import number_kind
+    from kpi_xl.core.kpis import number_kind
 
     return number_kind(kpi_row.kpi.unit)
 
@@ -185,7 +185,7 @@ def _address(book: Any, key: str, from_sheet: str) -> str:
 def _spill(sheet: Any, row: int, col: int, call: UdfCall, book: Any) -> None:
     """Write an array-returning UDF as a dynamic-array formula that spills (Excel 365)."""
     values = [[_value(a, book.env) for a in call.args]]
-    from kpi_xl import udfs
+    from kpi_xl.addin import udfs
 
     result = udfs.FUNCTIONS[call.name](*values[0])
     first = result

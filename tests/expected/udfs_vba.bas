@@ -4,10 +4,10 @@ Attribute VB_Name = "xlwings_udfs"
 Function KPI_ACHIEVEMENT(actual, target, Optional direction)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_ACHIEVEMENT = XLPy.CallUDF("kpi_xl.udfs", "KPI_ACHIEVEMENT", Array(actual, target, direction), ActiveWorkbook, Application.Caller)
+        KPI_ACHIEVEMENT = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_ACHIEVEMENT", Array(actual, target, direction), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_ACHIEVEMENT = XLPy.CallUDF("kpi_xl.udfs", "KPI_ACHIEVEMENT", Array(actual, target, direction))
+        KPI_ACHIEVEMENT = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_ACHIEVEMENT", Array(actual, target, direction))
         Exit Function
     #End If
 failed:
@@ -17,10 +17,10 @@ End Function
 Function KPI_BENCHMARK(metric, Optional field)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.udfs", "KPI_BENCHMARK", Array(metric, field), ActiveWorkbook, Application.Caller)
+        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.udfs", "KPI_BENCHMARK", Array(metric, field))
+        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field))
         Exit Function
     #End If
 failed:
@@ -30,10 +30,10 @@ End Function
 Function KPI_FUNNEL(target, rates)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_FUNNEL = XLPy.CallUDF("kpi_xl.udfs", "KPI_FUNNEL", Array(target, rates), ActiveWorkbook, Application.Caller)
+        KPI_FUNNEL = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_FUNNEL", Array(target, rates), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_FUNNEL = XLPy.CallUDF("kpi_xl.udfs", "KPI_FUNNEL", Array(target, rates))
+        KPI_FUNNEL = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_FUNNEL", Array(target, rates))
         Exit Function
     #End If
 failed:
@@ -43,10 +43,10 @@ End Function
 Function KPI_MAX_LOST(base, max_rate)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_MAX_LOST = XLPy.CallUDF("kpi_xl.udfs", "KPI_MAX_LOST", Array(base, max_rate), ActiveWorkbook, Application.Caller)
+        KPI_MAX_LOST = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_MAX_LOST", Array(base, max_rate), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_MAX_LOST = XLPy.CallUDF("kpi_xl.udfs", "KPI_MAX_LOST", Array(base, max_rate))
+        KPI_MAX_LOST = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_MAX_LOST", Array(base, max_rate))
         Exit Function
     #End If
 failed:
@@ -56,10 +56,10 @@ End Function
 Function KPI_MONTHLY(annual, Optional weights)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_MONTHLY = XLPy.CallUDF("kpi_xl.udfs", "KPI_MONTHLY", Array(annual, weights), ActiveWorkbook, Application.Caller)
+        KPI_MONTHLY = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_MONTHLY", Array(annual, weights), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_MONTHLY = XLPy.CallUDF("kpi_xl.udfs", "KPI_MONTHLY", Array(annual, weights))
+        KPI_MONTHLY = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_MONTHLY", Array(annual, weights))
         Exit Function
     #End If
 failed:
@@ -69,10 +69,10 @@ End Function
 Function KPI_OKR_SCORE(current, start, target)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_OKR_SCORE = XLPy.CallUDF("kpi_xl.udfs", "KPI_OKR_SCORE", Array(current, start, target), ActiveWorkbook, Application.Caller)
+        KPI_OKR_SCORE = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_OKR_SCORE", Array(current, start, target), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_OKR_SCORE = XLPy.CallUDF("kpi_xl.udfs", "KPI_OKR_SCORE", Array(current, start, target))
+        KPI_OKR_SCORE = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_OKR_SCORE", Array(current, start, target))
         Exit Function
     #End If
 failed:
@@ -82,10 +82,10 @@ End Function
 Function KPI_REQUIRED_DEALS(target_revenue, avg_deal_size)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_REQUIRED_DEALS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_DEALS", Array(target_revenue, avg_deal_size), ActiveWorkbook, Application.Caller)
+        KPI_REQUIRED_DEALS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_DEALS", Array(target_revenue, avg_deal_size), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_REQUIRED_DEALS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_DEALS", Array(target_revenue, avg_deal_size))
+        KPI_REQUIRED_DEALS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_DEALS", Array(target_revenue, avg_deal_size))
         Exit Function
     #End If
 failed:
@@ -95,10 +95,10 @@ End Function
 Function KPI_REQUIRED_LEADS(target_deals, win_rate, lead_to_opp_rate)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_REQUIRED_LEADS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_LEADS", Array(target_deals, win_rate, lead_to_opp_rate), ActiveWorkbook, Application.Caller)
+        KPI_REQUIRED_LEADS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_LEADS", Array(target_deals, win_rate, lead_to_opp_rate), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_REQUIRED_LEADS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_LEADS", Array(target_deals, win_rate, lead_to_opp_rate))
+        KPI_REQUIRED_LEADS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_LEADS", Array(target_deals, win_rate, lead_to_opp_rate))
         Exit Function
     #End If
 failed:
@@ -108,10 +108,10 @@ End Function
 Function KPI_REQUIRED_OPPS(target_deals, win_rate)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_REQUIRED_OPPS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_OPPS", Array(target_deals, win_rate), ActiveWorkbook, Application.Caller)
+        KPI_REQUIRED_OPPS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_OPPS", Array(target_deals, win_rate), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_REQUIRED_OPPS = XLPy.CallUDF("kpi_xl.udfs", "KPI_REQUIRED_OPPS", Array(target_deals, win_rate))
+        KPI_REQUIRED_OPPS = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_REQUIRED_OPPS", Array(target_deals, win_rate))
         Exit Function
     #End If
 failed:
@@ -121,10 +121,10 @@ End Function
 Function KPI_SMART_CHECK(statement, Optional target, Optional deadline, Optional owner, Optional parent)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_SMART_CHECK = XLPy.CallUDF("kpi_xl.udfs", "KPI_SMART_CHECK", Array(statement, target, deadline, owner, parent), ActiveWorkbook, Application.Caller)
+        KPI_SMART_CHECK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_SMART_CHECK", Array(statement, target, deadline, owner, parent), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_SMART_CHECK = XLPy.CallUDF("kpi_xl.udfs", "KPI_SMART_CHECK", Array(statement, target, deadline, owner, parent))
+        KPI_SMART_CHECK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_SMART_CHECK", Array(statement, target, deadline, owner, parent))
         Exit Function
     #End If
 failed:
@@ -134,10 +134,10 @@ End Function
 Function KPI_TREE_VALIDATE(tree, Optional lang)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_TREE_VALIDATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_TREE_VALIDATE", Array(tree, lang), ActiveWorkbook, Application.Caller)
+        KPI_TREE_VALIDATE = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_TREE_VALIDATE", Array(tree, lang), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_TREE_VALIDATE = XLPy.CallUDF("kpi_xl.udfs", "KPI_TREE_VALIDATE", Array(tree, lang))
+        KPI_TREE_VALIDATE = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_TREE_VALIDATE", Array(tree, lang))
         Exit Function
     #End If
 failed:

@@ -1,0 +1,382 @@
+"""``kpi-xl check``: SMART verdicts, KPI tree findings, benchmark flags and KPI倒れ, per department.
+
+A plan (the filled-in template) is checked before any workbook exists; a generated department
+workbook (or a folder of them) is checked as managers left it, actuals included, so KPIs met
+while the KGI was missed come to light. The report is text for people (Jinja2, ja/en) or one
+JSON document for tools.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpi_xl.core.departments import DEPARTMENTS, Department
+from kpi_xl.core.errors import PlanError
+from kpi_xl.core.kpis import (
+    CADENCES,
+    DIRECTIONS,
+    KINDS_OF_INDICATOR,
+    Kpi,
+    normalise_choice,
+    smart_check,
+    unit_key,
+)
+from kpi_xl.core.plan import Plan, PlanValues
+
+__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook", "plan_tree_rows"]
+
+# The tree sheet's default: each stage is rounded up, so a product may exceed its target a little.
+TREE_TOLERANCE = 0.01
+
+
+@dataclass
+class Finding:
+    """One thing the planner should look at."""
+
+    severity: str  # "error" | "warning"
+    kind: str  # "smart" | "tree" | "benchmark" | "kpi_failure"
+    code: str
+    subject: str
+    message: str
+
+
+@dataclass
+class KpiVerdict:
+    """A KPI's SMART verdict."""
+
+    name: str
+    statement: str
+    ok: bool
+    failed: str
+    summary: str
+    criteria: list[dict[str, str]]
+
+
+@dataclass
+class DepartmentReport:
+    """Everything found for one department."""
+
+    key: str
+    name: str
+    kpis: list[KpiVerdict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    """The result of a check; ``errors`` decides the exit code."""
+
+    source: str
+    kind: str  # "plan" | "workbook"
+    lang: str
+    departments: list[DepartmentReport] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for d in self.departments for f in d.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for d in self.departments for f in d.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {"source": self.source, "kind": self.kind, "lang": self.lang,
+                "summary": {"errors": self.errors, "warnings": self.warnings,
+                            "kpis": sum(len(d.kpis) for d in self.departments)},
+                "departments": [asdict(d) for d in self.departments]}
+
+    def to_json(self) -> str:
+        """One JSON document."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def render(self) -> str:
+        """The report as text a planner reads top to bottom."""
+        import jinja2
+
+        env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                                 keep_trailing_newline=True)
+        return env.from_string(_TEMPLATE).render(report=self, say=_LABELS[self.lang])
+
+
+_LABELS = {
+    "en": {"plan": "plan", "workbook": "department workbook", "smart": "SMART ({n} KPIs)",
+           "findings": "Findings", "error": "ERROR  ", "warning": "warning",
+           "none": "No tree, benchmark or actuals findings.",
+           "total": "{errors} error(s), {warnings} warning(s).",
+           "fix": " Fix the errors, then run kpi-xl check again."},
+    "ja": {"plan": "計画", "workbook": "部門ブック", "smart": "SMART 判定(KPI {n} 個)",
+           "findings": "指摘事項", "error": "エラー", "warning": "注意  ",
+           "none": "KPI ツリー・業界目安・実績に指摘はありません。",
+           "total": "エラー {errors} 件、注意 {warnings} 件。",
+           "fix": "エラーを修正して再度 kpi-xl check を実行してください。"},
+}
+
+_TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
+{% for dept in report.departments %}
+
+== {{ dept.name }} ==
+{{ say.smart.format(n=dept.kpis | length) }}
+{% for k in dept.kpis %}
+  [{{ "OK" if k.ok else "NG " ~ k.failed }}] {{ k.name }}
+      {{ k.statement }}
+{% for c in k.criteria if c.status == "fail" %}
+      {{ c.letter }}: {{ c.reason }} → {{ c.hint }}
+{% endfor %}
+{% endfor %}
+{% if dept.findings %}
+{{ say.findings }}
+{% for f in dept.findings %}
+  {{ say[f.severity] }} [{{ f.kind }}/{{ f.code }}] {{ f.message }}
+{% endfor %}
+{% else %}
+{{ say.none }}
+{% endif %}
+{% endfor %}
+
+{{ say.total.format(errors=report.errors, warnings=report.warnings) }}{% if report.errors %}{{ say.fix }}{% endif %}
+
+"""
+
+
+# Checking a plan -------------------------------------------------------------------------------
+
+def _verdict(kpi: Kpi, lang: str, plan: Plan | None) -> KpiVerdict:
+    result = smart_check(kpi, lang, plan)
+    return KpiVerdict(kpi.name, result.statement, result.ok, result.failed, result.summary(),
+                      [{"letter": c.letter, "status": c.status, "reason": c.reason,
+                        "hint": c.hint} for c in result.criteria])
+
+
+def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, Any],
+                   lang: str) -> list[dict[str, Any]]:
+    """The department's KPI tree as rows for :func:`kpi_xl.core.tree.validate`.
+
+    KGI → KSF → KPI gives the structure; the factor decomposition (revenue = leads × rates ×
+    deal size) hangs under its own parent with the plan's values, so the validator checks that
+    the children reproduce it.
+    """
+    from kpi_xl.core.expr import ExcelError
+    from kpi_xl.core.spec import KINDS
+
+    env = PlanValues(values)
+
+    def value(name: str) -> Any:
+        try:
+            return env[name]
+        except (KeyError, ExcelError, TypeError, ZeroDivisionError):
+            return None
+
+    label, kgi_name, kgi_kind = dept.kgi
+    rows: list[dict[str, Any]] = [{
+        "id": "KGI", "parent": None, "name": label[lang], "kind": "KGI",
+        "department": dept.key, "target": value(kgi_name), "unit": KINDS[kgi_kind].unit["ja"]}]
+    seen_ksf: set[str] = set()
+    for kpi in kpis:
+        ksf_id = f"KSF:{kpi.ksf}"
+        if kpi.ksf and ksf_id not in seen_ksf:
+            seen_ksf.add(ksf_id)
+            rows.append({"id": ksf_id, "parent": "KGI", "name": kpi.ksf, "kind": "KSF",
+                         "department": dept.key})
+        rows.append({"id": kpi.name, "parent": ksf_id if kpi.ksf else None, "name": kpi.name,
+                     "kind": "KPI", "department": dept.key,
+                     "target": f"{kpi.target * 100:g}%" if kpi.unit == "%" else kpi.target,
+                     "unit": kpi.unit, "owner": kpi.owner})
+    dec = dept.decomposition
+    rows.append({"id": "DEC", "parent": None, "name": dec.parent[lang], "kind": "KGI",
+                 "operator": dec.operator, "target": value(dec.parent_name),
+                 "unit": KINDS[dec.parent_kind].unit["ja"]})
+    for i, (factor_label, expr, kind) in enumerate(dec.factors):
+        try:
+            factor_value: Any = expr.evaluate(env)
+        except (KeyError, ExcelError, TypeError, ZeroDivisionError):
+            factor_value = None
+        unit = KINDS[kind].unit["ja"] if kind in KINDS else ""  # a plain factor (13 weeks)
+        # Factors are parts of the arithmetic, not KPIs with owners: they sit as KSF-level nodes.
+        rows.append({"id": f"DEC:{i}", "parent": "DEC", "name": factor_label[lang],
+                     "kind": "KSF", "target": factor_value, "unit": unit})
+    return rows
+
+
+def _tree_findings(rows: list[dict[str, Any]], lang: str) -> list[Finding]:
+    from kpi_xl.core import tree
+
+    return [Finding(f.severity, "tree", f.code, f.node or "", f.message)
+            for f in tree.validate(rows, lang=lang, tolerance=TREE_TOLERANCE)]
+
+
+def _benchmark_findings(dept: Department, values: Mapping[str, Any], lang: str) -> list[Finding]:
+    from kpi_xl.core import benchmarks
+
+    out = []
+    for spec in dept.inputs:
+        value = values.get(spec.name)
+        bench = benchmarks.get(spec.benchmark) if spec.benchmark else None
+        if bench is None or not isinstance(value, (int, float)) or bench.contains(value) is not False:
+            continue
+        band = _band(bench.low, bench.high, spec.kind)
+        shown = _shown(value, spec.kind)
+        message = (f"{spec.label['ja']}({spec.name})が {shown} で、業界目安 {band} の範囲外です。"
+                   "前提が楽観的すぎないか確認してください。" if lang == "ja" else
+                   f"{spec.label['en']} ({spec.name}) is {shown}, outside the benchmark "
+                   f"{band.replace('〜', '–')}. Check the assumption is not too optimistic.")
+        out.append(Finding("warning", "benchmark", "outside_benchmark", spec.name, message))
+    return out
+
+
+def _band(low: float | None, high: float | None, kind: str) -> str:
+    if low is not None and high is not None:
+        return f"{_shown(low, kind)}〜{_shown(high, kind)}"
+    return f"≥ {_shown(low, kind)}" if low is not None else f"≤ {_shown(high, kind)}"  # type: ignore[arg-type]
+
+
+def _shown(value: float, kind: str) -> str:
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
+    """Check every department of a plan."""
+    report = CheckReport(source or plan.source, "plan", lang)
+    for key, dept in DEPARTMENTS.items():
+        kpis = plan.kpis.get(key, ())
+        dept_report = DepartmentReport(key, dept.name[lang],
+                                       [_verdict(k, lang, plan) for k in kpis])
+        for verdict in dept_report.kpis:
+            if not verdict.ok:
+                dept_report.findings.append(Finding(
+                    "error", "smart", "not_smart", verdict.name,
+                    f"{verdict.name}: {verdict.summary}"))
+        dept_report.findings += _tree_findings(plan_tree_rows(dept, kpis, plan.values, lang),
+                                               lang)
+        dept_report.findings += _benchmark_findings(dept, plan.values, lang)
+        report.departments.append(dept_report)
+    return report
+
+
+# Checking generated workbooks ----------------------------------------------------------------
+
+_KPI_FIELDS = {f: f"kpi.{f}" for f in ("name", "definition", "ksf", "unit", "direction",
+                                         "target", "deadline", "owner", "cadence", "indicator",
+                                         "link")}
+_ACTUAL_FIELDS = {"month": "track.month", "name": "kpi.name", "target": "kpi.target",
+                  "actual": "track.actual"}
+
+
+def _rows(saved: Any, name: str, fields: dict[str, str]) -> list[dict[str, Any]]:
+    """A table's rows as field → value (saved results, or references followed)."""
+    view = saved.table(name, fields)
+    if view is None:
+        return []
+    return [{field: saved.value(view.sheet, view.cell(field, r)) for field in view.columns}
+            for r in view.rows()]
+
+
+def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
+    kpis = []
+    for row in rows:
+        if not row.get("name"):
+            continue
+        target, deadline = row.get("target"), row.get("deadline")
+        if isinstance(deadline, dt.datetime):
+            deadline = deadline.date()
+        kpis.append(Kpi(
+            name=str(row["name"]), definition=str(row.get("definition") or ""),
+            ksf=str(row.get("ksf") or ""), unit=unit_key(row.get("unit")) or "件",
+            direction=normalise_choice(row.get("direction"), DIRECTIONS) or "higher",
+            target=float(target) if isinstance(target, (int, float)) else 0.0,
+            deadline=deadline if isinstance(deadline, dt.date) else None,
+            owner=str(row.get("owner") or ""),
+            cadence=normalise_choice(row.get("cadence"), CADENCES) or "monthly",
+            indicator=normalise_choice(row.get("indicator"), KINDS_OF_INDICATOR) or "leading",
+            link=str(row.get("link") or "") or None))
+    return kpis
+
+
+def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
+    out = {}
+    for name in [s.name for s in dept.inputs] + [o.name for o in dept.outputs]:
+        defined = saved.formulas.defined_names.get(name)
+        if defined is not None:
+            for sheet, ref in defined.destinations:
+                out[name] = saved.value(sheet, ref.replace("$", ""))
+    return out
+
+
+def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str, Any]],
+                      lang: str) -> list[Finding]:
+    from kpi_xl.core import failure
+
+    measure = next((k.name for k in kpis if k.link == dept.kgi_measure), None)
+    if measure is None or not actuals:
+        return []
+    directions = {k.name: k.direction for k in kpis}
+    records = []
+    for row in actuals:
+        name, actual, month = row.get("name"), row.get("actual"), row.get("month")
+        if name is None or not isinstance(actual, (int, float)):
+            continue
+        period = month.isoformat()[:7] if isinstance(month, (dt.date, dt.datetime)) else str(month)
+        records.append({"period": period, "id": str(name),
+                        "kind": "KGI" if name == measure else "KPI", "actual": actual,
+                        "target": row.get("target"),
+                        "direction": directions.get(str(name), "higher")})
+    if not any(r["kind"] == "KGI" for r in records):
+        return []
+    return [Finding(f.severity, "kpi_failure", f.code, f.node or "", f.message)
+            for f in failure.analyze(records, lang=lang)]
+
+
+def check_workbook(path: Path, lang: str | None) -> CheckReport:
+    """Check a generated department workbook, actuals included."""
+    from kpi_xl.io.saved_workbook import SavedWorkbook
+
+    saved = SavedWorkbook(path)
+    dept = next((d for d in DEPARTMENTS.values()
+                 if saved.table(f"{d.prefix}_KPIList", _KPI_FIELDS) is not None), None)
+    if dept is None:
+        raise PlanError(str(path), file_problem={
+            "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
+            "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
+    lang = lang or ("ja" if any("実績" in name for name in saved.formulas.sheetnames) else "en")
+    kpis = _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))
+    values = _named_values(saved, dept)
+    report = CheckReport(str(path), "workbook", lang)
+    dept_report = DepartmentReport(dept.key, dept.name[lang],
+                                   [_verdict(k, lang, None) for k in kpis])
+    for verdict in dept_report.kpis:
+        if not verdict.ok:
+            dept_report.findings.append(Finding("error", "smart", "not_smart", verdict.name,
+                                                f"{verdict.name}: {verdict.summary}"))
+    dept_report.findings += _tree_findings(plan_tree_rows(dept, kpis, values, lang), lang)
+    dept_report.findings += _benchmark_findings(dept, values, lang)
+    dept_report.findings += _failure_findings(
+        dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
+    report.departments.append(dept_report)
+    return report
+
+
+def check_path(path: Path, lang: str | None) -> list[CheckReport]:
+    """Check a plan, a department workbook, or every workbook in a folder."""
+    from kpi_xl.io.plan_reader import open_checked, read_plan
+
+    if path.is_dir():
+        books = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith((".", "~$")))
+        if not books:
+            raise PlanError(str(path), file_problem={
+                "ja": f"{path} に .xlsx ファイルがありません。",
+                "en": f"There is no .xlsx file in {path}."})
+        return [check_workbook(p, lang) for p in books]
+    wb = open_checked(path)
+    if "Plan_Language" in wb.defined_names or any(
+            name.endswith("_KPIs") for ws in wb.worksheets for name in ws.tables):
+        plan = read_plan(path, lang)
+        return [check_plan(plan, lang or plan.lang, str(path))]
+    return [check_workbook(path, lang)]
+

@@ -1,0 +1,129 @@
+"""What a department is: data that the generic workbook builder turns into sheets.
+
+A department declares its named inputs and formula outputs, the figures of its plan sheet, the
+series spread over the months, its KGI, the factor decomposition of its KPI tree, and sample
+KPIs and OKRs. Adding a department means writing one module of such data and registering it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kpi_xl.core.expr import Expr
+from kpi_xl.core.kpis import Kpi, Okr
+from kpi_xl.core.spec import InputSpec, OutputSpec, Text
+
+__all__ = ["Decomposition", "Department", "FigureSpec", "SeriesSpec"]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A row of the plan sheet's figures table (e.g. required leads)."""
+
+    label: Text
+    expr: Expr
+    kind: str
+    name: str | None = None
+    how: Text = field(default_factory=lambda: {"ja": "", "en": ""})
+    bold: bool = False
+    # What the value is: an "annual" or "quarter" flow (the table shows its monthly average), or
+    # a "level" such as customers at the start or a rate (no monthly share).
+    period: str = "annual"
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """An annual figure spread over the months by seasonality."""
+
+    label: Text
+    annual_name: str
+    kind: str
+    # An input holding a lead time in months: the series is also shown that many months earlier
+    # (leads must come in before the deals they become).
+    lag_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The KPI tree's factor decomposition: parent = factor × factor … or factor + factor …"""
+
+    parent: Text
+    parent_name: str
+    parent_kind: str
+    operator: str  # "×" or "+"
+    factors: tuple[tuple[Text, Expr, str], ...]  # (label, expression, kind)
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department's data. See the module docstring."""
+
+    key: str  # file names contain it: sales, marketing, customer_success, development
+    prefix: str  # defined-name prefix: Sales, Mkt, CS, Dev
+    name: Text
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    figures: tuple[FigureSpec, ...]
+    series: tuple[SeriesSpec, ...]
+    kgi: tuple[Text, str, str]  # (label, defined name, kind)
+    # The defined name a KPI links to when it measures the KGI month by month (the KGI's row in
+    # the actuals, used to find KPIs met while the KGI was missed).
+    kgi_measure: str
+    decomposition: Decomposition
+    sample_kpis: Mapping[str, tuple[Kpi, ...]]
+    sample_okrs: Mapping[str, tuple[Okr, ...]]
+    links: dict[str, str] = field(default_factory=dict)  # name → "annual" | "quarter" | "level"
+    funnel: tuple[str, ...] = ()  # defined names of the funnel stages, widest first
+    labels: dict[str, Text] = field(default_factory=dict)
+
+    def label(self, lang: str, key: str) -> str:
+        """A department-specific label in ``lang``."""
+        return self.labels[key][lang]
+
+    def sheet_title(self, lang: str, part: str) -> str:
+        """A sheet name such as '営業 KPI' or 'Sales KPIs' (at most 31 characters)."""
+        from kpi_xl.core.i18n import t
+
+        return f"{self.name[lang]} {t(lang, 'sheet.' + part)}"[:31]
+
+    @property
+    def kpi_table(self) -> str:
+        """Name of the template's KPI table for this department, e.g. ``Sales_KPIs``."""
+        return f"{self.prefix}_KPIs"
+
+    @property
+    def actuals_table(self) -> str:
+        """Name of the monthly actuals table in the workbook, e.g. ``Sales_Actuals``."""
+        return f"{self.prefix}_Actuals"
+
+    def link_expr(self, kpi: Kpi) -> Expr | None:
+        """The live target of a KPI linked to a plan figure (None when it is not linked).
+
+        An annual figure becomes a monthly share (rounded up, like every count), a quarterly
+        one a monthly share of the quarter, and a level (a rate) is the target itself.
+        """
+        from kpi_xl.core.expr import ref, roundup
+
+        if not kpi.link or kpi.link not in self.links:
+            return None
+        period = self.links[kpi.link]
+        if period == "annual":
+            return roundup(ref(kpi.link) / 12, 0)
+        if period == "quarter":
+            return roundup(ref(kpi.link) / 3, 0)
+        return ref(kpi.link)
+
+    def input(self, name: str) -> InputSpec:
+        """The input spec with this defined name."""
+        for spec in self.inputs:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def output(self, name: str) -> OutputSpec:
+        """The output spec with this defined name."""
+        for spec in self.outputs:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)

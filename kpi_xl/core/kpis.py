@@ -1,0 +1,213 @@
+"""KPI definitions as a planner writes them, normalised, plus OKRs (standard library only).
+
+A KPI row carries everything the article asks of a KPI: what it measures, the KSF it serves, its
+unit and direction, a target with a deadline and an owner, how often it is reviewed, and whether
+it leads or lags. Japanese and English spellings of the choices are both understood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CADENCES",
+    "DIRECTIONS",
+    "KINDS_OF_INDICATOR",
+    "UNITS",
+    "Kpi",
+    "Okr",
+    "aggregation",
+    "normalise_choice",
+    "statement",
+]
+
+# Choice lists: canonical key → label per language. Drop-downs show the labels; the reader
+# accepts either language's label and the canonical key.
+DIRECTIONS = {
+    "higher": {"ja": "高いほど良い", "en": "higher is better"},
+    "lower": {"ja": "低いほど良い", "en": "lower is better"},
+}
+CADENCES = {
+    "weekly": {"ja": "週次", "en": "weekly"},
+    "monthly": {"ja": "月次", "en": "monthly"},
+    "quarterly": {"ja": "四半期", "en": "quarterly"},
+}
+KINDS_OF_INDICATOR = {
+    "leading": {"ja": "先行指標", "en": "leading"},
+    "lagging": {"ja": "遅行指標", "en": "lagging"},
+}
+# Units a KPI may be counted in. "sum" units add up over months (leads, yen); "average" units
+# are levels (rates, scores, hours) and are averaged instead.
+UNITS = {
+    "件": ("sum", "count"), "円": ("sum", "money"), "回": ("sum", "count"),
+    "人": ("sum", "count"), "社": ("sum", "count"), "セッション": ("sum", "count"),
+    "%": ("average", "percent"), "点": ("average", "decimal"), "時間": ("average", "decimal"),
+}
+UNIT_LABELS = {
+    "件": {"ja": "件", "en": "count"}, "円": {"ja": "円", "en": "JPY"},
+    "回": {"ja": "回", "en": "times"}, "人": {"ja": "人", "en": "people"},
+    "社": {"ja": "社", "en": "companies"}, "セッション": {"ja": "セッション", "en": "sessions"},
+    "%": {"ja": "%", "en": "%"}, "点": {"ja": "点", "en": "points"},
+    "時間": {"ja": "時間", "en": "hours"},
+}
+
+_EXTRA_SPELLINGS = {
+    "higher": ("以上", "高い", "up", "increase", "max", "↑"),
+    "lower": ("以下", "低い", "down", "decrease", "min", "↓", "以内"),
+    "weekly": ("週", "毎週", "week"),
+    "monthly": ("月", "毎月", "month"),
+    "quarterly": ("四半期ごと", "quarter", "q"),
+    "leading": ("先行", "lead"),
+    "lagging": ("遅行", "lag"),
+}
+
+
+def normalise_choice(value: object, choices: dict[str, dict[str, str]]) -> str | None:
+    """The canonical key for a choice typed in either language, or None if not understood."""
+    if value is None:
+        return None
+    text = str(value).strip().casefold()
+    if not text:
+        return None
+    for key, labels in choices.items():
+        spellings = {key, *(label.casefold() for label in labels.values()),
+                     *(s.casefold() for s in _EXTRA_SPELLINGS.get(key, ()))}
+        if text in spellings:
+            return key
+    return None
+
+
+def unit_key(value: object) -> str | None:
+    """The canonical unit for a unit typed in either language."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    for key, labels in UNIT_LABELS.items():
+        if text in (key, labels["en"], labels["en"].rstrip("s")) or text.casefold() in (
+                labels["en"].casefold(),):
+            return key
+    aliases = {"％": "%", "percent": "%", "yen": "円", "jpy": "円", "h": "時間", "hours": "時間",
+               "hour": "時間", "pt": "点", "pts": "点", "score": "点", "deals": "件",
+               "leads": "件", "visits": "セッション"}
+    return aliases.get(text.casefold())
+
+
+def aggregation(unit: str) -> str:
+    """'sum' when monthly values add up (counts, money), 'average' for levels (rates, scores)."""
+    return UNITS.get(unit, ("sum", "count"))[0]
+
+
+def number_kind(unit: str) -> str:
+    """The workbook number format kind for a unit."""
+    return UNITS.get(unit, ("sum", "count"))[1]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI of a department, as the planner defined it (choices in canonical keys)."""
+
+    name: str
+    definition: str
+    ksf: str
+    unit: str
+    direction: str
+    target: float
+    deadline: dt.date | None
+    owner: str
+    cadence: str
+    indicator: str
+    baseline: float | None = None
+    link: str | None = None  # a defined name the target follows live, e.g. Sales_RequiredLeads
+
+    @property
+    def aggregation(self) -> str:
+        return aggregation(self.unit)
+
+
+@dataclass(frozen=True)
+class Okr:
+    """An objective's key result, measured by one KPI, scored from start to target."""
+
+    department: str
+    objective: str
+    key_result: str
+    kpi: str
+    start: float
+    target: float
+
+
+def _format_number(value: float, unit: str) -> str:
+    if unit == "%":
+        text = f"{value * 100:.1f}".rstrip("0").rstrip(".")
+        return f"{text}%"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def statement(kpi: Kpi, lang: str) -> str:
+    """The KPI as one SMART sentence, built from its fields in ``lang``."""
+    amount = _format_number(kpi.target, kpi.unit)
+    unit_label = UNIT_LABELS.get(kpi.unit, {"ja": kpi.unit, "en": kpi.unit})[lang]
+    cadence = CADENCES.get(kpi.cadence, {}).get(lang, "")
+    if lang == "ja":
+        deadline = (f"{kpi.deadline.year}年{kpi.deadline.month}月{kpi.deadline.day}日までに"
+                    if kpi.deadline else "")
+        bound = "以上" if kpi.direction == "higher" else "以下"
+        unit_text = "" if kpi.unit == "%" else unit_label
+        text = f"{deadline}{kpi.name}を{amount}{unit_text}{bound}にする"
+        extra = []
+        if kpi.owner:
+            extra.append(f"担当: {kpi.owner}")
+        if cadence:
+            extra.append(f"{cadence}レビュー")
+        if kpi.ksf:
+            extra.append(f"KSF: {kpi.ksf}")
+        return text + (f"({'、'.join(extra)})" if extra else "")
+    deadline = f" by {kpi.deadline.isoformat()}" if kpi.deadline else ""
+    bound = "at least" if kpi.direction == "higher" else "at most"
+    # "at least 417 count" reads badly: a count's noun is already in the KPI name.
+    unit_text = "" if kpi.unit in ("%", "件") else f" {unit_label}"
+    text = f"{kpi.name}: {bound} {amount}{unit_text}{deadline}"
+    extra = []
+    if kpi.owner:
+        extra.append(f"owner {kpi.owner}")
+    if cadence:
+        extra.append(f"reviewed {cadence}")
+    if kpi.ksf:
+        extra.append(f"KSF: {kpi.ksf}")
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def benchmark_for(kpi: Kpi) -> Any:
+    """The benchmark (:class:`kpi_xl.core.benchmarks.Benchmark`) that judges a KPI, or None.
+
+    Found through the metric its name names, as the SMART checker reads it.
+    """
+    from kpi_xl.core import benchmarks, smart
+
+    for key in smart.metric_keys(kpi.name):
+        bench = benchmarks.for_metric(key)
+        if bench is not None:
+            return bench
+    return None
+
+
+def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
+    """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
+
+    Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
+    same verdict (and byte-identical workbooks).
+    """
+    from kpi_xl.core import smart
+
+    text = statement(kpi, lang)
+    bench = benchmark_for(kpi)
+    fy, start = (getattr(plan, "fiscal_year", None), getattr(plan, "start_month", 4))
+    today = dt.date(fy, start, 1) if fy else None
+    return smart.check(text, target=kpi.target if kpi.unit != "%" else f"{kpi.target * 100:g}%",
+                       unit=kpi.unit, deadline=kpi.deadline, owner=kpi.owner,
+                       direction=kpi.direction, parent=kpi.ksf or None,
+                       benchmark=bench, lang=lang, today=today, fiscal_year_start=start)

@@ -1,0 +1,115 @@
+"""The plan: what a planner typed into the template, validated, as plain data (stdlib only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kpi_xl.core.fiscal import fiscal_months
+from kpi_xl.core.kpis import Kpi, Okr
+from kpi_xl.core.spec import InputSpec, Scalar
+
+__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "PlanValues", "named_value", "plan_sheet_name",
+           "resolve_linked_targets"]
+
+SEASONALITY_NAME = "Plan_Seasonality"
+LANGUAGE_NAME = "Plan_Language"
+
+GENERAL_INPUTS: list[InputSpec] = [
+    InputSpec("Plan_Company", "text", {"ja": "会社名", "en": "Company"},
+              {"ja": "資料に表示する会社名・事業部名", "en": "Shown on every workbook"},
+              sample=None),
+    InputSpec("Plan_FiscalYear", "year", {"ja": "年度(期首の西暦年)", "en": "Fiscal year (year it starts)"},
+              {"ja": "例: 2026年4月始まりなら 2026", "en": "e.g. 2026 for a year starting April 2026"},
+              sample=2026),
+    InputSpec("Plan_StartMonth", "month", {"ja": "期首月", "en": "First month of the fiscal year"},
+              {"ja": "1〜12。日本企業の多くは 4(4月)", "en": "1-12; April (4) is common in Japan"},
+              sample=4),
+]
+
+SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
+
+
+def plan_sheet_name(lang: str) -> str:
+    """Name of the template's input sheet."""
+    return "計画" if lang == "ja" else "Plan"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated plan. ``values`` holds every named input by its defined name."""
+
+    company: str
+    fiscal_year: int
+    start_month: int
+    seasonality: tuple[float, ...]
+    values: Mapping[str, Scalar]
+    lang: str = "ja"
+    source: str = "<sample>"
+    kpis: Mapping[str, tuple[Kpi, ...]] = field(default_factory=dict)  # by department key
+    okrs: tuple[Okr, ...] = ()
+
+    def months(self) -> list[tuple[int, int]]:
+        """The fiscal year's twelve (calendar year, month) pairs."""
+        return fiscal_months(self.fiscal_year, self.start_month)
+
+    def number(self, name: str) -> float:
+        """A numeric input by defined name."""
+        value = self.values[name]
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"{name} is not a number: {value!r}")
+        return value
+
+
+class PlanValues(dict):  # type: ignore[type-arg]
+    """A plan's values by defined name; outputs are computed on first use and remembered.
+
+    Outputs come from the same expressions the workbooks write as formulas, so a value read here
+    is the workbook's cached value. Usable as the ``env`` of any :mod:`kpi_xl.core.expr` expression.
+    """
+
+    def __missing__(self, key: str) -> Scalar:
+        from kpi_xl.core.departments import DEPARTMENTS
+
+        for dept in DEPARTMENTS.values():
+            for output in dept.outputs:
+                if output.name == key:
+                    value = output.expr.evaluate(self)
+                    self[key] = value
+                    return value  # type: ignore[return-value]
+        raise KeyError(key)
+
+
+def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
+    """The value of any defined name of a plan: an input, or an output computed from inputs."""
+    return PlanValues(values)[name]
+
+
+def resolve_linked_targets(plan: Plan) -> Plan:
+    """The plan with every linked KPI's target computed from the plan's figures.
+
+    A KPI linked to, say, Sales_RequiredLeads has whatever number the template cell last showed;
+    the plan's own inputs decide its target, by the same expression the workbook writes.
+    """
+    from dataclasses import replace
+
+    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.expr import ExcelError
+
+    env = PlanValues(plan.values)
+    kpis = {}
+    for key, items in plan.kpis.items():
+        dept = DEPARTMENTS.get(key)
+        resolved = []
+        for kpi in items:
+            expr = dept.link_expr(kpi) if dept else None
+            if expr is not None:
+                try:
+                    value = expr.evaluate(env)
+                except (KeyError, ExcelError, TypeError):
+                    value = None
+                if isinstance(value, (int, float)):
+                    kpi = replace(kpi, target=float(value))
+            resolved.append(kpi)
+        kpis[key] = tuple(resolved)
+    return replace(plan, kpis=kpis)

@@ -1,0 +1,968 @@
+"""SMART check of a KPI statement, in Japanese or English.
+
+``check(statement, **context)`` reads one statement ("2025年3月末までに月間リード獲得数300件を達成する",
+"300 SQLs a month by the end of Q3 2026") plus optional structured context, and judges each of
+the five SMART criteria as "pass", "fail" or "unknown". Unknown never fails: a statement is OK
+when no criterion failed. Reasons and hints come in the statement's language.
+
+Judgement rules
+---------------
+
+S (specific) passes when the statement names a metric or subject: a known KPI name from the
+vocabulary below (リード, 商談, 受注, 売上, 解約率, NPS, leads, MQL, win rate, churn...), or a
+metric-shaped phrase (a Japanese noun ending in 数/率/額/単価/時間..., "number of X", "X rate",
+"300 sign-ups"). It fails only when nothing measurable is named ("頑張る", "do better").
+So "リード獲得を増やす" passes S (it names leads) and fails M and T.
+
+M (measurable) passes when the statement holds a number (outside its deadline) that has a
+unit, a percent or multiplier, a comparator (以上, at least...), or stands next to a named
+metric ("NPS50以上"); or when ``target=`` gives a finite number. Otherwise it fails.
+
+A (achievable) is unknown without ``baseline``, ``history`` or ``benchmark`` (or without a
+target figure to judge). Past values are the history plus the baseline; "best" is their
+highest (lower-is-better: lowest). A relative target ("前四半期比50%増", "+20%", "1.5倍") is
+turned into an absolute one from the baseline (else the latest history value).
+
+- KPI (``kind="kpi"``, aims at 100% attainment):
+  fails as too high when the target needs more than **1.5×** the best past value (for
+  lower-is-better: best / target > 1.5); fails as too low when every past value already
+  beats it (higher-is-better: target below all of them).
+  With a benchmark range, fails when the target lies outside [low, high].
+- OKR key result (``kind="okr_kr"``, a stretch aiming at 60-70% attainment):
+  the expected attainment is best / target (lower-is-better: target / best). It fails as too
+  easy at **90% or more** (the KR needs less than about 1.11× the best) and as beyond a stretch
+  below **1/3** (more than 3× the best). So +50% (attainment 67%) and 2× both pass.
+  With a benchmark, only the easy side fails (a KR at or below the industry range).
+
+Percentages are aligned: a target of "20%" is compared with history or bounds given as
+fractions (0.2) by scaling.
+
+R (relevant) is unknown without ``parent``. With one, it passes when the statement's metrics
+and the parent's share a family (acquisition funnel: traffic → CVR → leads → MQL → SQL →
+opportunities → win rate → orders → deal size → revenue; retention: onboarding, NPS,
+satisfaction, retention, churn, revenue; delivery: sprints, bugs, deploys, reviews, quality),
+or, when either side names no known metric, when they share content words. Else it fails.
+
+T (time-bound) passes when the statement holds a deadline, a period or a cadence (2025年3月末,
+今期中, Q3, by March 31 2026, within 90 days, 月間, every month...; see
+:mod:`kpi_xl.core.textnum`), or ``deadline=`` is a date or readable text. An unreadable
+``deadline=`` text is unknown. Past deadlines are not judged. Otherwise it fails.
+
+Direction (which way is better) comes from ``direction=``, else the statement's comparator
+(以上/以下/at least/at most), else decrease words (削減, reduce...), else a benchmark's direction,
+else the metric's usual direction (churn, bugs, CPA, review time: lower), else "higher".
+
+Standard library only; regexes are compiled once at import, and the reading of a statement
+is cached (a workbook recalculates the same statements over and over).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import lru_cache
+
+from kpi_xl.core import benchmarks as _bm
+from kpi_xl.core.textnum import (
+    Quantity,
+    TimeFrame,
+    _Record,
+    normalize,
+    parse_deadline,
+    parse_direction,
+    parse_quantity,
+    scan_quantities,
+    scan_time_frames,
+)
+
+__all__ = ["Criterion", "Parsed", "SmartResult", "check", "metric_keys"]
+
+LETTERS = "SMART"
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: metric key -> (families, usually-better direction, Japanese aliases, English ones)
+# ---------------------------------------------------------------------------------------------
+_ACQ, _RET, _DEV = "acquisition", "retention", "delivery"
+_METRICS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
+    "revenue": ((_ACQ, _RET), "higher",
+                "売上高 売上 売り上げ 売上げ 収益 ARR MRR 受注金額 受注額 ブッキング",
+                "revenue|sales|arr|mrr|bookings|turnover|top line"),
+    "profit": ((_ACQ, _RET), "higher", "営業利益 粗利 利益率 利益",
+               "profit|gross margin|margin|operating income"),
+    "ltv": ((_ACQ, _RET), "higher", "LTV 顧客生涯価値", "ltv|lifetime value|clv"),
+    "orders": ((_ACQ,), "higher",
+               "受注数 受注件数 受注 成約数 成約件数 成約 契約数 契約件数 新規契約 契約 導入社数 導入件数",
+               "order|closed deal|deals won|deals closed|deal|closed-won|win|contract|new logo"),
+    "customers": ((_ACQ, _RET), "higher",
+                  "新規顧客獲得 新規顧客数 新規顧客 顧客数 顧客 取引社数 会員数 有料会員 ユーザー数 ユーザー",
+                  "customer|client|account|user|subscriber|paying user"),
+    "win_rate": ((_ACQ,), "higher",
+                 "商談→受注率 受注率 成約率 提案成功率 勝率 クロージング率 提案→受注率",
+                 "win rate|close rate|closing rate|opportunity-to-order rate|opportunity to order rate"),
+    "lead_to_opportunity_rate": ((_ACQ,), "higher",
+                                 "リード→商談率 商談化率 商談率 商談転換率 アポ率 アポ獲得率",
+                                 "lead-to-opportunity rate|lead to opportunity rate|"
+                                 "opportunity rate|lead conversion rate|meeting rate"),
+    "opportunities": ((_ACQ,), "higher",
+                      "商談獲得数 商談数 商談件数 商談創出 商談 アポイント数 アポイント アポ数 アポ 案件数 案件 "
+                      "パイプライン 提案品質 提案数 提案件数 提案 見積数 見積",
+                      "opportunity|opportunities|opp|meeting|appointment|demo|pipeline|proposal|"
+                      "quote"),
+    "deal_size": ((_ACQ,), "higher", "平均受注単価 受注単価 平均単価 客単価 単価 ACV ARPA ARPU",
+                  "average deal size|deal size|acv|arpa|arpu|average contract value|aov"),
+    "leads": ((_ACQ,), "higher",
+              "リード獲得数 リード数 リード獲得 新規リード リード 見込み客 見込客 問い合わせ数 問い合わせ 問合せ "
+              "資料請求 ダウンロード数 CV数 コンバージョン数 獲得件数",
+              "lead|inquiry|inquiries|enquiry|enquiries|sign-up|signup|registration|download|"
+              "conversion"),
+    "mql": ((_ACQ,), "higher", "MQL", "mql|marketing qualified lead|marketing-qualified lead"),
+    "sql": ((_ACQ,), "higher", "SQL", "sql|sales qualified lead|sales-qualified lead"),
+    "cvr": ((_ACQ,), "higher", "CVR コンバージョン率 CV率 転換率", "cvr|conversion rate"),
+    "traffic": ((_ACQ,), "higher",
+                "PV UU セッション数 セッション 訪問者数 訪問数 アクセス数 オーガニック流入数 オーガニック流入 流入数 "
+                "流入 検索順位 表示回数 インプレッション フォロワー",
+                "page view|pageview|pv|unique user|uu|visitor|visit|session|traffic|impression|"
+                "organic traffic|search ranking|follower"),
+    "ctr": ((_ACQ,), "higher", "CTR クリック率", "ctr|click-through rate|click rate"),
+    "cpa": ((_ACQ,), "lower", "CPA CAC 顧客獲得単価 獲得単価 広告費 コスト 費用",
+            "cpa|cac|cpl|cost per acquisition|cost per lead|acquisition cost|ad spend|cost"),
+    "events": ((_ACQ,), "higher", "ウェビナー参加者数 ウェビナー 参加者数 参加者 来場者数 来場者 セミナー",
+               "webinar attendee|webinar|attendee|participant|event"),
+    "email": ((_ACQ,), "higher", "開封率 メルマガ メール", "open rate|email|newsletter"),
+    "retention": ((_RET,), "higher",
+                  "継続率 リテンション率 リテンション 契約更新率 更新率 定着率 売上継続率 NRR GRR",
+                  "retention rate|retention|renewal rate|renewal|nrr|grr|net revenue retention"),
+    "churn": ((_RET,), "lower", "解約率 チャーンレート チャーン率 チャーン 解約数 解約件数 解約",
+              "churn rate|churn|cancellation|attrition"),
+    "nps": ((_RET,), "higher", "NPS", "nps|net promoter score"),
+    "csat": ((_RET,), "higher", "顧客満足度 満足度 CSAT", "csat|customer satisfaction|satisfaction"),
+    "onboarding": ((_RET,), "higher",
+                   "オンボーディング完了率 オンボーディング 導入完了率 活用率 利用率 アクティブ率",
+                   "onboarding|activation|adoption|usage"),
+    "expansion": ((_RET, _ACQ), "higher", "アップセル クロスセル エクスパンション",
+                  "upsell|cross-sell|expansion"),
+    "support_time": ((_RET,), "lower",
+                     "問い合わせ対応時間 初回応答時間 応答時間 解決時間 対応時間",
+                     "response time|resolution time|first response time"),
+    "sprint": ((_DEV,), "higher",
+               "スプリント完了率 スプリント ベロシティ ストーリーポイント",
+               "sprint completion rate|sprint completion|sprint|velocity|story point"),
+    "bugs": ((_DEV,), "lower", "バグ発生率 バグ発生件数 バグ件数 バグ数 バグ 不具合件数 不具合 障害件数 障害 インシデント",
+             "bug|defect|incident|outage|regression"),
+    "deploys": ((_DEV,), "higher", "デプロイ頻度 デプロイ回数 デプロイ リリース頻度 リリース回数 リリース",
+                "deployment frequency|deploy frequency|deployment|deploy|release frequency|"
+                "release"),
+    "code_review": ((_DEV,), "lower",
+                    "コードレビュー完了時間 コードレビュー時間 コードレビュー レビュー時間 レビュー",
+                    "code review time|code review turnaround|code review|review time|"
+                    "review turnaround|pr review|pull request review"),
+    "lead_time": ((_DEV,), "lower", "開発リードタイム リードタイム サイクルタイム", "lead time|cycle time"),
+    "uptime": ((_DEV, _RET), "higher", "稼働率 可用性 アップタイム", "uptime|availability"),
+    "quality": ((_DEV, _RET), "higher", "品質", "quality"),
+    "productivity": ((_DEV,), "higher", "開発生産性 生産性", "productivity"),
+}
+
+_ALIAS: dict[str, str] = {}
+for _key, (_fam, _dir, _ja, _en) in _METRICS.items():
+    for _a in _ja.split():
+        _ALIAS[_a.lower()] = _key
+    for _a in _en.split("|"):
+        _ALIAS[_a.lower()] = _key
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many words, shaped as a prefix tree: far faster than a flat alternation.
+
+    Longer words win ("lead time" over "lead", "リードタイム" over "リード"): each optional tail is
+    greedy and only given up when the rest of the pattern fails.
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+# The leading look-ahead (the first letters of all aliases) lets most positions fail at once:
+# it halves the time of this search, which runs on every statement.
+_METRIC_RE = re.compile(
+    "(?=[" + "".join(sorted({re.escape(alias[0]) for alias in _ALIAS})) + "])"
+    r"(?<![A-Za-z])(" + _trie_pattern(_ALIAS) + r")(?:e?s)?(?![A-Za-z])", re.IGNORECASE)
+
+# Metric-shaped phrases outside the vocabulary ("来場者数", "number of partners", "NRR rate").
+_JA_CHARS = "ァ-ヴー一-龥々A-Za-z"
+_GENERIC_JA = re.compile(rf"[{_JA_CHARS}]{{1,12}}?(?:件数|回数|人数|社数|比率|金額|単価|数|率|額|時間|"
+                         r"コスト|費|量|スコア|レート|シェア)")
+_GENERIC_EN = re.compile(r"\b(?:number|count|share|amount|volume|percentage|ratio)\s+of\s+[a-z]"
+                         r"|\b[a-z]{3,}\s+(?:rate|count|score|ratio|time|volume|share)\b", re.I)
+_NOT_METRIC_UNITS = frozenset(("things", "thing", "stuff", "times", "x", "%", "pt", "points", "jpy",
+                               "usd", "hours", "days", "weeks", "months", "years", "円", "倍", "times",
+                               "件", "回", "人", "社", "日", "か月", "週", "年", "週間", "時間", "分",
+                               "秒", "点", "本", "個", "席", "ドル", "day", "week", "month", "year"))
+_EXPAND_JA = re.compile(rf"[{_JA_CHARS}→・]*")
+_EXPAND_JA_LEFT = re.compile(rf"[{_JA_CHARS}→・]*$")
+_EN_ADJ_LEFT = re.compile(r"(?:\b(?:new|net|qualified|monthly|weekly|inbound|outbound|organic|"
+                          r"paying|active|enterprise|average|customer|sales|marketing|total)\s+)+$",
+                          re.I)
+
+_JA_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_DOWN_WORDS = re.compile(r"(?=[削減低下抑短少ゼrcdlmsbufRCDLMSBUF])(?:削減|減らす|減少|低減|下げ|抑え|抑制|短縮|少なく|ゼロ|\breduc|\bcut\b|\bdecreas|"
+                         r"\blower\b|\bminimi[sz]|\bshorten|\bbelow\b|\bunder\b|\bfewer\b)", re.I)
+
+
+def metric_keys(text: str) -> tuple[str, ...]:
+    """The known metric keys named in ``text``, in order of first appearance."""
+    if not isinstance(text, str):
+        return ()
+    seen: dict[str, None] = {}
+    for match in _METRIC_RE.finditer(normalize(text)):
+        seen.setdefault(_ALIAS.get(match.group(1).lower(), ""), None)
+    seen.pop("", None)
+    return tuple(seen)
+
+
+def _families(keys: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for key in keys:
+        out.update(_METRICS[key][0])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Text users read, per language
+# ---------------------------------------------------------------------------------------------
+_EXAMPLE = {  # metric key -> (ja, en) example of a measurable, time-bound figure
+    "leads": ("月間リード獲得数300件", '"300 leads a month"'),
+    "opportunities": ("月間商談獲得数50件", '"50 opportunities a month"'),
+    "orders": ("受注数100件", '"100 orders"'),
+    "revenue": ("売上1億円", '"revenue of 100 million yen"'),
+    "win_rate": ("受注率20%以上", '"a win rate of 20% or more"'),
+    "lead_to_opportunity_rate": ("商談化率10%", '"a lead-to-opportunity rate of 10%"'),
+    "mql": ("MQL月間150件", '"150 MQLs a month"'),
+    "sql": ("SQL月間50件", '"50 SQLs a month"'),
+    "cvr": ("CVR3%", '"a CVR of 3%"'),
+    "traffic": ("月間PV10万", '"100,000 page views a month"'),
+    "retention": ("継続率90%以上", '"retention of 90% or more"'),
+    "churn": ("解約率5%以下", '"churn of 5% or less"'),
+    "nps": ("NPS50以上", '"an NPS of 50 or more"'),
+    "onboarding": ("オンボーディング完了率80%以上", '"80% or more onboarding completion"'),
+    "sprint": ("スプリント完了率90%以上", '"90% or more sprint completion"'),
+    "bugs": ("バグ月10件以下", '"10 bugs a month or fewer"'),
+    "deploys": ("デプロイ週2回以上", '"2 deploys a week or more"'),
+    "code_review": ("コードレビュー24時間以内", '"code review within 24 hours"'),
+}
+_FAMILY_EXAMPLE = {
+    _ACQ: ("リード獲得数・商談獲得数・受注率", "leads, opportunities, win rate"),
+    _RET: ("継続率・解約率・NPS", "retention, churn, NPS"),
+    _DEV: ("スプリント完了率・バグ件数・デプロイ頻度", "sprint completion, bugs, deploy frequency"),
+}
+
+_TEXT: dict[str, dict[str, str]] = {
+    "ja": {
+        "S.pass": "指標「{metric}」が特定されています",
+        "S.fail": "何を測るのか(指標や対象)が書かれていません",
+        "S.hint": "測る指標の名前を書いてください(例: 商談獲得数、解約率、NPS)",
+        "M.pass": "数値目標 {target} があります",
+        "M.pass_ctx": "数値目標 {target} が指定されています",
+        "M.fail": "数値目標がなく、達成したかどうかを測れません",
+        "M.hint": "数値目標と単位を入れてください(例: {example})",
+        "A.unknown": "過去実績・前期実績・業界ベンチマークがないため判断できません",
+        "A.unknown.hint": "前期実績(baseline)、過去実績(history)、業界ベンチマーク(benchmark)を渡すと判定できます",
+        "A.no_target": "比較する数値目標が読み取れないため判断できません",
+        "A.no_target.hint": "数値目標を書くか target を渡してください",
+        "A.relative": "増加率の目標ですが、基準となる実績がないため判断できません",
+        "A.relative.hint": "前期実績(baseline)を渡すと目標値に換算して判定できます",
+        "A.pass": "目標 {target} は過去実績・ベンチマークから見て現実的な範囲です",
+        "A.pass.okr": "目標 {target} は達成率60-70%を見込む挑戦的なOKRとして妥当です",
+        "A.too_high": "目標 {target} は過去最高 {best} の{ratio}倍で、1.5倍を超えています",
+        "A.too_high.hint": "{cap} 程度までにするか、上積みの根拠となる施策を添えてください",
+        "A.too_low": "目標 {target} は過去のどの実績({edge})よりも低く、低すぎます",
+        "A.too_low.hint": "少なくとも直近の実績 {last} を基準に目標を引き上げてください",
+        "A.bench_high": "目標 {target} は業界水準({range})を超えており、達成は難しそうです",
+        "A.bench_high.hint": "業界水準 {range} の範囲に収めるか、上回る根拠を示してください",
+        "A.bench_low": "目標 {target} は業界水準({range})に届いておらず、低すぎます",
+        "A.bench_low.hint": "業界水準 {range} を目安に目標を見直してください",
+        "A.okr_easy": "KR {target} は過去最高 {best} からほぼ確実に達成でき(見込み達成率{attain})、挑戦的ではありません",
+        "A.okr_easy.hint": "見込み達成率が60-70%になるよう {stretch} 前後に引き上げてください",
+        "A.okr_far": "KR {target} は過去最高 {best} の{ratio}倍で、見込み達成率{attain}は低すぎます",
+        "A.okr_far.hint": "見込み達成率60-70%を目安に {stretch} 前後まで下げてください",
+        "R.unknown": "上位のKSF/KGIが指定されていないため判断できません",
+        "R.unknown.hint": "この指標がつながる KSF または KGI を parent に渡してください",
+        "R.pass": "「{parent}」と関連する指標です",
+        "R.fail": "「{parent}」とのつながりが見えません",
+        "R.fail.hint": "「{parent}」を動かす指標にしてください(例: {example})",
+        "T.pass": "期限・期間「{frame}」があります",
+        "T.pass_ctx": "期限 {frame} が指定されています",
+        "T.unknown": "期限「{frame}」を日付として読み取れません",
+        "T.unknown.hint": "期限は 2026年3月31日 や 2026年度末 のように書いてください",
+        "T.fail": "期限や期間が書かれていません",
+        "T.hint": "期限か期間を入れてください(例: 2026年3月末までに、今期中、月間)",
+    },
+    "en": {
+        "S.pass": 'Names the metric "{metric}"',
+        "S.fail": "Does not name anything to measure (a metric or subject)",
+        "S.hint": 'Name the metric you will measure, e.g. "opportunities", "churn rate" or "NPS"',
+        "M.pass": "Has the figure {target}",
+        "M.pass_ctx": "The target {target} is given",
+        "M.fail": "Has no figure, so nobody can tell whether it was achieved",
+        "M.hint": "Add a number and unit, e.g. {example}",
+        "A.unknown": "No baseline, history or benchmark to judge against",
+        "A.unknown.hint": "Pass baseline= (last period's actual), history= or benchmark= to judge "
+                          "achievability",
+        "A.no_target": "No target figure to judge",
+        "A.no_target.hint": "Write the figure in the statement or pass target=",
+        "A.relative": "A relative target, but no baseline to apply it to",
+        "A.relative.hint": "Pass baseline= (last period's actual) to turn it into a figure",
+        "A.pass": "The target {target} is realistic against history and benchmarks",
+        "A.pass.okr": "The KR {target} is a fair stretch (about 60-70% attainment expected)",
+        "A.too_high": "The target {target} is {ratio}× the best past value {best}, beyond 1.5×",
+        "A.too_high.hint": "Aim for about {cap}, or attach the plan that justifies the jump",
+        "A.too_low": "The target {target} is below every past value (down to {edge}): too low",
+        "A.too_low.hint": "Raise it to at least the latest actual, {last}",
+        "A.bench_high": "The target {target} lies beyond the industry range {range}",
+        "A.bench_high.hint": "Keep it within {range}, or show why you can beat the industry",
+        "A.bench_low": "The target {target} falls short of the industry range {range}: too low",
+        "A.bench_low.hint": "Use the industry range {range} as the yardstick",
+        "A.okr_easy": "The KR {target} is almost sure to be met from the best past value {best} "
+                      "(expected attainment {attain}): not a stretch",
+        "A.okr_easy.hint": "Raise it to about {stretch} so that 60-70% attainment is a stretch",
+        "A.okr_far": "The KR {target} is {ratio}× the best past value {best}; expected attainment "
+                     "{attain} is too low even for an OKR",
+        "A.okr_far.hint": "Bring it to about {stretch} (60-70% expected attainment)",
+        "R.unknown": "No parent KSF or KGI to relate to",
+        "R.unknown.hint": "Pass parent= (the KSF or KGI this metric serves)",
+        "R.pass": 'Relates to "{parent}"',
+        "R.fail": 'No visible link to "{parent}"',
+        "R.fail.hint": 'Pick a metric that drives "{parent}", e.g. {example}',
+        "T.pass": 'Has the time frame "{frame}"',
+        "T.pass_ctx": "The deadline {frame} is given",
+        "T.unknown": 'Cannot read the deadline "{frame}" as a date',
+        "T.unknown.hint": 'Write the deadline as "2026-03-31" or "by the end of FY2026"',
+        "T.fail": "Has no deadline or time frame",
+        "T.hint": 'Add a deadline or period, e.g. "by March 31, 2026", "this quarter" or '
+                  '"a month"',
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+class Criterion(_Record):
+    """The verdict on one SMART letter: ``status`` is "pass", "fail" or "unknown". Read-only.
+
+    These results are plain ``__slots__`` records with the equality, hash and repr of frozen
+    dataclasses (a frozen dataclass costs more to build than parts of the check itself).
+    """
+
+    __match_args__ = ("letter", "status", "reason", "hint")
+    __slots__ = __match_args__  # the fields, in order
+    letter: str
+    status: str
+    reason: str
+    hint: str
+
+    def __init__(self, letter: str, status: str, reason: str, hint: str = "") -> None:
+        self.letter = letter
+        self.status = status
+        self.reason = reason
+        self.hint = hint
+
+
+class Parsed(_Record):
+    """What the checker read from the statement and context.
+
+    ``target`` is the absolute target (percentages in points: 20.0 for 20%); ``growth`` is the
+    factor of a relative target (1.5 for "50%増") and ``delta`` an additive one; ``deadline``
+    is the last allowed day when one is known; ``time_frame`` the first deadline or period text
+    and ``cadence`` the repeating unit ("month", "week"...).
+    """
+
+    __match_args__ = ("metric", "metric_key", "metrics", "target", "unit", "comparator", "growth",
+                      "delta", "direction", "deadline", "time_frame", "cadence", "owner")
+    __slots__ = __match_args__  # the fields, in order
+    metric: str | None
+    metric_key: str | None
+    metrics: tuple[str, ...]
+    target: float | None
+    unit: str | None
+    comparator: str | None
+    growth: float | None
+    delta: float | None
+    direction: str
+    deadline: date | None
+    time_frame: str | None
+    cadence: str | None
+    owner: str | None
+
+    def __init__(self, metric: str | None = None, metric_key: str | None = None,
+                 metrics: tuple[str, ...] = (), target: float | None = None,
+                 unit: str | None = None, comparator: str | None = None,
+                 growth: float | None = None, delta: float | None = None,
+                 direction: str = "higher", deadline: date | None = None,
+                 time_frame: str | None = None, cadence: str | None = None,
+                 owner: str | None = None) -> None:
+        self.metric = metric
+        self.metric_key = metric_key
+        self.metrics = metrics
+        self.target = target
+        self.unit = unit
+        self.comparator = comparator
+        self.growth = growth
+        self.delta = delta
+        self.direction = direction
+        self.deadline = deadline
+        self.time_frame = time_frame
+        self.cadence = cadence
+        self.owner = owner
+
+
+class SmartResult(_Record):
+    """The outcome of :func:`check`: five criteria in S, M, A, R, T order and the parsed facts.
+
+    Read-only.
+    """
+
+    __match_args__ = ("statement", "lang", "kind", "criteria", "parsed")
+    __slots__ = __match_args__  # the fields, in order
+    statement: str
+    lang: str
+    kind: str
+    criteria: tuple[Criterion, ...]
+    parsed: Parsed
+
+    def __init__(self, statement: str, lang: str, kind: str, criteria: tuple[Criterion, ...],
+                 parsed: Parsed) -> None:
+        self.statement = statement
+        self.lang = lang
+        self.kind = kind
+        self.criteria = criteria
+        self.parsed = parsed
+
+    @property
+    def ok(self) -> bool:
+        """True when no criterion failed (unknowns do not fail)."""
+        return all(c.status != "fail" for c in self.criteria)
+
+    @property
+    def failed(self) -> str:
+        """The failed letters in SMART order, e.g. "MT"; "" when none failed."""
+        return "".join(c.letter for c in self.criteria if c.status == "fail")
+
+    @property
+    def unknown(self) -> str:
+        """The letters that could not be judged, e.g. "AR"."""
+        return "".join(c.letter for c in self.criteria if c.status == "unknown")
+
+    def criterion(self, letter: str) -> Criterion:
+        """The verdict on one letter ("S", "M", "A", "R" or "T")."""
+        return self.criteria[LETTERS.index(letter.upper())]
+
+    def summary(self) -> str:
+        """One line: "OK", or "NG: MT — <hint of the first failed letter>"."""
+        if self.ok:
+            return "OK"
+        first = next(c for c in self.criteria if c.status == "fail")
+        return f"NG: {self.failed} — {first.hint}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker
+# ---------------------------------------------------------------------------------------------
+def _fmt(value: float, unit: str | None = None) -> str:
+    """A short display of a number with its unit: 1500000 -> "1,500,000", 0.25 -> "0.25"."""
+    if not math.isfinite(value):
+        text = str(value)
+    elif abs(value) >= 1e15:
+        text = f"{value:.3g}"
+    elif value == int(value):
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if not unit:
+        return text
+    return f"{text}{unit}" if not unit.isascii() or unit in ("%", "x") else f"{text} {unit}"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _lang(statement: str, forced: object) -> str:
+    if isinstance(forced, str):
+        low = forced.strip().lower()
+        if low in ("ja", "jp", "jpn", "japanese", "日本語"):
+            return "ja"
+        if low in ("en", "eng", "english", "英語"):
+            return "en"
+    return "ja" if _JA_SCRIPT.search(statement) else "en"
+
+
+_OKR = re.compile(r"okr|(?<![a-z])kr(?![a-z])")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str) and _OKR.search(value.lower()):
+        return "okr_kr"
+    return "kpi"
+
+
+def _number(value: object) -> float | None:
+    parsed = parse_quantity(value)
+    return parsed[0] if parsed else None
+
+
+def _history(value: object) -> list[float]:
+    if value is None or isinstance(value, (str, bytes, bytearray)):
+        number = _number(value) if isinstance(value, str) else None
+        return [number] if number is not None else []
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    try:
+        items = iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        number = _number(value)
+        return [number] if number is not None else []
+    out: list[float] = []
+    for count, item in enumerate(items):
+        if count >= 10_000:
+            break
+        number = _number(item)
+        if number is not None:
+            out.append(number)
+    return out
+
+
+def _bench_bounds(value: object) -> tuple[float | None, float | None, bool, str | None] | None:
+    """(low, high, bounds are fractions, direction) from a tuple, a mapping, a key or a Benchmark."""
+    if isinstance(value, str):
+        value = _bm.get(value)
+    if value is None:
+        return None
+    direction = None
+    if isinstance(value, _bm.Benchmark):
+        low, high, fraction, direction = value.low, value.high, value.unit == "%", value.direction
+    else:
+        if isinstance(value, Mapping):
+            low_raw, high_raw = value.get("low"), value.get("high")
+        elif isinstance(value, (tuple, list)) and len(value) == 2:
+            low_raw, high_raw = value
+        elif hasattr(value, "low") and hasattr(value, "high"):
+            low_raw, high_raw = value.low, value.high
+            direction = parse_direction(getattr(value, "direction", None))
+        else:
+            return None
+        low_q, high_q = parse_quantity(low_raw), parse_quantity(high_raw)
+        low = low_q[0] if low_q else None
+        high = high_q[0] if high_q else None
+        percent_given = any(q is not None and q[1] == "%" for q in (low_q, high_q))
+        if percent_given:  # "20%" strings: points -> fractions
+            low = low / 100 if low is not None and low_q and low_q[1] == "%" else low
+            high = high / 100 if high is not None and high_q and high_q[1] == "%" else high
+        bounds = [b for b in (low, high) if b is not None]
+        fraction = bool(bounds) and all(abs(b) <= 1 for b in bounds)
+    if low is None and high is None:
+        return None
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return low, high, fraction, direction
+
+
+def _primary(metrics: list[re.Match[str]], target_q: Quantity | None) -> re.Match[str] | None:
+    if not metrics:
+        return None
+    if target_q is not None:
+        before = [m for m in metrics if m.start() < target_q.start]
+        if before:
+            return before[-1]
+    return metrics[0]
+
+
+def _metric_phrase(text: str, match: re.Match[str], lang: str) -> str:
+    if lang == "ja" or not match.group(0).isascii():
+        left = _EXPAND_JA_LEFT.search(text, 0, match.start())
+        right = _EXPAND_JA.match(text, match.end())
+        start = left.start() if left else match.start()
+        end = right.end() if right else match.end()
+        return text[start:end].strip("→・") or match.group(0)
+    left = _EN_ADJ_LEFT.search(text, 0, match.start())
+    start = left.start() if left else match.start()
+    return text[start:match.end()]
+
+
+def _generic_metric(text: str, quantities: list[Quantity]) -> str | None:
+    ja = _GENERIC_JA.search(text)
+    if ja:
+        return ja.group(0)
+    en = _GENERIC_EN.search(text)
+    if en:
+        return en.group(0)
+    for q in quantities:
+        if q.unit and q.unit.lower() not in _NOT_METRIC_UNITS and q.unit.isascii():
+            return q.unit
+    return None
+
+
+def _text_of(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        for key in ("name", "statement", "label", "title"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    try:
+        return str(value)
+    except Exception:  # an object whose __str__ breaks reads as no text
+        return ""
+
+
+_TOKEN_JA = re.compile(r"[ァ-ヴー一-龥々]{2,}")
+_TOKEN_EN = re.compile(r"[A-Za-z]{4,}")
+_GENERIC_TOKENS = frozenset(("獲得", "向上", "達成", "増加", "強化", "改善", "目標", "指標", "月間", "年間",
+                             "新規", "実現", "推進", "最大", "最大化", "拡大", "with", "that", "this",
+                             "from", "increase", "improve", "achieve", "grow", "growth", "more",
+                             "better", "boost", "reach", "target", "monthly", "quarter", "year"))
+
+
+def _tokens(text: str) -> set[str]:
+    out: set[str] = set()
+    for run in _TOKEN_JA.findall(text):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    out.update(w.lower() for w in _TOKEN_EN.findall(text))
+    return out - _GENERIC_TOKENS
+
+
+_ONE_FIELD = re.compile(r"([^{}]*)\{[a-z_]+\}([^{}]*)")
+
+
+class _Say:
+    """Formats the text of one language (one instance per language, shared)."""
+
+    __slots__ = ("fixed", "lang", "split", "table")
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.table = _TEXT[lang]
+        self.fixed = _FIXED[lang]
+        # Templates with a single field as (before, after): joining strings is far cheaper than
+        # str.format, and gives the same text for the str values that check() fills in.
+        self.split = {key: (m.group(1), m.group(2)) for key, template in self.table.items()
+                      if (m := _ONE_FIELD.fullmatch(template))}
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return self.table[key].format(**fields)
+
+
+# Verdicts whose reason and hint take no fields, built once per language (criteria are
+# read-only, so one instance serves every statement): reason key -> (letter, status, hint key).
+_FIXED_VERDICTS = {
+    "S.fail": ("S", "fail", "S.hint"),
+    "A.unknown": ("A", "unknown", "A.unknown.hint"),
+    "A.relative": ("A", "unknown", "A.relative.hint"),
+    "A.no_target": ("A", "unknown", "A.no_target.hint"),
+    "R.unknown": ("R", "unknown", "R.unknown.hint"),
+    "T.fail": ("T", "fail", "T.hint"),
+}
+_FIXED: dict[str, dict[str, Criterion]] = {
+    lang: {key: Criterion(letter, status, table[key].format(), table[hint].format())
+           for key, (letter, status, hint) in _FIXED_VERDICTS.items()}
+    for lang, table in _TEXT.items()}
+_SAY = {lang: _Say(lang) for lang in _TEXT}
+
+
+@lru_cache(maxsize=4096)
+def _read(text: str, today: date, fy_start: int) -> tuple[
+        list[TimeFrame], list[Quantity], list[re.Match[str]], list[str], bool]:
+    """The language-independent reading of a normalized statement, cached: a workbook
+    recalculates the same statements again and again. Callers must not mutate the lists."""
+    frames = scan_time_frames(text, today, fy_start)
+    quantities = scan_quantities(text, tuple((f.start, f.end_pos) for f in frames))
+    metric_matches = [m for m in _METRIC_RE.finditer(text) if m.group(1).lower() in _ALIAS]
+    keys = list(dict.fromkeys(_ALIAS[m.group(1).lower()] for m in metric_matches))
+    return frames, quantities, metric_matches, keys, _DOWN_WORDS.search(text) is not None
+
+
+def check(
+    statement: object,
+    *,
+    target: object = None,
+    unit: object = None,
+    deadline: object = None,
+    owner: object = None,
+    baseline: object = None,
+    history: object = None,
+    benchmark: object = None,
+    direction: object = None,
+    parent: object = None,
+    kind: object = "kpi",
+    lang: object = None,
+    today: date | None = None,
+    fiscal_year_start: int = 4,
+) -> SmartResult:
+    """Judge a KPI statement against the five SMART criteria.
+
+    ``statement`` is Japanese or English text. Optional context: ``target`` (number or "20%"),
+    ``unit``, ``deadline`` (date or text), ``owner``, ``baseline`` (last period's actual),
+    ``history`` (past values), ``benchmark`` ((low, high), a mapping with low/high, a
+    :class:`kpi_xl.core.benchmarks.Benchmark` or its key), ``direction`` ("higher"/"lower",
+    "以上"/"以下"...), ``parent`` (the KSF or KGI served), ``kind`` ("kpi" or "okr_kr"),
+    ``lang`` ("ja"/"en"; detected from the script otherwise), ``today`` and
+    ``fiscal_year_start`` (for 今期, Q3...). Never raises on odd values; the module docstring
+    lists the rules.
+    """
+    raw = statement if isinstance(statement, str) else _text_of(statement)
+    text = normalize(raw)
+    # (the usual None context values skip their readers: each gives what its reader gives None)
+    language = ("en" if text.isascii() else _lang(text, None)) if lang is None else _lang(
+        text, lang)
+    say = _SAY[language]
+    kind_key = "kpi" if kind.__class__ is str and kind == "kpi" else _kind(kind)
+    if not isinstance(today, date):
+        today = date.today()
+    fy_start = fiscal_year_start if isinstance(fiscal_year_start, int) and not isinstance(
+        fiscal_year_start, bool) and 1 <= fiscal_year_start <= 12 else 4
+
+    frames, quantities, metric_matches, keys, down_words = _read(text, today, fy_start)
+
+    # The figure: a relative change, else the first absolute number with a unit or comparator.
+    relative = target_q = first_absolute = None
+    for q in quantities:
+        if q.change:
+            if relative is None:
+                relative = q
+        else:
+            if first_absolute is None:
+                first_absolute = q
+            if target_q is None and (q.unit or q.comparator):
+                target_q = q
+    if target_q is None and keys and first_absolute is not None:
+        target_q = first_absolute  # "NPS 50": a bare number beside a named metric
+    primary = _primary(metric_matches, target_q or relative)
+    metric_key = _ALIAS[primary.group(1).lower()] if primary else None
+    metric_text = _metric_phrase(text, primary, language) if primary else _generic_metric(
+        text, quantities)
+
+    # ---- S
+    if metric_text:
+        before, after = say.split["S.pass"]
+        s = Criterion("S", "pass", before + metric_text + after)
+    else:
+        s = say.fixed["S.fail"]
+
+    # ---- target, unit, direction
+    ctx_target = None if target is None else parse_quantity(target)
+    ctx_unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
+    value: float | None = None
+    value_unit: str | None = None
+    if ctx_target is not None:
+        value, value_unit = ctx_target[0], ctx_unit or ctx_target[1]
+    elif target_q is not None:
+        value, value_unit = target_q.value, ctx_unit or target_q.unit
+    growth = delta = None
+    if relative is not None:
+        growth, delta = relative.growth, relative.delta
+    if value_unit is None and ctx_unit:
+        value_unit = ctx_unit
+
+    bench = None if benchmark is None else _bench_bounds(benchmark)
+    comparator = (target_q.comparator if target_q else None) or (
+        relative.comparator if relative else None)
+    chosen_direction = None if direction is None else parse_direction(direction)
+    if chosen_direction is None and comparator:
+        chosen_direction = "higher" if comparator.startswith(">") else "lower"
+    if chosen_direction is None and ((relative and relative.change == "down") or down_words):
+        chosen_direction = "lower"
+    if chosen_direction is None and bench and bench[3]:
+        chosen_direction = bench[3]
+    if chosen_direction is None and metric_key:
+        chosen_direction = _METRICS[metric_key][1]
+    chosen_direction = chosen_direction or "higher"
+
+    # ---- M
+    if ctx_target is not None:
+        before, after = say.split["M.pass_ctx"]
+        m = Criterion("M", "pass", before + _fmt(ctx_target[0], value_unit) + after)
+    elif target_q is not None or relative is not None:
+        shown = target_q or relative
+        assert shown is not None
+        before, after = say.split["M.pass"]
+        m = Criterion("M", "pass", before + text[shown.start:shown.end].strip() + after)
+    else:
+        example = _EXAMPLE.get(metric_key or "leads", _EXAMPLE["leads"])
+        m = Criterion("M", "fail", say("M.fail"),
+                      say("M.hint", example=example[0 if language == "ja" else 1]))
+
+    # ---- A
+    past = [] if history is None else _history(history)
+    base = None if baseline is None else _number(baseline)
+    if value is None and (growth is not None or delta is not None):
+        reference = base if base is not None else (past[-1] if past else None)
+        if reference is not None:
+            value = reference * growth if growth is not None else reference + (delta or 0.0)
+            value_unit = value_unit or None
+    a = _achievable(say, kind_key, value, value_unit, chosen_direction, past, base, bench,
+                    relative_only=value is None and relative is not None)
+
+    # ---- R
+    r = say.fixed["R.unknown"] if parent is None else _relevant(say, text, keys, parent)
+
+    # ---- T
+    t, deadline_date, frame_text = _time_bound(say, frames, deadline, today, fy_start)
+    cadence = None
+    for f in frames:
+        if f.cadence:
+            cadence = f.cadence
+            break
+
+    parsed = Parsed(
+        metric=metric_text, metric_key=metric_key, metrics=tuple(keys), target=value,
+        unit=value_unit, comparator=comparator, growth=growth, delta=delta,
+        direction=chosen_direction, deadline=deadline_date, time_frame=frame_text,
+        cadence=cadence, owner=None if owner is None else _text_of(owner).strip() or None)
+    return SmartResult(raw, language, kind_key, (s, m, a, r, t), parsed)
+
+
+def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, direction: str,
+                past: list[float], base: float | None,
+                bench: tuple[float | None, float | None, bool, str | None] | None,
+                *, relative_only: bool) -> Criterion:
+    if not past and base is None and bench is None:
+        return say.fixed["A.unknown"]
+    if target is None:
+        if relative_only:
+            return say.fixed["A.relative"]
+        return say.fixed["A.no_target"]
+    higher = direction != "lower"
+    values = past + ([base] if base is not None else [])
+    # A target in points ("20%") against past values kept as fractions (0.2): scale the past.
+    if unit == "%" and abs(target) > 1 and values and all(abs(v) <= 1 for v in values):
+        values = [v * 100 for v in values]
+    shown = _fmt(target, unit)
+    failures: list[Criterion] = []
+    if values:
+        best = max(values) if higher else min(values)
+        last = values[-1]
+        ratio = None
+        if best > 0 and target > 0:
+            ratio = target / best if higher else best / target
+        if kind == "okr_kr":
+            if ratio is not None and math.isfinite(ratio):
+                attain = 1 / ratio
+                stretch = best * 1.5 if higher else best / 1.5
+                if attain >= 0.9:
+                    failures.append(Criterion("A", "fail", say(
+                        "A.okr_easy", target=shown, best=_fmt(best, unit), attain=_pct(attain)),
+                        say("A.okr_easy.hint", stretch=_fmt(stretch, unit))))
+                elif ratio > 3:
+                    failures.append(Criterion("A", "fail", say(
+                        "A.okr_far", target=shown, best=_fmt(best, unit), ratio=f"{ratio:.1f}",
+                        attain=_pct(attain)), say("A.okr_far.hint", stretch=_fmt(stretch, unit))))
+            elif (target <= best) if higher else (target >= best):
+                failures.append(Criterion("A", "fail", say(
+                    "A.okr_easy", target=shown, best=_fmt(best, unit), attain="100%"),
+                    say("A.okr_easy.hint", stretch=_fmt(best * 1.5 if higher else best / 1.5,
+                                                        unit))))
+        else:
+            if ratio is not None and ratio > 1.5:
+                cap = best * 1.5 if higher else best / 1.5
+                failures.append(Criterion("A", "fail", say(
+                    "A.too_high", target=shown, best=_fmt(best, unit),
+                    ratio=f"{ratio:.1f}" if math.isfinite(ratio) else "∞"),
+                    say("A.too_high.hint", cap=_fmt(cap, unit))))
+            worst = min(values) if higher else max(values)
+            if (target < worst) if higher else (target > worst):
+                failures.append(Criterion("A", "fail", say(
+                    "A.too_low", target=shown, edge=_fmt(worst, unit)),
+                    say("A.too_low.hint", last=_fmt(last, unit))))
+    if bench is not None:
+        low, high, fraction, _ = bench
+        compared = target
+        if fraction and (unit == "%" or (unit is None and 1 < abs(target) <= 100)):
+            compared = target / 100
+        scale_unit = "%" if fraction else unit
+        shown_range = _range_text(low, high, fraction, scale_unit)
+        above = high is not None and compared > high
+        below = low is not None and compared < low
+        hard, easy = (above, below) if higher else (below, above)
+        if hard and kind != "okr_kr":
+            failures.append(Criterion("A", "fail", say("A.bench_high", target=shown,
+                                                       range=shown_range),
+                                      say("A.bench_high.hint", range=shown_range)))
+        if easy:
+            failures.append(Criterion("A", "fail", say("A.bench_low", target=shown,
+                                                       range=shown_range),
+                                      say("A.bench_low.hint", range=shown_range)))
+    if failures:
+        return failures[0]
+    key = "A.pass.okr" if kind == "okr_kr" else "A.pass"
+    return Criterion("A", "pass", say(key, target=shown))
+
+
+def _range_text(low: float | None, high: float | None, fraction: bool, unit: str | None) -> str:
+    def one(v: float) -> str:
+        return _fmt(round(v * 100, 6), "%") if fraction else _fmt(v, unit)
+
+    if low is not None and high is not None:
+        return f"{one(low)}–{one(high)}"
+    if low is not None:
+        return f"≥{one(low)}"
+    assert high is not None
+    return f"≤{one(high)}"
+
+
+def _relevant(say: _Say, text: str, keys: list[str], parent: object) -> Criterion:
+    parent_text = normalize(_text_of(parent)).strip()
+    if not parent_text:
+        return say.fixed["R.unknown"]
+    parent_keys = metric_keys(parent_text)
+    shown = parent_text if len(parent_text) <= 40 else parent_text[:39] + "…"
+    if keys and parent_keys:
+        related = bool(_families(keys) & _families(parent_keys))
+    else:
+        related = bool(_tokens(text) & _tokens(parent_text))
+    if related:
+        return Criterion("R", "pass", say("R.pass", parent=shown))
+    family = sorted(_families(parent_keys)) or [_ACQ]
+    example = _FAMILY_EXAMPLE[family[0]][0 if say.lang == "ja" else 1]
+    return Criterion("R", "fail", say("R.fail", parent=shown),
+                     say("R.fail.hint", parent=shown, example=example))
+
+
+def _time_bound(say: _Say, frames: list[TimeFrame], deadline: object, today: date,
+                fy_start: int) -> tuple[Criterion, date | None, str | None]:
+    if frames:
+        frame, first_end = frames[0], None
+        for f in frames:
+            if f.end is not None:
+                frame, first_end = f, f.end
+                break
+        ctx_date = parse_deadline(deadline, today, fy_start) if deadline is not None else None
+        before, after = say.split["T.pass"]
+        return (Criterion("T", "pass", before + frame.text + after),
+                ctx_date or first_end, frame.text)
+    if deadline is None or (isinstance(deadline, str) and not deadline.strip()):
+        return say.fixed["T.fail"], None, None
+    ctx_date = parse_deadline(deadline, today, fy_start)
+    if ctx_date is not None:
+        return (Criterion("T", "pass", say("T.pass_ctx", frame=ctx_date.isoformat())),
+                ctx_date, ctx_date.isoformat())
+    shown = _text_of(deadline)[:40]
+    return (Criterion("T", "unknown", say("T.unknown", frame=shown), say("T.unknown.hint")),
+            None, shown or None)

@@ -1,0 +1,366 @@
+"""Reading the template's KPI and OKR tables (from an already opened openpyxl workbook).
+
+Rows are found through the Excel Tables' names (``Sales_KPIs``, ``Plan_OKRs``), so planners may
+add or delete rows inside a table. Blank rows are skipped; every problem names its cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.errors import CellProblem
+from kpi_xl.core.kpis import (
+    CADENCES,
+    DIRECTIONS,
+    KINDS_OF_INDICATOR,
+    UNIT_LABELS,
+    Kpi,
+    Okr,
+    normalise_choice,
+    unit_key,
+)
+from kpi_xl.core.plan_tables import KPI_COLUMNS, OKR_COLUMNS, OKR_TABLE, Column, field_for_header
+from kpi_xl.core.textnum import normalize
+
+__all__ = ["read_kpis", "read_okrs"]
+
+FormulaResult = Callable[[str, str], Any]
+#: A rate KPI's target above this (1000%) is a slip however the cell was formatted.
+MAX_PERCENT = 10
+
+
+def _find_table(wb: Any, name: str) -> tuple[Any, str] | None:
+    for ws in wb.worksheets:
+        for table_name, table in ws.tables.items():
+            if table_name == name:
+                ref = table if isinstance(table, str) else table.ref
+                return ws, ref
+    return None
+
+
+@dataclass
+class _Table:
+    """A table's rows (field → (cell, value), plus ``_at``: the row's first cell) and its place."""
+
+    sheet: str
+    header: str  # the header row, e.g. "A5:K5"
+    first_data: str  # the first data row's first cell, e.g. "A6"
+    rows: list[dict[str, tuple[str, Any]]]
+    missing: list[Column]  # required columns whose header is not in the table
+    too_many: int = 0  # the table's row count when it exceeds MAX_TABLE_ROWS
+
+
+def _rows(wb: Any, name: str, columns: tuple[Column, ...]) -> _Table | None:
+    from openpyxl.utils.cell import range_boundaries
+
+    from kpi_xl.io.safety import MAX_TABLE_ROWS
+
+    found = _find_table(wb, name)
+    if found is None:
+        return None
+    ws, ref = found
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    header_ref = (f"{get_column_letter(min_col)}{min_row}:"
+                  f"{get_column_letter(max_col)}{min_row}")
+    first_data = f"{get_column_letter(min_col)}{min_row + 1}"
+    if max_row - min_row > MAX_TABLE_ROWS:
+        return _Table(ws.title, header_ref, first_data, [], [], too_many=max_row - min_row)
+    cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col,
+                              max_col=max_col))
+    header = [field_for_header(columns, c.value) for c in cells[0]]
+    missing = [c for c in columns if c.required and c.field not in header]
+    rows = []
+    for line in cells[1:]:
+        row = {f: (c.coordinate, c.value) for f, c in zip(header, line, strict=False) if f}
+        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip())
+               for _, v in row.values()):
+            row["_at"] = (line[0].coordinate, None)
+            # Number formats (as "_fmt.<field>"), to tell "110%" from 1.1 typed in a rate row.
+            for f, c in zip(header, line, strict=False):
+                if f:
+                    row[f"_fmt.{f}"] = (c.coordinate, c.number_format)
+            rows.append(row)
+    return _Table(ws.title, header_ref, first_data, rows, missing)
+
+
+def _table_problems(table: _Table, name: str, label: str, lang: str) -> list[CellProblem]:
+    """A table too big to be a plan, or missing a required column: one problem each."""
+    from kpi_xl.core.i18n import t
+    from kpi_xl.io.safety import MAX_TABLE_ROWS
+
+    if table.too_many:
+        return [CellProblem(
+            table.sheet, table.header, name, label,
+            (f"テーブルが {table.too_many:,} 行あります" if lang == "ja"
+             else f"the table has {table.too_many:,} rows"),
+            (f"{MAX_TABLE_ROWS:,} 行以下にしてください(空の行を削除してください)" if lang == "ja"
+             else f"expected at most {MAX_TABLE_ROWS:,} rows (delete the empty rows)"))]
+    return [CellProblem(
+        table.sheet, table.header, name, label,
+        (f"列「{t(lang, c.label_key)}」がありません" if lang == "ja"
+         else f"the column {t(lang, c.label_key)!r} is missing"),
+        ("見出しをテンプレートのとおりに戻してください" if lang == "ja"
+         else "expected the template's header; restore it as the template has it"))
+        for c in table.missing]
+
+
+def _problem(sheet: str, cell: str, name: str, label: str, found: Any, expected: str,
+             lang: str) -> CellProblem:
+    if found is None or (isinstance(found, str) and not found.strip()):
+        shown = "空欄です" if lang == "ja" else "the cell is blank"
+    else:
+        shown = f"「{found}」が入っています" if lang == "ja" else f"found {found!r}"
+    return CellProblem(sheet, cell, name, label, shown, expected)
+
+
+def _choices(choices: dict[str, dict[str, str]], lang: str) -> str:
+    return " / ".join(v[lang] for v in choices.values())
+
+
+def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
+              formula_result: FormulaResult) -> dict[str, tuple[Kpi, ...]]:
+    """Each department's KPIs from its table; problems are appended, not raised."""
+    from kpi_xl.core.i18n import t
+
+    out: dict[str, tuple[Kpi, ...]] = {}
+    for key, dept in DEPARTMENTS.items():
+        table = _rows(wb, dept.kpi_table, KPI_COLUMNS)
+        if table is None:
+            sheet, cell = _where_heading_is(wb, dept.name[lang], lang)
+            problems.append(CellProblem(
+                sheet, cell, dept.kpi_table, dept.name[lang],
+                "KPI テーブルがありません" if lang == "ja" else "the KPI table is missing",
+                "kpi-xl template の KPI シートのテーブルを使ってください" if lang == "ja"
+                else "expected the KPI table of the kpi-xl template"))
+            continue
+        trouble = _table_problems(table, dept.kpi_table, dept.name[lang], lang)
+        if trouble:
+            problems.extend(trouble)
+            continue
+        sheet, rows = table.sheet, table.rows
+        kpis: list[Kpi] = []
+        names: set[str] = set()
+        for row in rows:
+            kpi = _kpi(row, sheet, dept.kpi_table, dept.links, lang, problems, formula_result)
+            if kpi is None:
+                continue
+            if kpi.name in names:
+                cell = row["name"][0]
+                problems.append(CellProblem(
+                    sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
+                    (f"KPI「{kpi.name}」が重複しています" if lang == "ja"
+                     else f"the KPI {kpi.name!r} appears twice"),
+                    "KPI 名は部門内で一意にしてください" if lang == "ja"
+                    else "expected each KPI name once per department"))
+                continue
+            names.add(kpi.name)
+            kpis.append(kpi)
+        if not kpis and not any(p.name == dept.kpi_table for p in problems):
+            problems.append(CellProblem(
+                sheet, table.first_data, dept.kpi_table, dept.name[lang],
+                "KPI が 1 つもありません" if lang == "ja" else "the department has no KPIs",
+                "3〜5 個の KPI を入力してください" if lang == "ja"
+                else "expected 3 to 5 KPIs"))
+        out[key] = tuple(kpis)
+    return out
+
+
+def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[str, str],
+         lang: str, problems: list[CellProblem], formula_result: FormulaResult) -> Kpi | None:
+    from kpi_xl.core.i18n import t
+
+    before = len(problems)
+
+    def get(field: str) -> tuple[str, Any]:
+        return row.get(field, row["_at"])
+
+    def text(field: str, required: bool = True) -> str:
+        cell, value = get(field)
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            problems.append(_problem(sheet, cell, table, t(lang, f"kpi.{field}"), None,
+                                     "文字を入力してください" if lang == "ja"
+                                     else "expected some text", lang))
+        return value
+
+    def choice(field: str, choices: dict[str, dict[str, str]]) -> str:
+        cell, value = get(field)
+        key = normalise_choice(value, choices)
+        if key is None:
+            problems.append(_problem(sheet, cell, table, t(lang, f"kpi.{field}"), value,
+                                     (f"次のいずれかを選んでください: {_choices(choices, lang)}"
+                                      if lang == "ja" else
+                                      f"expected one of: {_choices(choices, lang)}"), lang))
+            return next(iter(choices))
+        return key
+
+    name = text("name")
+    definition = text("definition", required=False)
+    ksf = text("ksf")
+    unit_cell, unit_raw = get("unit")
+    unit = unit_key(unit_raw)
+    if unit is None:
+        problems.append(_problem(sheet, unit_cell, table, t(lang, "kpi.unit"), unit_raw,
+                                 (f"次のいずれかを選んでください: "
+                                  f"{' / '.join(v[lang] for v in UNIT_LABELS.values())}"
+                                  if lang == "ja" else
+                                  f"expected one of: "
+                                  f"{' / '.join(v[lang] for v in UNIT_LABELS.values())}"), lang))
+        unit = "件"
+    direction = choice("direction", DIRECTIONS)
+    cadence = choice("cadence", CADENCES)
+    indicator = choice("indicator", KINDS_OF_INDICATOR)
+    link = text("link", required=False) or None
+    if link and link not in links:
+        problems.append(_problem(sheet, get("link")[0], table, t(lang, "kpi.link"), link,
+                                 (f"次のいずれか(または空欄): {' / '.join(links)}" if lang == "ja"
+                                  else f"expected one of (or blank): {' / '.join(links)}"), lang))
+        link = None
+    target_cell, target = get("target")
+    if isinstance(target, str) and target.startswith("="):
+        target = None if link else formula_result(sheet, target_cell)
+    # Whether the planner saw a percentage: a cell formatted as %, or text such as "110%".
+    seen_percent = "%" in str(get("_fmt.target")[1] or "")
+    if isinstance(target, str) and not link:
+        # "20%", full-width digits, "1,000": understood; other text is refused below.
+        seen_percent = normalize(target).strip().endswith("%")
+        target = _number(target, percent=unit == "%")
+    if (not link and unit == "%" and isinstance(target, (int, float))
+            and not isinstance(target, bool) and math.isfinite(target)
+            and (target > MAX_PERCENT or (target > 1 and not seen_percent))):
+        # 20 in a rate row that is not formatted as %: 20% or 2000%? Refused, with the fix.
+        # (In a cell formatted as %, 1.1 was seen and typed as 110%, and is kept.)
+        problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
+                                 (f"率は % で入力してください({target:g}% のつもりなら {target:g}% "
+                                  f"または {target / 100:g})" if lang == "ja" else
+                                  f"expected a rate typed with % (for {target:g}% type "
+                                  f"{target:g}% or {target / 100:g})"), lang))
+        target = 0
+    elif not link and (isinstance(target, bool) or not isinstance(target, (int, float))
+                       or not math.isfinite(target) or target < 0):
+        problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
+                                 "0 以上の数値を入力してください" if lang == "ja"
+                                 else "expected a number of 0 or more", lang))
+        target = 0
+    owner = text("owner")
+    deadline_cell, deadline_raw = get("deadline")
+    deadline = _date(deadline_raw)
+    if deadline is None:
+        problems.append(_problem(sheet, deadline_cell, table, t(lang, "kpi.deadline"), deadline_raw,
+                                 "日付を入力してください(例: 2027-03-31)" if lang == "ja"
+                                 else "expected a date such as 2027-03-31", lang))
+    if len(problems) > before:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        target = 0  # a linked KPI's target comes from the plan's formula, whatever the cell says
+    return Kpi(name, definition, ksf, unit, direction, float(target), deadline, owner,
+               cadence, indicator, link=link)
+
+
+def _number(value: Any, percent: bool = False) -> float | None:
+    """A number, or a number typed as text (full-width digits, separators, "20%")."""
+    from kpi_xl.core.spec import text_number
+
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        number = text_number(value, "rate" if percent or normalize(value).strip().endswith("%")
+                             else "weight")
+        return number
+    return None
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date cell, an Excel serial, or a date typed as text that can mean one day only.
+
+    Year first is unambiguous (2027-03-31, 2027/3/31, 2027年3月31日, full-width digits too);
+    day-first and month-first forms such as 03/04/2027 are not, and are refused.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        match = _DATE_TEXT.match(normalize(value).strip())
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
+    """Where a department's section of the KPI sheet is (its heading), when its table is gone."""
+    from kpi_xl.core.i18n import t
+
+    names = [t(lang, "sheet.kpis"), t("ja", "sheet.kpis"), t("en", "sheet.kpis")]
+    for name in names:
+        if name in wb.sheetnames:
+            for row in wb[name].iter_rows(max_col=1, max_row=500):
+                cell = row[0]
+                if isinstance(cell.value, str) and cell.value.strip() == heading:
+                    return name, f"A{cell.row + 1}"
+            return name, "A1"
+    return names[0], "A1"
+
+
+def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
+    """The OKR table's rows; a missing table means no OKRs."""
+    from kpi_xl.core.i18n import t
+
+    table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
+    if table is None:
+        return ()
+    trouble = _table_problems(table, OKR_TABLE, t(lang, "okr.objective"), lang)
+    if trouble:
+        problems.extend(trouble)
+        return ()
+    sheet, rows = table.sheet, table.rows
+    by_name = {name.casefold(): key for key, d in DEPARTMENTS.items()
+               for name in (*d.name.values(), key)}
+    okrs = []
+    for row in rows:
+        before = len(problems)
+        cell, dept_raw = row.get("department", row["_at"])
+        dept = by_name.get(str(dept_raw or "").strip().casefold())
+        if dept is None:
+            problems.append(_problem(sheet, cell, OKR_TABLE, t(lang, "okr.department"), dept_raw,
+                                     " / ".join(d.name[lang] for d in DEPARTMENTS.values()), lang))
+        texts = {}
+        for field in ("objective", "key_result", "kpi"):
+            c, v = row.get(field, row["_at"])
+            texts[field] = "" if v is None else str(v).strip()
+            if not texts[field]:
+                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                                         "文字を入力してください" if lang == "ja"
+                                         else "expected some text", lang))
+        numbers = {}
+        for field in ("start", "target"):
+            c, v = row.get(field, row["_at"])
+            v = _number(v)
+            if v is None:
+                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                                         "数値を入力してください" if lang == "ja"
+                                         else "expected a number", lang))
+                v = 0
+            numbers[field] = float(v)
+        if len(problems) == before and dept is not None:
+            okrs.append(Okr(dept, texts["objective"], texts["key_result"], texts["kpi"],
+                            numbers["start"], numbers["target"]))
+    return tuple(okrs)

@@ -1,0 +1,302 @@
+"""Reading a planner's template (.xlsx) into a validated :class:`~kpi_xl.core.plan.Plan`.
+
+The only module that reads plans with openpyxl. Inputs are found by their defined names, so a
+planner may move sections, add notes or restyle the sheet; what matters is the named cells.
+Every problem is collected (not just the first) and reported with the sheet, the cell, the
+input's name, what was found and what is expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.errors import CellProblem, PlanError
+from kpi_xl.core.expr import NameResolver
+from kpi_xl.core.plan import (
+    GENERAL_INPUTS,
+    LANGUAGE_NAME,
+    SEASONALITY_NAME,
+    Plan,
+    named_value,
+    plan_sheet_name,
+    resolve_linked_targets,
+)
+from kpi_xl.core.spec import InputSpec, Scalar, check_value
+
+__all__ = ["read_plan"]
+
+_WEIGHT = InputSpec(SEASONALITY_NAME, "weight", {"ja": "季節性ウェイト", "en": "Seasonality weight"},
+                    {"ja": "", "en": ""}, sample=1, required=False, blank_value=1)
+
+
+def _file_error(path: Path, ja: str, en: str) -> PlanError:
+    return PlanError(str(path), file_problem={"ja": ja, "en": en})
+
+
+_EXPECTED_JA = "kpi-xl template で作成した Excel ブック(.xlsx)を指定してください。"
+_EXPECTED_EN = "Expected an Excel workbook (.xlsx) made from the kpi-xl template."
+
+# What to do with a file of another kind, by its extension.
+_OTHER_FORMATS = {
+    ".xls": ("Excel で開き、「Excel ブック (*.xlsx)」として保存し直してください。",
+             "Open it in Excel and save it as 'Excel Workbook (*.xlsx)'."),
+    ".xlsm": ("マクロなしの「Excel ブック (*.xlsx)」として保存し直してください。",
+              "Save it as a macro-free 'Excel Workbook (*.xlsx)'."),
+    ".csv": ("CSV には名前付きセルがありません。kpi-xl template で作成したテンプレートに入力してください。",
+             "A CSV file has no named cells; fill in a template written by kpi-xl template."),
+    ".ods": ("Calc で「Excel 2007-365 (.xlsx)」として保存し直してください。",
+             "Save it from Calc as 'Excel 2007-365 (.xlsx)'."),
+}
+
+
+def _open(path: Path) -> Any:
+    if not path.exists():
+        raise _file_error(path, f"計画ファイルが見つかりません: {path}",
+                          f"Plan file not found: {path}")
+    if path.is_dir():
+        raise _file_error(path, f"{path} はフォルダです。計画ファイル(.xlsx)を指定してください。",
+                          f"{path} is a folder; give the plan file (.xlsx).")
+    suffix = path.suffix.lower()
+    if suffix != ".xlsx":
+        hint_ja, hint_en = _OTHER_FORMATS.get(suffix, (_EXPECTED_JA, _EXPECTED_EN))
+        raise _file_error(
+            path,
+            f"{path.name} は .xlsx ファイルではありません({suffix or '拡張子なし'})。{hint_ja}",
+            f"{path.name} is not an .xlsx file ({suffix or 'no extension'}). {hint_en}")
+    return open_checked(path)
+
+
+def open_checked(path: Path, data_only: bool = False) -> Any:
+    """Open an .xlsx with openpyxl after :func:`kpi_xl.io.safety.check_xlsx` passed it.
+
+    Raises :class:`PlanError` (a file-level problem) for anything openpyxl cannot open.
+    """
+    from kpi_xl.io.safety import check_xlsx
+
+    try:
+        check_xlsx(path)
+    except OSError as err:
+        raise _file_error(path, f"{path.name} を読めませんでした: {err.strerror or err}",
+                          f"{path.name} could not be read: {err.strerror or err}") from None
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
+            return openpyxl.load_workbook(path, data_only=data_only)
+    except Exception as err:
+        raise _file_error(
+            path,
+            f"{path.name} を Excel ブックとして開けませんでした({type(err).__name__})。{_EXPECTED_JA}",
+            f"{path.name} could not be opened as an Excel workbook ({type(err).__name__}). "
+            f"{_EXPECTED_EN}") from None
+
+
+def _cached_values(path: Path) -> Any:
+    """The workbook as Excel last computed it (formula cells give their saved results)."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return openpyxl.load_workbook(path, data_only=True)
+
+
+def _destinations(wb: Any, name: str) -> list[tuple[str, str]]:
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        return []
+    try:
+        return list(defined.destinations)
+    except Exception:
+        return []
+
+
+def _cells(wb: Any, sheet: str, ref: str) -> list[tuple[str, Any]]:
+    if sheet not in wb.sheetnames:
+        return []
+    ws = wb[sheet]
+    cells = ws[ref.replace("$", "")]
+    if not isinstance(cells, tuple):
+        return [(cells.coordinate, cells.value)]
+    flat: list[tuple[str, Any]] = []
+    for item in cells:
+        if isinstance(item, tuple):
+            flat.extend((c.coordinate, c.value) for c in item)
+        else:
+            flat.append((item.coordinate, item.value))
+    return flat
+
+
+def read_plan(path: str | Path, lang: str | None = None) -> Plan:
+    """Read and validate a plan; raise :class:`PlanError` listing every problem found.
+
+    ``lang`` is the language of the messages; by default, the template's own language.
+    """
+    path = Path(path)
+    wb = _open(path)
+    plan_lang = _template_language(wb)
+    lang = lang or plan_lang
+    problems: list[CellProblem] = []
+    values: dict[str, Scalar] = {}
+    default_sheet = plan_sheet_name(plan_lang)
+    cached: list[Any] = []  # the data_only workbook, loaded only if an input holds a formula
+
+    def formula_result(sheet: str, coordinate: str) -> Any:
+        if not cached:
+            cached.append(_cached_values(path))
+        return cached[0][sheet][coordinate].value
+
+    def read_one(spec: InputSpec) -> None:
+        dests = _destinations(wb, spec.name)
+        cells = _cells(wb, *dests[0]) if len(dests) == 1 else []
+        if len(cells) != 1:
+            sheet, cell = _where_label_is(wb, default_sheet, spec)
+            problems.append(CellProblem(
+                sheet, cell, spec.name, spec.label[lang],
+                f"名前付きセル {spec.name} がありません" if lang == "ja"
+                else f"the named cell {spec.name} is missing",
+                "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
+                else "expected the template's named cell; write a fresh template with "
+                     "kpi-xl template and copy your values into it"))
+            return
+        sheet = dests[0][0]
+        coordinate, raw = cells[0]
+        if isinstance(raw, str) and raw.startswith("=") and _is_default(spec, raw):
+            # The template's own default formula (e.g. SQL target = sales' required
+            # opportunities): computed from the plan's inputs by the same definition.
+            try:
+                raw = named_value(spec.default.formula(NameResolver()), values)  # type: ignore[union-attr]
+            except (KeyError, ArithmeticError, TypeError):
+                return  # the inputs it depends on are reported already
+        if isinstance(raw, str) and raw.startswith("="):
+            result = formula_result(sheet, coordinate)
+            if result is None:
+                problems.append(CellProblem(
+                    sheet, coordinate, spec.name, spec.label[lang],
+                    _unsaved_formula(raw, lang), spec.kind_info.expected[lang]))
+                return
+            raw = result
+        value, problem = check_value(spec, raw, lang)
+        if problem:
+            problems.append(CellProblem(sheet, coordinate, spec.name, spec.label[lang], *problem))
+        else:
+            values[spec.name] = value
+
+    for spec in _all_inputs():
+        read_one(spec)
+
+    seasonality = _read_seasonality(wb, lang, problems, formula_result)
+    from kpi_xl.io.kpi_tables import read_kpis, read_okrs
+
+    kpis = read_kpis(wb, lang, problems, formula_result)
+    okrs = read_okrs(wb, lang, problems)
+    if problems:
+        raise PlanError(str(path), problems, lang=lang)
+    return resolve_linked_targets(Plan(
+        company=str(values.get("Plan_Company") or ""),
+        fiscal_year=int(values["Plan_FiscalYear"]),  # type: ignore[arg-type]
+        start_month=int(values["Plan_StartMonth"]),  # type: ignore[arg-type]
+        seasonality=seasonality,
+        values=values,
+        lang=plan_lang,
+        source=str(path),
+        kpis=kpis,
+        okrs=okrs,
+    ))
+
+
+def _is_default(spec: InputSpec, formula: str) -> bool:
+    if spec.default is None:
+        return False
+    expected = "=" + spec.default.formula(NameResolver())
+    return formula.replace(" ", "").casefold() == expected.casefold()
+
+
+def _unsaved_formula(formula: str, lang: str) -> str:
+    # openpyxl and some tools save formulas without their results; Excel and Calc always save them.
+    if lang == "ja":
+        return f"数式「{formula}」の計算結果が保存されていません(値を直接入力してください)"
+    return f"found the formula {formula} with no saved result (type the value itself)"
+
+
+def _where_label_is(wb: Any, sheet: str, spec: InputSpec) -> tuple[str, str]:
+    """Where the input probably is when its name was deleted: beside its label, else unknown."""
+    labels = set(spec.label.values())
+    if sheet in wb.sheetnames:
+        for row in wb[sheet].iter_rows(max_col=1):
+            cell = row[0]
+            if isinstance(cell.value, str) and cell.value.strip() in labels:
+                return sheet, f"B{cell.row}"
+    return sheet, "?"
+
+
+def _all_inputs() -> Iterable[InputSpec]:
+    yield from GENERAL_INPUTS
+    for dept in DEPARTMENTS.values():
+        yield from dept.inputs
+
+
+def _template_language(wb: Any) -> str:
+    dests = _destinations(wb, LANGUAGE_NAME)
+    if len(dests) == 1:
+        cells = _cells(wb, *dests[0])
+        if cells and cells[0][1] in ("ja", "en"):
+            return str(cells[0][1])
+    return "ja" if plan_sheet_name("ja") in wb.sheetnames else "en"
+
+
+def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
+                      formula_result: Callable[[str, str], Any]) -> tuple[float, ...]:
+    dests = _destinations(wb, SEASONALITY_NAME)
+    if len(dests) != 1:
+        sheet, cell = _where_label_is(wb, plan_sheet_name(lang), _WEIGHT)
+        problems.append(CellProblem(
+            sheet, cell, SEASONALITY_NAME, _WEIGHT.label[lang],
+            f"名前付き範囲 {SEASONALITY_NAME} がありません" if lang == "ja"
+            else f"the named range {SEASONALITY_NAME} is missing",
+            "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
+            else "expected the template's twelve named weight cells; write a fresh template "
+                 "with kpi-xl template and copy your values into it"))
+        return (1.0,) * 12
+    sheet = dests[0][0]
+    cells = _cells(wb, *dests[0])
+    if len(cells) != 12:
+        problems.append(CellProblem(
+            sheet, dests[0][1].replace("$", ""), SEASONALITY_NAME, _WEIGHT.label[lang],
+            f"{len(cells)} 個のセルです" if lang == "ja" else f"it covers {len(cells)} cells",
+            "12 か月分のセルが必要です" if lang == "ja" else "expected twelve monthly cells"))
+        return (1.0,) * 12
+    weights: list[float] = []
+    already = len(problems)
+    for coordinate, raw in cells:
+        if isinstance(raw, str) and raw.startswith("="):
+            result = formula_result(sheet, coordinate)
+            if result is None:
+                problems.append(CellProblem(sheet, coordinate, SEASONALITY_NAME,
+                                            _WEIGHT.label[lang], _unsaved_formula(raw, lang),
+                                            _WEIGHT.kind_info.expected[lang]))
+                weights.append(1.0)
+                continue
+            raw = result
+        value, problem = check_value(_WEIGHT, raw, lang)
+        if problem:
+            problems.append(CellProblem(sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
+                                        *problem))
+            weights.append(1.0)
+        else:
+            weights.append(float(value))  # type: ignore[arg-type]
+    if len(problems) == already and sum(weights) <= 0:
+        coordinate = f"{cells[0][0]}:{cells[-1][0]}"
+        problems.append(CellProblem(
+            sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
+            "ウェイトの合計が 0 です" if lang == "ja" else "the weights add up to 0",
+            "少なくとも 1 か月は 0 より大きくしてください" if lang == "ja"
+            else "expected at least one month above 0"))
+    return tuple(weights)
