@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.app.generate import generate
+from kpi_xl.app.template import write_template
+from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
-from kpi_xl.writer.template import write_template
 from tests.libreoffice import INSTALL_HINT, recalculate, soffice
 from tests.workbook_values import named_cells
 

@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from kpi_xl.app.cli import main
-from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.app.generate import generate
+from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template

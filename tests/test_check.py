@@ -75,8 +75,8 @@ def test_a_broken_decomposition_is_a_tree_error(tmp_path: Path) -> None:
     # A CS KGI that its parts cannot reproduce: the tree check reports the mismatch.
     report = check_path(_plan_with(tmp_path), "en")[0]
     assert not any(code == "decomposition_mismatch" for code, _ in _codes(report))
-    from kpi_xl.app.check import plan_tree_rows
     from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.plan_tree import plan_tree_rows
     from kpi_xl.core.tree import validate
 
     rows = plan_tree_rows(DEPARTMENTS["sales"], [], {

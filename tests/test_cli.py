@@ -275,8 +275,8 @@ def test_generate_help_lists_previous_and_force(capsys: pytest.CaptureFixture[st
 
 
 def _q1_with_actual(tmp_path: Path, lang: str) -> tuple[Path, Path]:
-    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.io.plan_reader import read_plan
 
     plan = fill_template(sample_plan_path(lang), tmp_path / "plan.xlsx", HELD_OUT, EVEN)

@@ -10,8 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
-from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.app.generate import generate
+from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import ACTUALS_SALES, type_actuals

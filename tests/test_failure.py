@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from kpi_xl.core.failure import analyze, is_met, pearson, to_frame
+from kpi_xl.app.frames import findings_frame
+from kpi_xl.core.failure import analyze, is_met, pearson
 
 PERIODS = ["2026-04", "2026-05", "2026-06", "2026-07"]
 
@@ -150,7 +151,7 @@ def test_findings_convert_to_a_dataframe() -> None:
     pytest.importorskip("pandas")
     rows = long_rows({"revenue": REVENUE,
                       "leads": ("KPI", [(300, 250), (320, 250), (310, 250), (200, 250)], None)})
-    frame = to_frame(analyze(rows))
+    frame = findings_frame(analyze(rows))
     assert list(frame["code"]) == ["kpi_met_kgi_missed", "weak_correlation"]
     assert math.isclose(frame["expected"][1], 0.3)
 

@@ -18,11 +18,11 @@ import openpyxl
 import pytest
 
 from kpi_xl.app.cli import main
-from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.app.generate import generate
+from kpi_xl.app.rollforward import carry_forward
+from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
-from kpi_xl.io.previous import carry_forward
 from tests.conftest import HELD_OUT, fill_template, require_libreoffice, type_actuals
 from tests.libreoffice import recalculate
 from tests.workbook_values import errors_in, formulas, same, values

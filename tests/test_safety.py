@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi_xl.io import safety
 from kpi_xl.core.errors import PlanError
+from kpi_xl.io import safety
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 

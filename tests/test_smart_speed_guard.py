@@ -16,8 +16,8 @@ from datetime import date
 import pytest
 
 from kpi_xl.core import textnum
-from tools.bench import statements
 from kpi_xl.core.textnum import find_time_frames, normalize, scan_time_frames
+from tools.bench import statements
 
 from .test_smart import CASES
 

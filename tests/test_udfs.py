@@ -10,8 +10,6 @@ import datetime as dt
 
 import pytest
 
-from kpi_xl.addin import udfs
-from kpi_xl.core.funnel import monthly_split, reverse_funnel
 from kpi_xl.addin.udfs import (
     KPI_ACHIEVEMENT,
     KPI_BENCHMARK,
@@ -25,6 +23,8 @@ from kpi_xl.addin.udfs import (
     KPI_SMART_CHECK,
     KPI_TREE_VALIDATE,
 )
+from kpi_xl.core import functions as udfs
+from kpi_xl.core.funnel import monthly_split, reverse_funnel
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from kpi_xl.core.expr import ref
 from kpi_xl.core.funnel import max_lost_expr, monthly_split_exprs, stage_expr
 from kpi_xl.core.kpis import DIRECTIONS
 from kpi_xl.core.measures import achievement_expr, okr_score_expr
+from kpi_xl.io.files import atomic_move
 from tests.conftest import Recalculated, require_libreoffice
 from tests.libreoffice import recalculate
 from tests.workbook_values import ERROR_VALUES, named_values, values
@@ -144,15 +145,16 @@ def _parity_book(path: Path) -> dict[str, list]:
             cases["cells"].append((key, got[j][0]))
         row += len(weights)
     cases["where"] = [book.cell(key)[1:] for key, _ in cases["cells"]]
-    book.save(path)
+    atomic_move(book.render(), path)
+    book.discard()
     return cases
 
 
 @pytest.fixture(scope="module")
 def parity(tmp_path_factory: pytest.TempPathFactory) -> dict:
     require_libreoffice()
-    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.io.plan_reader import read_plan
     from kpi_xl.io.resources import sample_plan_path
 

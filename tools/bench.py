@@ -48,8 +48,8 @@ def _median_time(fn: Callable[[], Any], runs: int) -> float:
 
 def bench_sample(runs: int, work: Path) -> dict[str, float]:
     """Reading the sample plan and writing its four workbooks, in this process."""
-    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.io.plan_reader import read_plan
     from kpi_xl.io.resources import sample_plan_path
 
@@ -71,8 +71,8 @@ def bench_scaling(runs: int, work: Path) -> dict[str, float]:
     """Generation time as KPIs per department grow (4 → 32): it should grow linearly."""
     import dataclasses
 
-    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.io.plan_reader import read_plan
     from kpi_xl.io.resources import sample_plan_path
 
@@ -154,8 +154,8 @@ def _bare_write(sheets: list[tuple[str, list[tuple[int, int, Any, Any, tuple]]]]
 
 def bench_floor(runs: int, work: Path) -> dict[str, float]:
     """One plan's four workbooks against bare XlsxWriter writing the same cells."""
-    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.io.plan_reader import read_plan
     from kpi_xl.io.resources import sample_plan_path
 
@@ -255,10 +255,10 @@ def bench_smart(n: int) -> dict[str, float]:
     """Distinct statements (no cache hits), checked one by one."""
     from kpi_xl.core import smart
 
-    statements = statements(n)
+    texts = statements(n)
     smart.check("warm up: 300 leads a month by March 2026")
     start = time.perf_counter()
-    for s in statements:
+    for s in texts:
         smart.check(s)
     elapsed = time.perf_counter() - start
     return {"statements": n, "seconds": elapsed, "per_second": n / elapsed}

@@ -44,8 +44,8 @@ def plan_folders(plans: Sequence[Path], out: Path) -> list[Path]:
 def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, with_udfs: bool,
          force: bool) -> PlanResult:
     """Generate one plan in a worker; every outcome comes back as a result, never a raise."""
-    from kpi_xl.core.errors import KpiXlError
     from kpi_xl.app.generate import generate_from_file
+    from kpi_xl.core.errors import KpiXlError
 
     try:
         paths = generate_from_file(plan, folder, quarter_text=quarter_text, lang=lang,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,10 @@ from kpi_xl.core.kpis import (
     smart_check,
     unit_key,
 )
-from kpi_xl.core.plan import Plan, PlanValues
+from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
 
-__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook", "plan_tree_rows"]
-
-# The tree sheet's default: each stage is rounded up, so a product may exceed its target a little.
-TREE_TOLERANCE = 0.01
-
+__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook"]
 
 @dataclass
 class Finding:
@@ -151,56 +148,6 @@ def _verdict(kpi: Kpi, lang: str, plan: Plan | None) -> KpiVerdict:
     return KpiVerdict(kpi.name, result.statement, result.ok, result.failed, result.summary(),
                       [{"letter": c.letter, "status": c.status, "reason": c.reason,
                         "hint": c.hint} for c in result.criteria])
-
-
-def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, Any],
-                   lang: str) -> list[dict[str, Any]]:
-    """The department's KPI tree as rows for :func:`kpi_xl.core.tree.validate`.
-
-    KGI → KSF → KPI gives the structure; the factor decomposition (revenue = leads × rates ×
-    deal size) hangs under its own parent with the plan's values, so the validator checks that
-    the children reproduce it.
-    """
-    from kpi_xl.core.expr import ExcelError
-    from kpi_xl.core.spec import KINDS
-
-    env = PlanValues(values)
-
-    def value(name: str) -> Any:
-        try:
-            return env[name]
-        except (KeyError, ExcelError, TypeError, ZeroDivisionError):
-            return None
-
-    label, kgi_name, kgi_kind = dept.kgi
-    rows: list[dict[str, Any]] = [{
-        "id": "KGI", "parent": None, "name": label[lang], "kind": "KGI",
-        "department": dept.key, "target": value(kgi_name), "unit": KINDS[kgi_kind].unit["ja"]}]
-    seen_ksf: set[str] = set()
-    for kpi in kpis:
-        ksf_id = f"KSF:{kpi.ksf}"
-        if kpi.ksf and ksf_id not in seen_ksf:
-            seen_ksf.add(ksf_id)
-            rows.append({"id": ksf_id, "parent": "KGI", "name": kpi.ksf, "kind": "KSF",
-                         "department": dept.key})
-        rows.append({"id": kpi.name, "parent": ksf_id if kpi.ksf else None, "name": kpi.name,
-                     "kind": "KPI", "department": dept.key,
-                     "target": f"{kpi.target * 100:g}%" if kpi.unit == "%" else kpi.target,
-                     "unit": kpi.unit, "owner": kpi.owner})
-    dec = dept.decomposition
-    rows.append({"id": "DEC", "parent": None, "name": dec.parent[lang], "kind": "KGI",
-                 "operator": dec.operator, "target": value(dec.parent_name),
-                 "unit": KINDS[dec.parent_kind].unit["ja"]})
-    for i, (factor_label, expr, kind) in enumerate(dec.factors):
-        try:
-            factor_value: Any = expr.evaluate(env)
-        except (KeyError, ExcelError, TypeError, ZeroDivisionError):
-            factor_value = None
-        unit = KINDS[kind].unit["ja"] if kind in KINDS else ""  # a plain factor (13 weeks)
-        # Factors are parts of the arithmetic, not KPIs with owners: they sit as KSF-level nodes.
-        rows.append({"id": f"DEC:{i}", "parent": "DEC", "name": factor_label[lang],
-                     "kind": "KSF", "target": factor_value, "unit": unit})
-    return rows
 
 
 def _tree_findings(rows: list[dict[str, Any]], lang: str) -> list[Finding]:

@@ -138,7 +138,7 @@ def _writable_folder(folder: Path) -> None:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from kpi_xl.writer.template import write_template
+    from kpi_xl.app.template import write_template
 
     default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{args.lang}.xlsx"
     output: Path = args.output or Path(default)

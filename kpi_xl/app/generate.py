@@ -32,7 +32,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     Every workbook is built completely before any is moved into place, so a failure leaves the
     output folder as it was. ``with_udfs`` adds a sheet of cells that call the add-in's Excel
     functions (see :mod:`kpi_xl.writer.udf_cells`). With ``roll_forward``, earlier quarters'
-    actuals are carried in (:mod:`kpi_xl.io.previous`; from ``previous_dir`` if given). A workbook in the way that holds
+    actuals are carried in (:mod:`kpi_xl.app.rollforward`; from ``previous_dir`` if given). A workbook in the way that holds
     entered data (:mod:`kpi_xl.io.overwrite`) stops the run with
     :class:`~kpi_xl.core.errors.OverwriteError` unless ``force``; then it is first kept as a
     timestamped backup, reported through ``on_backup(path, backup)``.
@@ -52,12 +52,12 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
 
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
-        from kpi_xl.writer.book import atomic_move
+        from kpi_xl.io.files import atomic_move
 
         keep = {Path(entry.path) for entry in in_the_way}
         for source, target in rendered:
             if target in keep:
-                from kpi_xl.io.overwrite import keep_backup
+                from kpi_xl.io.files import keep_backup
 
                 backup = keep_backup(target)
                 if on_backup is not None:
@@ -107,7 +107,7 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
 
 def _carried(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
              previous_dir: Path | None, keys: list[str]) -> dict[str, object]:
-    from kpi_xl.io.previous import carry_forward
+    from kpi_xl.app.rollforward import carry_forward
 
     return dict(carry_forward(plan, quarter, Path(out_dir), lang, previous_dir, keys))
 

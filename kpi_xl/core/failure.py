@@ -28,24 +28,21 @@ Input, any of:
   the KGI's id.
 
 Values are read leniently ("1,000", "20%"); unreadable ones are ignored. Never raises.
-pandas is not needed (a DataFrame is read through ``to_dict``); :func:`to_frame` imports it
-lazily to hand findings back as a DataFrame.
+pandas is not needed (a DataFrame is read through ``to_dict``);
+:func:`kpi_xl.app.frames.findings_frame` hands findings back as a DataFrame.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-__all__ = ["analyze", "is_met", "pearson", "to_frame"]
+__all__ = ["analyze", "is_met", "pearson"]
 
 SEVERITY = {"kpi_met_kgi_missed": "warning", "weak_correlation": "warning", "no_kgi": "error",
             "ambiguous_kgi": "warning", "unknown_kgi": "error"}
@@ -263,13 +260,3 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
     if r < threshold:
         add("weak_correlation", kpi.id, expected=threshold, actual=r, related=(goal.id,),
             kgi=goal.id, r=_fmt(r), n=len(pairs), threshold=_fmt(threshold))
-
-
-def to_frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    """The findings as a pandas DataFrame, one row each (pandas is imported here, lazily)."""
-    import dataclasses
-
-    import pandas as pd
-
-    return pd.DataFrame([dataclasses.asdict(f) for f in findings],
-                        columns=[f.name for f in dataclasses.fields(Finding)])

@@ -12,7 +12,7 @@ the workbook this run has just built (in a temporary file) and reports:
   refusal is then a false alarm, which ``--force`` settles while keeping a backup.
 
 A byte-identical file is untouched by definition. A file that cannot be read cannot be shown to
-be empty, and is reported too. :func:`keep_backup` copies a file to
+be empty, and is reported too. :func:`kpi_xl.io.files.keep_backup` copies a file to
 ``<name>.YYYYmmdd-HHMMSS.bak.xlsx`` beside it, atomically, before it is replaced.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 from kpi_xl.core.errors import PlanError
 from kpi_xl.core.i18n import t
 
-__all__ = ["entered_data", "keep_backup"]
+__all__ = ["entered_data"]
 
 _SHOWN = 5
 _REVIEW_FIELDS = {"fact": "review.fact", "cause": "review.cause", "action": "review.action",
@@ -165,17 +165,3 @@ def _show(value: Any) -> str:
         value = int(value)
     text = str(value)
     return text if len(text) <= 30 else text[:29] + "…"
-
-
-def keep_backup(path: Path, now: dt.datetime | None = None) -> Path:
-    """Copy ``path`` to ``<stem>.YYYYmmdd-HHMMSS.bak.xlsx`` beside it (atomically); return it."""
-    from kpi_xl.writer.book import atomic_move
-
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
-    n = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.stem}.{stamp}-{n}.bak{path.suffix}")
-        n += 1
-    atomic_move(path, backup)
-    return backup

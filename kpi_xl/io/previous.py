@@ -1,4 +1,4 @@
-"""Roll forward: read the actuals managers typed into earlier quarters' workbooks.
+"""Last quarter's workbooks: find them and read the actuals managers typed into them.
 
 ``kpi-xl generate --quarter 2026Q2`` looks for the workbooks of earlier quarters in the output
 folder (``<out>/FY2026Q1/``, and for year to date every earlier quarter of the fiscal year), or in
@@ -6,13 +6,9 @@ folder (``<out>/FY2026Q1/``, and for year to date every earlier quarter of the f
 name, headers in either language) it reads month, KPI, unit, direction, target and actual, and
 from its KPI list (``Sales_KPIList``) which plan figure each KPI is linked to. Files saved by
 Excel, LibreOffice or openpyxl all read back (see :mod:`kpi_xl.io.saved_workbook`); when a file was
-saved without formula results (openpyxl), targets are recomputed from the current plan for
-quarters of the plan's fiscal year, and say so.
-
-What the new workbook shows is built by :mod:`kpi_xl.writer.previous_sheet` from
-:class:`Carried`: last quarter's actual against target per KPI, year to date, achieved
-conversion rates beside the planned ones, and KPIs met while the KGI was missed
-(:func:`kpi_xl.core.failure.analyze`). Bad cells are refused with the workbook, sheet and cell named.
+saved without formula results (openpyxl), targets are evaluated from the current plan for
+quarters of the plan's fiscal year (:func:`kpi_xl.core.rollforward.with_planned_targets`), and
+say so. Bad cells are refused with the workbook, sheet and cell named.
 """
 
 from __future__ import annotations
@@ -20,20 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.departments.base import Department
 from kpi_xl.core.errors import CellProblem, PlanError, UsageError, WorkbookError
 from kpi_xl.core.fiscal import FiscalQuarter
-from kpi_xl.core.kpis import DIRECTIONS, aggregation, normalise_choice, unit_key
+from kpi_xl.core.kpis import DIRECTIONS, normalise_choice, unit_key
 from kpi_xl.core.plan import Plan
+from kpi_xl.core.rollforward import MonthActual, QuarterActuals, with_planned_targets
 
-__all__ = ["Carried", "KpiSummary", "MonthActual", "QuarterActuals", "RateCheck",
-           "carry_forward", "find_previous", "read_actuals"]
+__all__ = ["find_previous", "read_actuals"]
 
 _FILE = re.compile(r"^FY(\d{4})Q([1-4])_(?P<dept>[a-z_]+)_(?P<lang>ja|en)\.xlsx$")
 ACTUAL_FIELDS = {"month": "track.month", "kpi": "kpi.name", "unit": "kpi.unit",
@@ -41,69 +34,6 @@ ACTUAL_FIELDS = {"month": "track.month", "kpi": "kpi.name", "unit": "kpi.unit",
 _LIST_FIELDS = {"kpi": "kpi.name", "link": "kpi.link"}
 #: A % actual above this (1000%) is a slip however the cell was formatted.
 MAX_PERCENT = 10
-
-
-@dataclass(frozen=True)
-class MonthActual:
-    """One reported month of one KPI (only rows with an actual are kept)."""
-
-    month: dt.date
-    kpi: str
-    unit: str  # canonical unit (件, %, 円...)
-    direction: str  # higher | lower
-    target: float | None
-    actual: float
-    cell: str  # Sheet!F12, where the actual was typed
-
-
-@dataclass(frozen=True)
-class QuarterActuals:
-    """A department's actuals of one earlier quarter, as read from its workbook."""
-
-    department: str
-    quarter: FiscalQuarter
-    source: Path
-    rows: tuple[MonthActual, ...]
-    links: dict[str, str]  # KPI name → linked plan figure
-    targets_from_plan: bool = False
-
-
-@dataclass(frozen=True)
-class KpiSummary:
-    """A KPI over a period: months reported, target and actual (summed or averaged by unit)."""
-
-    kpi: str
-    unit: str
-    direction: str
-    months: int
-    target: float | None
-    actual: float
-
-
-@dataclass(frozen=True)
-class RateCheck:
-    """An achieved conversion rate (narrow ÷ wide stage actuals) beside the planned rate name."""
-
-    rate_name: str  # the plan's input, e.g. Sales_WinRate
-    label: dict[str, str]
-    numerator_kpi: str
-    denominator_kpi: str
-    numerator: float
-    denominator: float
-
-
-@dataclass
-class Carried:
-    """Everything carried into one department's new workbook."""
-
-    department: str
-    last: QuarterActuals
-    earlier: list[QuarterActuals]  # this fiscal year's quarters before the new one, oldest first
-    last_quarter: list[KpiSummary] = field(default_factory=list)
-    year_to_date: dict[str, KpiSummary] = field(default_factory=dict)  # before the new quarter
-    rates: list[RateCheck] = field(default_factory=list)
-    kgi_kpi: str | None = None
-    findings: list[str] = field(default_factory=list)
 
 
 # Finding the files -------------------------------------------------------------------------------
@@ -313,7 +243,7 @@ def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
     links = _links(book, dept)
     result = QuarterActuals(department, quarter, Path(path), tuple(rows), links)
     if missing_targets and plan is not None and plan.fiscal_year == quarter.year:
-        result = _targets_from_plan(result, plan, lang)
+        result = with_planned_targets(result, plan)
     return result
 
 
@@ -340,134 +270,3 @@ def _links(book: object, dept: Department) -> dict[str, str]:
         if isinstance(name, str) and isinstance(link, str) and link.strip():
             links[name.strip()] = link.strip()
     return links
-
-
-def _targets_from_plan(actuals: QuarterActuals, plan: Plan, lang: str) -> QuarterActuals:
-    """Targets for a workbook saved without results: that quarter regenerated from the plan."""
-    from kpi_xl.app.generate import generate
-
-    with tempfile.TemporaryDirectory(prefix="kpi-xl-targets-") as tmp:
-        [path] = generate(plan, actuals.quarter, Path(tmp), lang,
-                          departments=[actuals.department], roll_forward=False)
-        planned = read_targets(path, actuals.department)
-    rows = tuple(row if row.target is not None else
-                 MonthActual(row.month, row.kpi, row.unit, row.direction,
-                             planned.get((row.month, row.kpi)), row.actual, row.cell)
-                 for row in actuals.rows)
-    return QuarterActuals(actuals.department, actuals.quarter, actuals.source, rows,
-                          actuals.links, targets_from_plan=True)
-
-
-def read_targets(path: Path, department: str) -> dict[tuple[dt.date, str], float]:
-    """(month, KPI) → target from a workbook's saved results (one kpi-xl wrote)."""
-    from kpi_xl.io.saved_workbook import SavedWorkbook, as_month
-
-    book = SavedWorkbook(path)
-    table = book.table(DEPARTMENTS[department].actuals_table, ACTUAL_FIELDS)
-    out: dict[tuple[dt.date, str], float] = {}
-    if table is None:
-        return out
-    for r in table.rows():
-        month = as_month(book.value(table.sheet, table.cell("month", r)))
-        name = book.value(table.sheet, table.cell("kpi", r))
-        target = book.value(table.sheet, table.cell("target", r))
-        if month and isinstance(name, str) and isinstance(target, (int, float)):
-            out[(month, name)] = float(target)
-    return out
-
-
-# What is carried ---------------------------------------------------------------------------------
-
-def summarise(rows: Sequence[MonthActual]) -> list[KpiSummary]:
-    """Per KPI (in first-seen order): counts and amounts add up, levels are averaged."""
-    order: list[str] = []
-    by_kpi: dict[str, list[MonthActual]] = {}
-    for row in rows:
-        if row.kpi not in by_kpi:
-            order.append(row.kpi)
-        by_kpi.setdefault(row.kpi, []).append(row)
-    out = []
-    for name in order:
-        items = by_kpi[name]
-        first = items[0]
-        targets = [i.target for i in items]
-        known = None if any(x is None for x in targets) else [float(x) for x in targets]  # type: ignore[arg-type]
-        if aggregation(first.unit) == "sum":
-            actual = math.fsum(i.actual for i in items)
-            target = math.fsum(known) if known is not None else None
-        else:
-            actual = math.fsum(i.actual for i in items) / len(items)
-            target = math.fsum(known) / len(known) if known else None
-        out.append(KpiSummary(name, first.unit, first.direction, len(items), target, actual))
-    return out
-
-
-def _rate_checks(dept: Department, last: QuarterActuals, plan: Plan) -> list[RateCheck]:
-    """Achieved conversion rates along the funnel: narrow stage ÷ wide stage, last quarter."""
-    links = dict(last.links)
-    for kpi in plan.kpis.get(dept.key, ()):
-        if kpi.link:
-            links.setdefault(kpi.name, kpi.link)
-    by_link: dict[str, str] = {}
-    for name, link in links.items():
-        by_link.setdefault(link, name)
-    inputs = {spec.name: spec for spec in dept.inputs}
-    checks = []
-    for wide, narrow in zip(dept.funnel, dept.funnel[1:], strict=False):
-        try:
-            output = dept.output(wide)
-        except KeyError:
-            continue
-        rates = [k for k in sorted(output.expr.keys()) if k in inputs and inputs[k].kind == "rate"]
-        if len(rates) != 1 or wide not in by_link or narrow not in by_link:
-            continue
-        wide_kpi, narrow_kpi = by_link[wide], by_link[narrow]
-        wide_rows = {r.month: r.actual for r in last.rows if r.kpi == wide_kpi}
-        narrow_rows = {r.month: r.actual for r in last.rows if r.kpi == narrow_kpi}
-        both = sorted(set(wide_rows) & set(narrow_rows))
-        if not both:
-            continue
-        checks.append(RateCheck(rates[0], inputs[rates[0]].label, narrow_kpi, wide_kpi,
-                                math.fsum(narrow_rows[m] for m in both),
-                                math.fsum(wide_rows[m] for m in both)))
-    return checks
-
-
-def _findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None, lang: str
-              ) -> list[str]:
-    from kpi_xl.core.failure import analyze
-
-    if kgi_kpi is None:
-        return []
-    records = [{"period": row.month.isoformat(), "id": row.kpi,
-                "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
-                "target": row.target, "direction": row.direction} for row in last.rows]
-    return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang)]
-
-
-def carry_forward(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
-                  previous_dir: Path | None = None,
-                  departments: Sequence[str] | None = None) -> dict[str, Carried]:
-    """What each department's new workbook carries from earlier quarters (may be empty)."""
-    found = find_previous(quarter, Path(out_dir), lang, previous_dir)
-    carried: dict[str, Carried] = {}
-    for key in departments or list(DEPARTMENTS):
-        if key not in found:
-            continue
-        dept = DEPARTMENTS[key]
-        quarters = [read_actuals(path, key, q, lang, plan) for q, path in found[key]]
-        last = quarters[-1]
-        this_year = [q for q in quarters if q.quarter.year == quarter.year]
-        links = {**{k.name: k.link for k in plan.kpis.get(key, ()) if k.link}, **last.links}
-        kgi_kpi = next((name for name, link in links.items() if link == dept.kgi_measure
-                        and any(r.kpi == name for r in last.rows)), None)
-        ytd_rows = [row for q in this_year for row in q.rows]
-        carried[key] = Carried(
-            key, last, this_year,
-            last_quarter=summarise(last.rows),
-            year_to_date={s.kpi: s for s in summarise(ytd_rows)},
-            rates=_rate_checks(dept, last, plan),
-            kgi_kpi=kgi_kpi,
-            findings=_findings(dept, last, kgi_kpi, lang),
-        )
-    return carried

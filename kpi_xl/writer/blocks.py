@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 
+#: Columns that a department sheet's title and sections span.
+WIDTH = 7
+
+
 def unit_text(lang: str, kind: str) -> str:
     """The unit shown beside a value of ``kind``."""
     info = KINDS.get(kind)

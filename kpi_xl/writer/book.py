@@ -15,7 +15,6 @@ decides *how* it looks and makes the guarantees:
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import unicodedata
@@ -330,14 +329,6 @@ class BookWriter:
         return self.env[key]
 
     # Saving --------------------------------------------------------------------------------
-    def save(self, path: Path) -> None:
-        """Evaluate every formula, write the workbook, and move it into place atomically."""
-        source = self.render()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_move(source, path)
-        self.discard()
-
     def render(self) -> Path:
         """Evaluate every formula and write the workbook to a private temporary file."""
         if self._rendered:
@@ -369,23 +360,6 @@ class BookWriter:
     def discard(self) -> None:
         """Remove the temporary file (after it was moved into place, or after an error)."""
         self._tmpdir.cleanup()
-
-
-def atomic_move(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target`` so that ``target`` is either the old file or the whole new one."""
-    fd, staging = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with open(source, "rb") as src, open(staging, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(staging, target)
-    except BaseException:
-        if os.path.exists(staging):
-            os.unlink(staging)
-        raise
 
 
 def _quote(sheet: str) -> str:

@@ -1,19 +1,21 @@
-"""What a department's build function gets: the book, the plan, the quarter and the language."""
+"""What a department's sheet builders share: the context (book, plan, quarter, language) and
+the keys of the cells one sheet hands to the next (the KPI rows, the tracking summary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
+from kpi_xl.core.kpis import Kpi
 from kpi_xl.core.plan import Plan
 
 if TYPE_CHECKING:
     from kpi_xl.core.departments.base import Department
     from kpi_xl.writer.book import BookWriter
 
-__all__ = ["BuildContext"]
+__all__ = ["BuildContext", "KpiRow", "Summary"]
 
 
 @dataclass
@@ -25,7 +27,7 @@ class BuildContext:
     quarter: FiscalQuarter
     lang: str
     department: Department
-    # What earlier quarters' workbooks carry into this one (kpi_xl.io.previous.Carried), if any.
+    # What earlier quarters' workbooks carry into this one (kpi_xl.core.rollforward.Carried), if any.
     previous: object | None = None
     with_udfs: bool = False  # add cells that call the add-in's functions (kpi-xl addin)
 
@@ -36,3 +38,27 @@ class BuildContext:
     def label(self, key: str) -> str:
         """Department-specific text in the workbook's language."""
         return self.department.label(self.lang, key)
+
+
+@dataclass
+class KpiRow:
+    """Keys of one KPI's cells on the KPI sheet."""
+
+    kpi: Kpi
+    name: str
+    unit: str
+    direction: str
+    target: str
+    deadline: str
+    owner: str
+    ksf: str
+
+
+@dataclass
+class Summary:
+    """Keys of the tracking summary: KPI names and their monthly average actuals."""
+
+    names: list[str]
+    monthly_average: list[str]
+    to_date: list[str] = field(default_factory=list)  # actual to date, per KPI
+    reported: list[str] = field(default_factory=list)  # months reported, per KPI

@@ -20,7 +20,7 @@ from kpi_xl.core.expr import Expr, Num, and_, area, countifs, if_, iferror, or_,
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
 from kpi_xl.core.measures import achievement_expr
-from kpi_xl.io.previous import Carried
+from kpi_xl.core.rollforward import Carried
 from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
@@ -59,7 +59,7 @@ def _number_or_blank(sheet: SheetWriter, row: int, col: int, value: float | None
 def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
                            to_date: dict[str, tuple[str, str]],
                            sheet: SheetWriter | None = None) -> None:
-    """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.io.previous.Carried`).
+    """Write the review sheet from ``ctx.previous`` (a :class:`~kpi_xl.core.rollforward.Carried`).
 
     ``to_date`` maps a KPI name of the new quarter to the keys of its tracking summary cells
     (actual to date, months reported), so year to date includes the new quarter, live.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.expr import date_, if_, iferror, ref
@@ -19,13 +18,16 @@ from kpi_xl.core.spec import OutputSpec, Scalar
 from kpi_xl.writer.blocks import assumptions_table, template_outputs, title_block
 from kpi_xl.writer.book import BookWriter
 
-__all__ = ["write_template"]
+__all__ = ["build_template"]
 
 WIDTH = 7
 
 
-def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Path:
-    """Write a blank template, or with ``sample=True`` the sample plan (the article's numbers)."""
+def build_template(lang: str = "ja", *, sample: bool = False) -> BookWriter:
+    """A blank template, or with ``sample=True`` the sample plan (the article's numbers).
+
+    The caller renders it (:meth:`BookWriter.render`) and moves the file into place.
+    """
     title = t(lang, "template.sample_title" if sample else "template.title")
     book = BookWriter(lang, title=title, created=datetime(2026, 1, 1))
     sheet = book.sheet(plan_sheet_name(lang))
@@ -73,15 +75,14 @@ def write_template(path: Path, lang: str = "ja", *, sample: bool = False) -> Pat
     sheet.freeze(3)
     _kpi_tables(book, lang, sample)
     _okr_table(book, lang, sample)
-    book.save(path)
-    return path
+    return book
 
 
 def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
     """One Excel Table of KPIs per department, with drop-downs for the choice columns."""
     from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, number_kind
     from kpi_xl.core.plan_tables import KPI_COLUMNS, headers
-    from kpi_xl.writer.department_book import _serial
+    from kpi_xl.writer.kpi_sheet import excel_serial
 
     sheet = book.sheet(t(lang, "sheet.kpis"))
     row = title_block(sheet, lang, t(lang, "template.kpi_title"), t(lang, "template.kpi_help"), 11)
@@ -103,7 +104,7 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
                 "ksf": kpi.ksf if kpi else None,
                 "unit": UNIT_LABELS[kpi.unit][lang] if kpi else None,
                 "direction": DIRECTIONS[kpi.direction][lang] if kpi else None,
-                "deadline": _serial(kpi.deadline) if kpi and kpi.deadline else None,
+                "deadline": excel_serial(kpi.deadline) if kpi and kpi.deadline else None,
                 "owner": kpi.owner if kpi else None,
                 "cadence": CADENCES[kpi.cadence][lang] if kpi else None,
                 "indicator": KINDS_OF_INDICATOR[kpi.indicator][lang] if kpi else None,

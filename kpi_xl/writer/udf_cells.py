@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpi_xl.core.expr import Expr, Value, if_, ref
+from kpi_xl.core.functions import FUNCTIONS
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import statement
 
 if TYPE_CHECKING:
-    from kpi_xl.writer.context import BuildContext
-    from kpi_xl.writer.department_book import KpiRow
+    from kpi_xl.writer.context import BuildContext, KpiRow
 
 __all__ = ["UdfCall", "add_udf_cells"]
 
@@ -43,9 +43,8 @@ class UdfCall(Expr):
         return f"{self.name}({','.join(a.formula(resolver) for a in self.args)})"
 
     def evaluate(self, env: Mapping[str, Value]) -> Value:
-        from kpi_xl.addin import udfs
 
-        value = udfs.FUNCTIONS[self.name](*(_value(a, env) for a in self.args))
+        value = FUNCTIONS[self.name](*(_value(a, env) for a in self.args))
         while isinstance(value, list) and value:  # a cell shows an array's first value
             value = value[0]
         return value  # type: ignore[return-value]
@@ -185,9 +184,8 @@ def _address(book: Any, key: str, from_sheet: str) -> str:
 def _spill(sheet: Any, row: int, col: int, call: UdfCall, book: Any) -> None:
     """Write an array-returning UDF as a dynamic-array formula that spills (Excel 365)."""
     values = [[_value(a, book.env) for a in call.args]]
-    from kpi_xl.addin import udfs
 
-    result = udfs.FUNCTIONS[call.name](*values[0])
+    result = FUNCTIONS[call.name](*values[0])
     first = result
     while isinstance(first, list) and first:
         first = first[0]

@@ -1,0 +1,208 @@
+"""Roll forward, the pure half: what earlier quarters' actuals carry into a new workbook.
+
+The records read from last quarter's workbooks (:mod:`kpi_xl.io.previous` reads them), their
+summaries per KPI (counts and amounts add up, levels are averaged), the conversion rates achieved
+along the funnel beside the planned ones, KPIs met while the KGI was missed, and the monthly
+targets a quarter had, evaluated from the plan's expressions for workbooks saved without
+formula results. Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.departments.base import Department
+from kpi_xl.core.failure import analyze
+from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.funnel import monthly_split
+from kpi_xl.core.kpis import aggregation
+from kpi_xl.core.plan import Plan, PlanValues
+
+__all__ = [
+    "Carried",
+    "KpiSummary",
+    "MonthActual",
+    "QuarterActuals",
+    "RateCheck",
+    "failure_findings",
+    "planned_month_targets",
+    "rate_checks",
+    "summarise",
+    "with_planned_targets",
+]
+
+
+@dataclass(frozen=True)
+class MonthActual:
+    """One reported month of one KPI (only rows with an actual are kept)."""
+
+    month: dt.date
+    kpi: str
+    unit: str  # canonical unit (件, %, 円...)
+    direction: str  # higher | lower
+    target: float | None
+    actual: float
+    cell: str  # Sheet!F12, where the actual was typed
+
+
+@dataclass(frozen=True)
+class QuarterActuals:
+    """A department's actuals of one earlier quarter, as read from its workbook."""
+
+    department: str
+    quarter: FiscalQuarter
+    source: Path
+    rows: tuple[MonthActual, ...]
+    links: dict[str, str]  # KPI name → linked plan figure
+    targets_from_plan: bool = False
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """A KPI over a period: months reported, target and actual (summed or averaged by unit)."""
+
+    kpi: str
+    unit: str
+    direction: str
+    months: int
+    target: float | None
+    actual: float
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    """An achieved conversion rate (narrow ÷ wide stage actuals) beside the planned rate name."""
+
+    rate_name: str  # the plan's input, e.g. Sales_WinRate
+    label: dict[str, str]
+    numerator_kpi: str
+    denominator_kpi: str
+    numerator: float
+    denominator: float
+
+
+@dataclass
+class Carried:
+    """Everything carried into one department's new workbook."""
+
+    department: str
+    last: QuarterActuals
+    earlier: list[QuarterActuals]  # this fiscal year's quarters before the new one, oldest first
+    last_quarter: list[KpiSummary] = field(default_factory=list)
+    year_to_date: dict[str, KpiSummary] = field(default_factory=dict)  # before the new quarter
+    rates: list[RateCheck] = field(default_factory=list)
+    kgi_kpi: str | None = None
+    findings: list[str] = field(default_factory=list)
+
+
+# What is carried ---------------------------------------------------------------------------------
+
+def summarise(rows: Sequence[MonthActual]) -> list[KpiSummary]:
+    """Per KPI (in first-seen order): counts and amounts add up, levels are averaged."""
+    order: list[str] = []
+    by_kpi: dict[str, list[MonthActual]] = {}
+    for row in rows:
+        if row.kpi not in by_kpi:
+            order.append(row.kpi)
+        by_kpi.setdefault(row.kpi, []).append(row)
+    out = []
+    for name in order:
+        items = by_kpi[name]
+        first = items[0]
+        targets = [i.target for i in items]
+        known = None if any(x is None for x in targets) else [float(x) for x in targets]  # type: ignore[arg-type]
+        if aggregation(first.unit) == "sum":
+            actual = math.fsum(i.actual for i in items)
+            target = math.fsum(known) if known is not None else None
+        else:
+            actual = math.fsum(i.actual for i in items) / len(items)
+            target = math.fsum(known) / len(known) if known else None
+        out.append(KpiSummary(name, first.unit, first.direction, len(items), target, actual))
+    return out
+
+
+def rate_checks(dept: Department, last: QuarterActuals, plan: Plan) -> list[RateCheck]:
+    """Achieved conversion rates along the funnel: narrow stage ÷ wide stage, last quarter."""
+    links = dict(last.links)
+    for kpi in plan.kpis.get(dept.key, ()):
+        if kpi.link:
+            links.setdefault(kpi.name, kpi.link)
+    by_link: dict[str, str] = {}
+    for name, link in links.items():
+        by_link.setdefault(link, name)
+    inputs = {spec.name: spec for spec in dept.inputs}
+    checks = []
+    for wide, narrow in zip(dept.funnel, dept.funnel[1:], strict=False):
+        try:
+            output = dept.output(wide)
+        except KeyError:
+            continue
+        rates = [k for k in sorted(output.expr.keys()) if k in inputs and inputs[k].kind == "rate"]
+        if len(rates) != 1 or wide not in by_link or narrow not in by_link:
+            continue
+        wide_kpi, narrow_kpi = by_link[wide], by_link[narrow]
+        wide_rows = {r.month: r.actual for r in last.rows if r.kpi == wide_kpi}
+        narrow_rows = {r.month: r.actual for r in last.rows if r.kpi == narrow_kpi}
+        both = sorted(set(wide_rows) & set(narrow_rows))
+        if not both:
+            continue
+        checks.append(RateCheck(rates[0], inputs[rates[0]].label, narrow_kpi, wide_kpi,
+                                math.fsum(narrow_rows[m] for m in both),
+                                math.fsum(wide_rows[m] for m in both)))
+    return checks
+
+
+def failure_findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None, lang: str
+              ) -> list[str]:
+    if kgi_kpi is None:
+        return []
+    records = [{"period": row.month.isoformat(), "id": row.kpi,
+                "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
+                "target": row.target, "direction": row.direction} for row in last.rows]
+    return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang)]
+
+
+
+
+# Targets from the plan ---------------------------------------------------------------------------
+
+def planned_month_targets(plan: Plan, department: str, quarter: FiscalQuarter
+                          ) -> dict[tuple[dt.date, str], float]:
+    """(month, KPI) → the monthly target a quarter's tracking table shows, from the plan alone.
+
+    The same definitions the workbook writes as formulas: a KPI linked to an annual figure that
+    adds up takes that month's seasonal share of it (moved earlier by the department's lead
+    time where its series has one); every other KPI takes its target.
+    """
+    dept = DEPARTMENTS[department]
+    env = PlanValues(plan.values)
+    months = plan.months()
+    series = {s.annual_name: s for s in dept.series}
+    out: dict[tuple[dt.date, str], float] = {}
+    for kpi in plan.kpis.get(department, ()):
+        spec = series.get(kpi.link or "")
+        split: list[int] | None = None
+        lag = 0
+        if spec is not None and kpi.aggregation == "sum":
+            split = monthly_split(float(env[spec.annual_name]), plan.seasonality)  # type: ignore[arg-type]
+            lag = int(env[spec.lag_name]) if spec.lag_name else 0  # type: ignore[call-overload]
+        for index in quarter.month_indexes():
+            month = dt.date(*months[index], 1)
+            out[(month, kpi.name)] = float(split[(index + lag) % 12]) if split else kpi.target
+    return out
+
+
+def with_planned_targets(actuals: QuarterActuals, plan: Plan) -> QuarterActuals:
+    """Targets for a workbook saved without formula results, evaluated from the plan."""
+    planned = planned_month_targets(plan, actuals.department, actuals.quarter)
+    rows = tuple(row if row.target is not None else
+                 MonthActual(row.month, row.kpi, row.unit, row.direction,
+                             planned.get((row.month, row.kpi)), row.actual, row.cell)
+                 for row in actuals.rows)
+    return QuarterActuals(actuals.department, actuals.quarter, actuals.source, rows,
+                          actuals.links, targets_from_plan=True)

@@ -1,0 +1,122 @@
+"""The KPI sheet: the department's 3–5 KPIs as an Excel Table, with SMART verdicts and live checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from kpi_xl.core.expr import (
+    Expr,
+    if_,
+    or_,
+    ref,
+)
+from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
+from kpi_xl.core.measures import outside_range_expr
+from kpi_xl.writer.blocks import (
+    title_block,
+)
+from kpi_xl.writer.book import SheetWriter
+from kpi_xl.writer.context import BuildContext, KpiRow
+
+DEFINITION_WIDTH = 26
+
+
+STATEMENT_WIDTH = 46
+
+
+KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
+                     "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner", "kpi.cadence",
+                     "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart", "kpi.live_check")
+
+
+def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str) -> list[KpiRow]:
+    """The KPI list as an Excel Table (``Sales_KPIList``) with its SMART verdicts and live checks."""
+    from kpi_xl.core.kpis import statement
+
+    lang, dept = ctx.lang, ctx.department
+    kpis = ctx.plan.kpis.get(dept.key, ())
+    col = {key: i for i, key in enumerate(KPI_SHEET_COLUMNS)}
+    headers = [ctx.t(k) for k in KPI_SHEET_COLUMNS]
+    row = title_block(sheet, lang, heading, period, len(headers))
+    sheet.section(row, ctx.t("kpi.section"), len(headers))
+    row += 1
+    first = row + 1
+    last = first + max(len(kpis), 1) - 1
+    sheet.table(row, 0, last, f"{dept.prefix}_KPIList", headers)
+    sheet.freeze(first, 2)
+    rows: list[KpiRow] = []
+    smart = _smart_results(kpis, lang, ctx)
+    for i, kpi in enumerate(kpis):
+        r = first + i
+        base = f"kpi.{i}"
+        sheet.number(r, col["kpi.no"], i + 1, "count", "label")
+        name = sheet.text_key(r, col["kpi.name"], kpi.name, f"{base}.name", "label_bold")
+        sheet.text(r, col["kpi.definition"], kpi.definition, "note_wrap", fit=False)
+        ksf = sheet.text_key(r, col["kpi.ksf"], kpi.ksf, f"{base}.ksf")
+        unit = sheet.text_key(r, col["kpi.unit"], UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
+                              f"{base}.unit", "unit")
+        direction = sheet.input(r, col["kpi.direction"], f"{base}.direction",
+                                DIRECTIONS[kpi.direction][lang], "text", validate=False)
+        kind = number_kind(kpi.unit)
+        linked = dept.link_expr(kpi)
+        if linked is not None:
+            target = sheet.formula(r, col["kpi.target"], linked, kind, key=f"{base}.target")
+        else:
+            target = sheet.input(r, col["kpi.target"], f"{base}.target", kpi.target, kind,
+                                 validate=False)
+        deadline = sheet.input(r, col["kpi.deadline"], f"{base}.deadline",
+                               excel_serial(kpi.deadline) if kpi.deadline else None, "date",
+                               validate=False)
+        owner = sheet.input(r, col["kpi.owner"], f"{base}.owner", kpi.owner or None, "text",
+                            validate=False)
+        sheet.input(r, col["kpi.cadence"], f"{base}.cadence", CADENCES[kpi.cadence][lang], "text",
+                    validate=False)
+        sheet.text(r, col["kpi.indicator"], KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
+        sheet.text(r, col["kpi.link"], kpi.link or "", "note")
+        sheet.text(r, col["kpi.statement"], statement(kpi, lang), "note_wrap", fit=False)
+        sheet.text(r, col["kpi.smart"], smart[i], "label")
+        c = col["kpi.live_check"]
+        missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
+        outside = _outside_benchmark(kpi, ref(target))
+        verdict = if_(missing, ctx.t("kpi.check_missing"),
+                      if_(outside, ctx.t("kpi.check_benchmark"), ctx.t("check.ok")))
+        sheet.formula(r, c, verdict)
+        sheet.flag_if(r, c, missing, "bad")
+        sheet.flag_if(r, c, outside, "warn")
+        sheet.fit_row(r, [(kpi.definition, DEFINITION_WIDTH),
+                          (statement(kpi, lang), STATEMENT_WIDTH)])
+        rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf))
+    if kpis:
+        sheet.list_validation(first, col["kpi.direction"], last,
+                              [v[lang] for v in DIRECTIONS.values()])
+        sheet.list_validation(first, col["kpi.cadence"], last,
+                              [v[lang] for v in CADENCES.values()])
+        c = col["kpi.smart"]
+        sheet.conditional(first, c, last, c, {"type": "text", "criteria": "begins with",
+                                              "value": "NG", "format": sheet.book.fmt("bad")})
+        sheet.conditional(first, c, last, c, {"type": "text", "criteria": "begins with",
+                                              "value": "OK", "format": sheet.book.fmt("good")})
+    sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
+    sheet.set_width(col["kpi.definition"], DEFINITION_WIDTH)
+    sheet.set_width(col["kpi.statement"], STATEMENT_WIDTH)
+    return rows
+
+
+def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
+    """A live test of the KPI's target against its benchmark (false when it has none)."""
+    from kpi_xl.core.kpis import benchmark_for
+
+    bench = benchmark_for(kpi)
+    return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
+
+
+def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
+    """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
+    from kpi_xl.core.kpis import smart_check
+
+    return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
+
+
+def excel_serial(day: dt.date) -> float:
+    return float((day - dt.date(1899, 12, 30)).days)

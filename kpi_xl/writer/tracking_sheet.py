@@ -1,0 +1,206 @@
+"""The Tracking sheet: monthly and weekly actual against target, quarter to date and forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kpi_xl.core.expr import (
+    Expr,
+    averageifs,
+    column,
+    countifs,
+    if_,
+    iferror,
+    ref,
+    roundup,
+    sumifs,
+    this_row,
+)
+from kpi_xl.core.kpis import DIRECTIONS, number_kind
+from kpi_xl.core.measures import achievement_expr
+from kpi_xl.writer.blocks import (
+    title_block,
+)
+from kpi_xl.writer.book import SheetWriter
+from kpi_xl.writer.context import BuildContext, KpiRow, Summary
+
+
+def labelled_achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr:
+    """Achievement where ``direction`` holds the workbook's direction label (低いほど良い...)."""
+    return achievement_expr(actual, target, direction.eq(DIRECTIONS["lower"][lang]))
+
+
+def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                    rows: list[KpiRow], monthly_targets: dict[str, list[str]]) -> Summary:
+    lang, dept, plan = ctx.lang, ctx.department, ctx.plan
+    row = title_block(sheet, lang, heading, period, 9)
+    sheet.text(row - 1, 0, ctx.t("track.help"), "plain_note", fit=False)
+    row += 1
+    months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
+
+    # Monthly actuals table.
+    sheet.section(row, ctx.t("track.monthly"), 8)
+    row += 1
+    table = dept.actuals_table
+    headers = [ctx.t("track.month"), ctx.t("kpi.name"), ctx.t("kpi.unit"), ctx.t("kpi.direction"),
+               ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
+               ctx.t("track.status")]
+    month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
+                                [dt.date(y, m, 1) for y, m in months], weekly=False,
+                                monthly_targets=monthly_targets)
+    row = month_rows.next_row + 1
+
+    # Quarter-to-date summary and forecast, read from the table by KPI name (live, rows may grow).
+    sheet.section(row, ctx.t("track.summary"), 9)
+    row += 1
+    sheet.header(row, 0, [ctx.t("kpi.name"), ctx.t("kpi.direction"), ctx.t("track.quarter_target"),
+                          ctx.t("track.to_date"), ctx.t("track.reported"),
+                          ctx.t("track.to_date_ach"), ctx.t("track.forecast"),
+                          ctx.t("track.forecast_ach"), ctx.t("track.monthly_avg")])
+    row += 1
+    names_col = column(table, headers[1], month_rows.names)
+    target_col = column(table, headers[4], month_rows.targets)
+    actual_col = column(table, headers[5], month_rows.actuals)
+    summary = Summary([], [])
+    first_summary = row
+    for r in rows:
+        name = sheet.formula(row, 0, ref(r.name))
+        direction = sheet.formula(row, 1, ref(r.direction))
+        kind = number_kind(r.kpi.unit)
+        n = ref(sheet.formula(row, 4, countifs(names_col, ref(name), actual_col, "<>"), "count"))
+        if r.kpi.aggregation == "sum":
+            # Counts and amounts add up: the quarter's target is its months' targets, and the
+            # pace so far (actual against the target of the months reported) sets the forecast.
+            quarter_target = ref(sheet.formula(row, 2, sumifs(target_col, names_col, ref(name)),
+                                               kind))
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumifs(actual_col, names_col,
+                                                                        ref(name))), kind))
+            target_so_far = sumifs(target_col, names_col, ref(name), actual_col, "<>")
+            to_date_ach = labelled_achievement(to_date, target_so_far, ref(direction), lang)
+            forecast = iferror(to_date / target_so_far * quarter_target, "")
+            average = to_date / n
+        else:
+            # Rates, scores and hours are levels: averaged, and judged against the level.
+            quarter_target = ref(sheet.formula(row, 2, ref(r.target), kind))
+            to_date = ref(sheet.formula(row, 3, iferror(averageifs(actual_col, names_col,
+                                                                   ref(name)), ""), kind))
+            to_date_ach = labelled_achievement(to_date, quarter_target, ref(direction), lang)
+            forecast = to_date
+            average = to_date
+        summary.to_date.append(sheet.key_at(row, 3))
+        summary.reported.append(sheet.key_at(row, 4))
+        sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
+        fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
+        sheet.formula(row, 7, if_(n.eq(0), "", labelled_achievement(ref(fc), quarter_target,
+                                                             ref(direction), lang)), "percent")
+        summary.names.append(name)
+        summary.monthly_average.append(sheet.formula(row, 8, if_(n.eq(0), "", average), kind))
+        row += 1
+    last_summary = row - 1
+    if rows:
+        for col in (5, 7):
+            _traffic_lights(sheet, first_summary, col, last_summary)
+        chart = ctx.book.chart("column")
+        name = sheet.name.replace("'", "''")
+        for col, title, color in ((5, ctx.t("track.to_date_ach"), "#4472C4"),
+                                  (7, ctx.t("track.forecast_ach"), "#A5A5A5")):
+            letter = chr(ord("A") + col)
+            chart.add_series({
+                "name": title,
+                "categories": f"='{name}'!$A${first_summary + 1}:$A${last_summary + 1}",
+                "values": f"='{name}'!${letter}${first_summary + 1}:${letter}${last_summary + 1}",
+                "fill": {"color": color},
+            })
+        chart.set_title({"name": ctx.t("track.chart"), "name_font": {"size": 11}})
+        chart.set_y_axis({"num_format": "0%", "min": 0, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        row += 1
+        sheet.chart(row, 0, chart, x_scale=1.5, y_scale=0.9)
+        row += 16
+        sheet.max_row = max(sheet.max_row, row)
+
+    # Weekly actuals for the KPIs reviewed weekly.
+    weekly = [r for r in rows if r.kpi.cadence == "weekly"]
+    if weekly:
+        sheet.section(row, ctx.t("track.weekly"), 8)
+        row += 1
+        start = dt.date(*months[0], 1)
+        weeks = [start + dt.timedelta(days=7 * i) for i in range(13)]
+        headers_w = [ctx.t("track.week"), *headers[1:]]
+        _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
+                       weekly=True)
+    sheet.set_width(0, 28)
+    return summary
+
+
+@dataclass
+class _TableKeys:
+    names: list[str]
+    targets: list[str]
+    actuals: list[str]
+    next_row: int
+
+
+def _traffic_lights(sheet: SheetWriter, first: int, col: int, last: int) -> None:
+    sheet.conditional(first, col, last, col, {
+        "type": "icon_set", "icon_style": "3_traffic_lights",
+        "icons": [{"criteria": ">=", "type": "number", "value": 1},
+                  {"criteria": ">=", "type": "number", "value": 0.8}]})
+
+
+def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
+                   headers: list[str], rows: list[KpiRow], periods: list[dt.date],
+                   weekly: bool, monthly_targets: dict[str, list[str]] | None = None
+                   ) -> _TableKeys:
+    lang = ctx.lang
+    first = row + 1
+    n_rows = max(len(periods) * len(rows), 1)
+    last = first + n_rows - 1
+    achievement_formula = labelled_achievement(
+        this_row(table, headers[5], "_"), this_row(table, headers[4], "_"),
+        this_row(table, headers[3], "_"), lang).formula(ctx.book.resolver(sheet.name))
+    status_formula = status_text(this_row(table, headers[6], "_"), ctx).formula(
+        ctx.book.resolver(sheet.name))
+    sheet.table(row, 0, last, table, headers,
+                column_formulas={6: "=" + achievement_formula, 7: "=" + status_formula})
+    keys = _TableKeys([], [], [], last + 1)
+    quarter_months = list(ctx.quarter.month_indexes())
+    r = first
+    for p, period in enumerate(periods):
+        for kpi_row in rows:
+            sheet.date(r, 0, period, "date" if weekly else "month_label", "label")
+            name = sheet.formula(r, 1, ref(kpi_row.name))
+            sheet.formula(r, 2, ref(kpi_row.unit), style="unit")
+            direction = sheet.formula(r, 3, ref(kpi_row.direction))
+            kind = number_kind(kpi_row.kpi.unit)
+            link = kpi_row.kpi.link
+            if weekly and kpi_row.kpi.aggregation == "sum":
+                # A month's target spread over its share of the quarter's 13 weeks.
+                target_expr: Expr = roundup(ref(kpi_row.target) * 3 / 13, 0)
+            elif (monthly_targets and link in monthly_targets
+                  and kpi_row.kpi.aggregation == "sum"):
+                # Linked to an annual figure: this month's seasonal share, as on the plan sheet.
+                target_expr = ref(monthly_targets[link][quarter_months[p]])
+            else:
+                target_expr = ref(kpi_row.target)
+            target = sheet.formula(r, 4, target_expr, kind)
+            actual = sheet.input(r, 5, f"{table}.{r}.actual", None, kind, validate=False)
+            achievement = sheet.formula(
+                r, 6, labelled_achievement(this_row(table, headers[5], actual),
+                                   this_row(table, headers[4], target),
+                                   this_row(table, headers[3], direction), lang), "percent")
+            sheet.formula(r, 7, status_text(this_row(table, headers[6], achievement), ctx))
+            keys.names.append(name)
+            keys.targets.append(target)
+            keys.actuals.append(actual)
+            r += 1
+    _traffic_lights(sheet, first, 6, last)
+    sheet.conditional(first, 5, last, 5, {"type": "data_bar", "bar_color": "#63BE7B",
+                                          "bar_solid": True})
+    return keys
+
+
+def status_text(achievement: Expr, ctx: BuildContext) -> Expr:
+    return if_(achievement.eq(""), "",
+               if_(achievement.ge(1), ctx.t("track.achieved"), ctx.t("track.missed")))
