@@ -10,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from kpi_xl.addin.udfs import (
+from kpi_xl.core import functions as udfs
+from kpi_xl.core.functions import (
     KPI_ACHIEVEMENT,
     KPI_BENCHMARK,
     KPI_FUNNEL,
@@ -23,7 +24,6 @@ from kpi_xl.addin.udfs import (
     KPI_SMART_CHECK,
     KPI_TREE_VALIDATE,
 )
-from kpi_xl.core import functions as udfs
 from kpi_xl.core.funnel import monthly_split, reverse_funnel
 
 

@@ -17,7 +17,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from kpi_xl.app.cli import main
 from kpi_xl.io.resources import templates_dir
 
-REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 REGENERATE = ("for l in ja en; do "
               "python -m kpi_xl template --force --lang $l -o templates/kpi_plan_template_$l.xlsx; "
               "python -m kpi_xl template --force --sample --lang $l -o templates/sample_plan_$l.xlsx; "

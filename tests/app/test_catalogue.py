@@ -25,7 +25,7 @@ from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 EVEN = [1] * 12
 Q1 = "FY2027Q1"
 

@@ -14,7 +14,7 @@ import pytest
 from kpi_xl.addin import setup as addin
 from kpi_xl.app.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_VBA = Path(__file__).parent / "expected" / "udfs_vba.bas"
 
 
