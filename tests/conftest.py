@@ -25,7 +25,8 @@ HELD_OUT = {
     "Plan_StartMonth": 1,
     "Sales_TargetDeals": 145,
     "Sales_WinRate": 0.29,
-    "Sales_LeadToOppRate": 0.07,
+    # Left blank: one company funnel derives it from marketing's rates (0.23 × 0.37).
+    "Sales_LeadToOppRate": None,
     "Sales_AvgDealSize": 3_456_789,
     # Mkt_TargetSQL keeps the template's default formula: it must follow sales' opportunities.
     "Mkt_MqlToSqlRate": 0.37,

@@ -636,3 +636,49 @@ def mod_(x: Operand, divisor: Operand) -> Expr:
 def index_(rng: Area, position: Operand) -> Expr:
     """Excel INDEX over a one-dimensional area (1-based)."""
     return Func("INDEX", (rng, lift(position)), _index_impl)
+
+
+def power_(x: Operand, exponent: Operand) -> Expr:
+    """Excel POWER: ``x`` raised to ``exponent`` (#NUM! where the result is not a real number)."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        base, exp = _number(a[0].evaluate(e)), _number(a[1].evaluate(e))
+        if base < 0 and not float(exp).is_integer():
+            raise ExcelError("#NUM!")
+        if base == 0 and exp < 0:
+            raise ExcelError("#DIV/0!")
+        return _checked(math.pow(base, exp))
+    return Func("POWER", (lift(x), lift(exponent)), impl)
+
+
+def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> Expr:
+    """SUMPRODUCT((range=value)*(range=value)*…, values): the sum where every cell equals its value.
+
+    Plain ``=`` comparisons (case-insensitive for text, as in Excel), so ``*``, ``?`` and ``<``
+    in a KPI's name are characters, never wildcards or operators as in a SUMIFS criterion.
+    """
+    pairs = tuple((rng, lift(v)) for rng, v in conditions)
+
+    class _Product(Expr):
+        precedence = 100
+
+        def formula(self, resolver: Resolver) -> str:
+            return "*".join(f"({rng.formula(resolver)}={value.formula(resolver)})"
+                            for rng, value in pairs)
+
+        def evaluate(self, env: Mapping[str, Value]) -> Value:
+            raise TypeError("only inside SUMPRODUCT")
+
+        def keys(self) -> set[str]:
+            out: set[str] = set()
+            for rng, value in pairs:
+                out |= rng.keys() | value.keys()
+            return out
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        wanted = [(_cells_of(rng, e), value.evaluate(e)) for rng, value in pairs]
+        total = 0.0
+        for i, cell in enumerate(_cells_of(a[1], e)):
+            if all(_compare("=", cells[i], value) for cells, value in wanted):
+                total += _number(cell) if isinstance(cell, (int, float)) else 0
+        return total
+    return Func("SUMPRODUCT", (_Product(), values), impl)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-__all__ = ["FiscalQuarter", "fiscal_months", "parse_quarter", "quarter_of"]
+__all__ = ["FiscalQuarter", "fiscal_months", "fiscal_weeks", "parse_quarter", "quarter_of"]
 
 _QUARTER = re.compile(r"^\s*(?:FY)?\s*(\d{4})\s*[-_ ]?\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -64,3 +64,32 @@ def quarter_of(day: date, start_month: int) -> FiscalQuarter:
     months_since_start = (day.month - start_month) % 12
     year = day.year if day.month >= start_month else day.year - 1
     return FiscalQuarter(year, months_since_start // 3 + 1)
+
+
+def fiscal_weeks(fiscal_year: int, start_month: int, review_weekday: int = 0
+                 ) -> list[tuple[date, int]]:
+    """The fiscal year's review weeks: (first day, index 0-11 of the month the week belongs to).
+
+    A week starts on ``review_weekday`` (0 = Monday, as ``date.weekday``) and belongs to the
+    month that holds its fourth day (for Monday weeks, its Thursday: the ISO 8601 rule), so each
+    week belongs to exactly one month and every month has four or five whole weeks.
+
+    >>> weeks = fiscal_weeks(2026, 4)
+    >>> weeks[0], len(weeks)
+    ((datetime.date(2026, 3, 30), 0), 52)
+    """
+    months = fiscal_months(fiscal_year, start_month)
+    index = {month: i for i, month in enumerate(months)}
+    first = date(*months[0], 1)
+    # The first week is the one whose fourth day falls on or after the year's first day.
+    day = first - timedelta(days=(first.weekday() - review_weekday) % 7)
+    if (day + timedelta(days=3)) < first:
+        day += timedelta(days=7)
+    out = []
+    while True:
+        middle = day + timedelta(days=3)
+        position = index.get((middle.year, middle.month))
+        if position is None:
+            return out
+        out.append((day, position))
+        day += timedelta(days=7)

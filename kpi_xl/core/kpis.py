@@ -15,10 +15,12 @@ __all__ = [
     "CADENCES",
     "DIRECTIONS",
     "KINDS_OF_INDICATOR",
+    "MEASURE_KINDS",
     "UNITS",
     "Kpi",
     "Okr",
     "aggregation",
+    "infer_kind",
     "normalise_choice",
     "statement",
 ]
@@ -38,6 +40,24 @@ KINDS_OF_INDICATOR = {
     "leading": {"ja": "先行指標", "en": "leading"},
     "lagging": {"ja": "遅行指標", "en": "lagging"},
 }
+# How a measure combines over periods (the codes are the same in every language).
+# flow: counts and amounts per period, weeks add up to months and months to quarters;
+# level: the value at the period's end (customers), never added up;
+# ratio: a rate, recomputed from numerator and denominator or else averaged, never added up;
+# average: a unit cost, an average deal size, review hours: averaged, never added up.
+MEASURE_KINDS = {
+    "flow": {"ja": "フロー(期間で合計)", "en": "flow (adds up)"},
+    "level": {"ja": "水準(期末の値)", "en": "level (value at period end)"},
+    "ratio": {"ja": "率(合計しない)", "en": "ratio (never added)"},
+    "average": {"ja": "平均(平均する)", "en": "average (averaged)"},
+}
+# The kind a unit implies when the planner gives none (see infer_kind for money).
+_UNIT_KINDS = {"件": "flow", "円": "flow", "回": "flow", "人": "flow", "セッション": "flow",
+               "社": "level", "%": "ratio", "点": "average", "時間": "average"}
+# Amounts per something are averages, not flows: CPA, cost per lead, average deal size, unit price.
+_AVERAGE_WORDS = ("cpa", "cpl", "cpc", "単価", "平均", "average", "avg", "per lead", "per deal",
+                  "per acquisition", "deal size", "1件あたり", "一件あたり")
+
 # Units a KPI may be counted in. "sum" units add up over months (leads, yen); "average" units
 # are levels (rates, scores, hours) and are averaged instead.
 UNITS = {
@@ -54,6 +74,10 @@ UNIT_LABELS = {
 }
 
 _EXTRA_SPELLINGS = {
+    "flow": ("フロー", "合計", "sum", "count"),
+    "level": ("水準", "残高", "期末", "stock"),
+    "ratio": ("率", "割合", "rate", "percentage"),
+    "average": ("平均", "mean", "avg"),
     "higher": ("以上", "高い", "up", "increase", "max", "↑"),
     "lower": ("以下", "低い", "down", "decrease", "min", "↓", "以内"),
     "weekly": ("週", "毎週", "week"),
@@ -99,6 +123,18 @@ def aggregation(unit: str) -> str:
     return UNITS.get(unit, ("sum", "count"))[0]
 
 
+def infer_kind(unit: str, name: str = "") -> str:
+    """The measure kind a KPI's unit implies: 件 → flow, 社 → level, % → ratio, 点 → average.
+
+    Money is a flow (revenue) unless the name says it is an amount per something (CPA, 単価,
+    average deal size): those are averages, never added up.
+    """
+    kind = _UNIT_KINDS.get(unit, "flow")
+    if unit == "円" and any(word in name.casefold() for word in _AVERAGE_WORDS):
+        return "average"
+    return kind
+
+
 def number_kind(unit: str) -> str:
     """The workbook number format kind for a unit."""
     return UNITS.get(unit, ("sum", "count"))[1]
@@ -120,10 +156,17 @@ class Kpi:
     indicator: str
     baseline: float | None = None
     link: str | None = None  # a defined name the target follows live, e.g. Sales_RequiredLeads
+    kind: str | None = None  # flow | level | ratio | average; None: inferred from the unit
+
+    @property
+    def measure_kind(self) -> str:
+        """How the KPI combines over periods: its kind, or the one its unit implies."""
+        return self.kind or infer_kind(self.unit, self.name)
 
     @property
     def aggregation(self) -> str:
-        return aggregation(self.unit)
+        """'sum' for flows, 'average' for every other kind (never added up)."""
+        return "sum" if self.measure_kind == "flow" else "average"
 
 
 @dataclass(frozen=True)
@@ -147,8 +190,12 @@ def _format_number(value: float, unit: str) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def statement(kpi: Kpi, lang: str) -> str:
-    """The KPI as one SMART sentence, built from its fields in ``lang``."""
+def statement(kpi: Kpi, lang: str, period: str = "") -> str:
+    """The KPI as one SMART sentence, built from its fields in ``lang``.
+
+    ``period`` names the period the target is for ("Q2 (Jul–Sep 2026) in total"), when it is not
+    the KPI's own (a quarter's target of a monthly KPI).
+    """
     amount = _format_number(kpi.target, kpi.unit)
     unit_label = UNIT_LABELS.get(kpi.unit, {"ja": kpi.unit, "en": kpi.unit})[lang]
     cadence = CADENCES.get(kpi.cadence, {}).get(lang, "")
@@ -157,7 +204,7 @@ def statement(kpi: Kpi, lang: str) -> str:
                     if kpi.deadline else "")
         bound = "以上" if kpi.direction == "higher" else "以下"
         unit_text = "" if kpi.unit == "%" else unit_label
-        text = f"{deadline}{kpi.name}を{amount}{unit_text}{bound}にする"
+        text = f"{deadline}{kpi.name}を{period}{amount}{unit_text}{bound}にする"
         extra = []
         if kpi.owner:
             extra.append(f"担当: {kpi.owner}")
@@ -170,7 +217,7 @@ def statement(kpi: Kpi, lang: str) -> str:
     bound = "at least" if kpi.direction == "higher" else "at most"
     # "at least 417 count" reads badly: a count's noun is already in the KPI name.
     unit_text = "" if kpi.unit in ("%", "件") else f" {unit_label}"
-    text = f"{kpi.name}: {bound} {amount}{unit_text}{deadline}"
+    text = f"{kpi.name}: {bound} {amount}{unit_text}{' ' + period if period else ''}{deadline}"
     extra = []
     if kpi.owner:
         extra.append(f"owner {kpi.owner}")
@@ -195,7 +242,7 @@ def benchmark_for(kpi: Kpi) -> Any:
     return None
 
 
-def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
+def smart_check(kpi: Kpi, lang: str, plan: object | None = None, period: str = "") -> Any:
     """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
 
     Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
@@ -203,7 +250,7 @@ def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
     """
     from kpi_xl.core import smart
 
-    text = statement(kpi, lang)
+    text = statement(kpi, lang, period)
     bench = benchmark_for(kpi)
     fy, start = (getattr(plan, "fiscal_year", None), getattr(plan, "start_month", 4))
     today = dt.date(fy, start, 1) if fy else None

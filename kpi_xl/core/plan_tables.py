@@ -29,6 +29,7 @@ KPI_COLUMNS = (
     Column("definition", "kpi.definition", required=False),
     Column("ksf", "kpi.ksf"),
     Column("unit", "kpi.unit"),
+    Column("kind", "kpi.kind", required=False),
     Column("direction", "kpi.direction"),
     Column("target", "kpi.target"),
     Column("deadline", "kpi.deadline"),

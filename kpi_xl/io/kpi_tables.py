@@ -21,6 +21,7 @@ from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
     KINDS_OF_INDICATOR,
+    MEASURE_KINDS,
     UNIT_LABELS,
     Kpi,
     Okr,
@@ -215,6 +216,14 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
                                   f"expected one of: "
                                   f"{' / '.join(v[lang] for v in UNIT_LABELS.values())}"), lang))
         unit = "件"
+    kind_cell, kind_raw = get("kind")
+    kind = normalise_choice(kind_raw, MEASURE_KINDS)
+    if kind is None and kind_raw not in (None, "") and str(kind_raw).strip():
+        problems.append(_problem(sheet, kind_cell, table, t(lang, "kpi.kind"), kind_raw,
+                                 (f"次のいずれか(または空欄で単位から判断): {' / '.join(MEASURE_KINDS)}"
+                                  if lang == "ja" else
+                                  f"expected one of (or blank to infer it from the unit): "
+                                  f"{' / '.join(MEASURE_KINDS)}"), lang))
     direction = choice("direction", DIRECTIONS)
     cadence = choice("cadence", CADENCES)
     indicator = choice("indicator", KINDS_OF_INDICATOR)
@@ -262,7 +271,7 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
     if isinstance(target, bool) or not isinstance(target, (int, float)):
         target = 0  # a linked KPI's target comes from the plan's formula, whatever the cell says
     return Kpi(name, definition, ksf, unit, direction, float(target), deadline, owner,
-               cadence, indicator, link=link)
+               cadence, indicator, link=link, kind=kind)
 
 
 def _number(value: Any, percent: bool = False) -> float | None:

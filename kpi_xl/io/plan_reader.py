@@ -147,6 +147,7 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     values: dict[str, Scalar] = {}
     default_sheet = plan_sheet_name(plan_lang)
     cached: list[Any] = []  # the data_only workbook, loaded only if an input holds a formula
+    where: dict[str, tuple[str, str]] = {}  # input name → (sheet, cell)
 
     def formula_result(sheet: str, coordinate: str) -> Any:
         if not cached:
@@ -168,6 +169,7 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
             return
         sheet = dests[0][0]
         coordinate, raw = cells[0]
+        where[spec.name] = (sheet, coordinate)
         if isinstance(raw, str) and raw.startswith("=") and _is_default(spec, raw):
             # The template's own default formula (e.g. SQL target = sales' required
             # opportunities): computed from the plan's inputs by the same definition.
@@ -192,6 +194,8 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     for spec in _all_inputs():
         read_one(spec)
 
+    if not problems:
+        problems.extend(_close_funnel(values, where, lang))
     seasonality = _read_seasonality(wb, lang, problems, formula_result)
     from kpi_xl.io.kpi_tables import read_kpis, read_okrs
 
@@ -210,6 +214,54 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         kpis=kpis,
         okrs=okrs,
     ))
+
+
+def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: str
+                  ) -> list[CellProblem]:
+    """Derive the blank conversion rate; refuse a plan whose company funnel does not close.
+
+    Every shared figure that differs (leads, SQL = opportunities, the sales cycle) is one problem
+    that names the cells on both sides and shows both figures (kpi_xl.core.company).
+    """
+    from kpi_xl.core.company import RATES, derive_rates, funnel_gaps
+    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.i18n import t
+
+    specs = {spec.name: spec for dept in DEPARTMENTS.values() for spec in dept.inputs}
+    problems = []
+    for name, value in derive_rates(values).items():
+        if values.get(name) is None:
+            if 0 < value <= 1:
+                values[name] = value
+            else:
+                sheet, cell = where.get(name, ("?", "?"))
+                problems.append(CellProblem(
+                    sheet, cell, name, specs[name].label[lang],
+                    t(lang, "funnel.derived_rate", rate=f"{value:.1%}"),
+                    specs[name].kind_info.expected[lang]))
+    for name in RATES:
+        if values.get(name) is None and name in where and not problems:
+            sheet, cell = where[name]
+            problems.append(CellProblem(sheet, cell, name, specs[name].label[lang],
+                                        t(lang, "funnel.rate_missing_found"),
+                                        t(lang, "funnel.rate_missing")))
+    if problems:
+        return problems
+
+    def cells(names: tuple[str, ...]) -> str:
+        return ", ".join(f"{specs[n].label[lang]} {where.get(n, ('?', '?'))[0]}!"
+                         f"{where.get(n, ('?', '?'))[1]}" for n in names if n in specs)
+
+    for gap in funnel_gaps(values):
+        first = gap.sales_inputs[0] if gap.sales_inputs[0] in where else gap.marketing_inputs[0]
+        sheet, cell = where.get(first, ("?", "?"))
+        problems.append(CellProblem(
+            sheet, cell, gap.sales, t(lang, f"funnel.shared.{gap.sales}"),
+            t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}", sales_cells=cells(
+                gap.sales_inputs), marketing=f"{gap.marketing_value:,.0f}",
+              marketing_cells=cells(gap.marketing_inputs)),
+            t(lang, "funnel.gap_expected")))
+    return problems
 
 
 def _is_default(spec: InputSpec, formula: str) -> bool:

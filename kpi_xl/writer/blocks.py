@@ -6,21 +6,20 @@ quarterly targets) and returns the next free row, so department modules read as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
-from kpi_xl.core.departments.base import FigureSpec
-from kpi_xl.core.expr import Num, area, if_, index_, mod_, ref, sum_
-from kpi_xl.core.funnel import monthly_split_exprs
+from kpi_xl.core.departments.base import FigureSpec, SeriesSpec
+from kpi_xl.core.expr import Expr, area, if_, ref, sum_
 from kpi_xl.core.i18n import month_name, quarter_label, t
+from kpi_xl.core.kpis import Kpi, number_kind
 from kpi_xl.core.measures import outside_range_expr
 from kpi_xl.core.plan import SEASONALITY_NAME, Plan
 from kpi_xl.core.spec import KINDS, InputSpec, OutputSpec, Scalar
+from kpi_xl.core.targets import series_cells, series_key, weight_key
 from kpi_xl.writer.book import SheetWriter
 
 __all__ = [
-    "Series",
     "assumptions_table",
     "figures_table",
     "monthly_table",
@@ -129,30 +128,20 @@ def figures_table(sheet: SheetWriter, row: int, lang: str, title: str,
     return row + 1
 
 
-@dataclass(frozen=True)
-class Series:
-    """A figure to spread over the months: its column label, annual key and kind."""
-
-    label: str
-    annual_key: str
-    kind: str
-    lag_key: str | None = None
-    lag_label: str = ""
-
-
-def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, series: Sequence[Series],
-                  quarter_months: Sequence[int], *, weight_name: str = SEASONALITY_NAME
-                  ) -> tuple[int, dict[str, list[str]]]:
+def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan,
+                  series: Sequence[SeriesSpec], quarter_months: Sequence[int], *,
+                  weight_name: str = SEASONALITY_NAME) -> int:
     """Months down, series across: seasonality weights (inputs) and the split targets.
 
-    Returns the next free row and, per series label, the twelve monthly cell keys.
+    Each series' monthly cells are :func:`kpi_xl.core.targets.series_cells` (seasonal, or even
+    for allowances and deploys), written under their keys; a series with a lead time gets a
+    second, labelled column moved that many months earlier. Returns the next free row.
     """
-    headers = [t(lang, "col.month"), t(lang, "col.quarter"), t(lang, "col.weight")]
-    headers += [s.label for s in series]
-    lagged = [s for s in series if s.lag_key]
-    headers += [s.lag_label for s in lagged]
-    sheet.header(row, 0, headers)
-    header_row = row
+    lagged = [s for s in series if s.lag_name]
+    columns = [(s.label[lang], s, False) for s in series]
+    columns += [(t(lang, "lagged", label=s.label[lang]), s, True) for s in lagged]
+    sheet.header(row, 0, [t(lang, "col.month"), t(lang, "col.quarter"), t(lang, "col.weight")]
+                 + [label for label, _, _ in columns])
     row += 1
     months = plan.months()
     weight_keys: list[str] = []
@@ -163,56 +152,44 @@ def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, series: S
         sheet.date(row + i, 0, date(year, month, 1), "month_label", style)
         sheet.text(row + i, 1, t(lang, "quarter_short", q=quarter), style)
         weight_keys.append(sheet.input(
-            row + i, 2, f"season.{i}", plan.seasonality[i], "weight",
+            row + i, 2, weight_key(i), plan.seasonality[i], "weight",
             help_title=t(lang, "col.weight"), help_text=t(lang, "weight_help")))
     sheet.book.define_area_name(weight_name, weight_keys)
-    month_keys: dict[str, list[str]] = {}
-    for j, s in enumerate(series):
-        exprs = monthly_split_exprs(ref(s.annual_key), weight_keys)
-        keys = []
-        for i, expr in enumerate(exprs):
-            style = "formula_bold" if i in quarter_months else "formula"
-            keys.append(sheet.formula(first + i, 3 + j, expr, s.kind, style=style))
-        month_keys[s.label] = keys
-    for j, s in enumerate(lagged, start=len(series)):
-        # This month must bring in what the deals of (month + lag) need, so the column reads
-        # the split that many months ahead (wrapping round the year: the pattern repeats).
+    cells = series_cells(series)
+    month_keys: list[list[str]] = []
+    for j, (_, s, lag) in enumerate(columns):
         keys = []
         for i in range(12):
-            position = mod_(Num(i) + ref(s.lag_key), 12) + 1  # type: ignore[arg-type]
+            key = series_key(s.annual_name, i, lagged=lag)
             style = "formula_bold" if i in quarter_months else "formula"
-            keys.append(sheet.formula(first + i, 3 + j,
-                                      index_(area(month_keys[s.label]), position), s.kind,
-                                      style=style))
-        month_keys[s.lag_label] = keys
-    series = [*series, *(Series(s.lag_label, s.annual_key, s.kind) for s in lagged)]
+            keys.append(sheet.formula(first + i, 3 + j, cells[key], s.kind, key=key, style=style))
+        month_keys.append(keys)
     row = first + 12
     sheet.text(row, 0, t(lang, "total"), "label_bold")
     sheet.blank(row, 1, "label_bold")
     sheet.formula(row, 2, sum_(area(weight_keys)), "weight", style="formula_bold")
-    for j, s in enumerate(series):
-        sheet.formula(row, 3 + j, sum_(area(month_keys[s.label])), s.kind, style="formula_bold")
+    for j, (_, s, _lag) in enumerate(columns):
+        sheet.formula(row, 3 + j, sum_(area(month_keys[j])), s.kind, style="formula_bold")
     row += 1
     sheet.text(row, 0, t(lang, "total_check"), "label")
     sheet.blank(row, 1)
     sheet.blank(row, 2)
-    for j, s in enumerate(series):
-        matches = sum_(area(month_keys[s.label])).eq(ref(s.annual_key))
+    for j, (_, s, _lag) in enumerate(columns):
+        matches = sum_(area(month_keys[j])).eq(ref(s.annual_name))
         col = 3 + j
         sheet.formula(row, col, if_(matches, t(lang, "check.ok"), t(lang, "check.mismatch")))
         sheet.flag_if(row, col, matches, "good")
-    del header_row
-    return row + 2, month_keys
+    return row + 2
 
 
 def quarter_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, title: str,
-                  series: Sequence[Series], month_keys: dict[str, list[str]], this_quarter: int,
-                  *, width: int = 7) -> int:
-    """Each quarter's targets as sums of its months, with the generated quarter marked."""
+                  kpis: Sequence[Kpi], lookup: Callable[[int, str, date], Expr],
+                  this_quarter: int, *, width: int = 7) -> int:
+    """Each KPI's target for each quarter, read from the Targets table, this quarter marked."""
     sheet.section(row, title, width)
     row += 1
     sheet.header(row, 0, [t(lang, "col.quarter"), t(lang, "col.months")]
-                 + [s.label for s in series])
+                 + [k.name for k in kpis])
     row += 1
     months = plan.months()
     for q in range(1, 5):
@@ -222,12 +199,12 @@ def quarter_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, title: st
         sheet.text(row, 0, label, "highlight" if current else "label")
         sheet.text(row, 1, quarter_label(lang, [months[i] for i in idx]),
                    "highlight" if current else "label")
-        for j, s in enumerate(series):
-            keys = month_keys[s.label]
-            sheet.formula(row, 2 + j, sum_(area([keys[i] for i in idx])), s.kind,
-                          style="formula_bold" if current else "formula")
+        for j, kpi in enumerate(kpis):
+            sheet.formula(row, 2 + j, lookup(j, "quarter", date(*months[idx[0]], 1)),
+                          number_kind(kpi.unit), style="formula_bold" if current else "formula")
         row += 1
-    return row + 1
+    sheet.text(row, 0, t(lang, "quarters_help"), "plain_note", fit=False)
+    return row + 2
 
 
 def template_outputs(sheet: SheetWriter, row: int, lang: str, specs: Sequence[OutputSpec]) -> int:

@@ -62,6 +62,7 @@ NUMBER_FORMATS.update({
     "date": "yyyy-mm-dd",
     "month_label": "yyyy-mm",
     "general": "General",
+    "integer": "0",
 })
 
 
@@ -91,7 +92,7 @@ def _prefix_dynamic(match: re.Match[str]) -> str:
 _CLASSIC_FUNCTIONS = frozenset((
     "ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS", "IFERROR",
     "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK", "COUNTIF", "INDEX",
-    "MATCH", "MOD", "ISNUMBER",
+    "MATCH", "MOD", "ISNUMBER", "POWER", "SUMPRODUCT",
 ))
 _CALLS_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
@@ -343,6 +344,8 @@ class BookWriter:
                 raise ValueError(f"formula {key} is longer than Excel's 8,192 characters")
             if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
                 value = int(value)
+            if value is None:
+                value = 0  # a formula that reads a blank cell shows 0, as in Excel
             pending.sheet.ws.write_formula(pending.row, pending.col, text,
                                            self.fmt(pending.style, pending.kind), value)
             pending.sheet.note_width(pending.col, _shown(value, pending.kind))

@@ -52,6 +52,7 @@ class KpiRow:
     deadline: str
     owner: str
     ksf: str
+    index: int = 0  # position on the KPI sheet (its No. is one more)
 
 
 @dataclass

@@ -10,10 +10,11 @@ from kpi_xl.core.i18n import quarter_label
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.checklist_sheet import write_checklist_sheet
 from kpi_xl.writer.context import BuildContext, Summary
-from kpi_xl.writer.kpi_sheet import write_kpi_sheet
+from kpi_xl.writer.kpi_sheet import kpi_name_key, write_kpi_sheet
 from kpi_xl.writer.okr_sheet import write_okr_sheet
 from kpi_xl.writer.plan_sheet import write_plan_sheet
 from kpi_xl.writer.review_sheet import write_review_sheet
+from kpi_xl.writer.targets_sheet import write_targets_sheet
 from kpi_xl.writer.tracking_sheet import write_tracking_sheet
 from kpi_xl.writer.tree_sheet import write_tree_sheet
 
@@ -37,6 +38,7 @@ def build_department(ctx: BuildContext) -> None:
         # A new quarter opens with how the last one went: right after the plan.
         previous_sheet = ctx.book.sheet(sheet_name(ctx.lang))
     monthly_sheet = ctx.book.sheet(ctx.t("sheet.monthly"))
+    targets_sheet = ctx.book.sheet(ctx.t("sheet.targets"))
     kpi_sheet = ctx.book.sheet(ctx.t("sheet.kpis"))
     tree_sheet = ctx.book.sheet(ctx.t("sheet.tree"))
     tracking_sheet = ctx.book.sheet(ctx.t("sheet.tracking"))
@@ -48,12 +50,16 @@ def build_department(ctx: BuildContext) -> None:
         sheet.protect = False
     kpi_sheet.paper = 8  # fifteen columns: A3 landscape keeps them readable (A3横)
 
-    monthly_targets = write_plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period,
-                                       quarter_months)
-    rows = write_kpi_sheet(ctx, kpi_sheet, heading, period)
+    # The Targets table first: every other sheet's targets read it (formulas are evaluated when
+    # the book is rendered, so it may read the KPI names written after it).
+    kpis = ctx.plan.kpis.get(dept.key, ())
+    targets = write_targets_sheet(ctx, targets_sheet, heading, period,
+                                  [kpi_name_key(i) for i in range(len(kpis))])
+    write_plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months, targets)
+    rows = write_kpi_sheet(ctx, kpi_sheet, heading, period, targets)
     tree_check = write_tree_sheet(ctx, tree_sheet, heading, period, rows)
-    summary = write_tracking_sheet(ctx, tracking_sheet, heading, period, rows, monthly_targets)
-    write_okr_sheet(ctx, okr_sheet, heading, period, rows, summary)
+    summary = write_tracking_sheet(ctx, tracking_sheet, heading, period, rows, targets)
+    write_okr_sheet(ctx, okr_sheet, heading, period, rows, summary, targets)
     review_cadence = write_review_sheet(ctx, review_sheet, heading, period, rows)
     write_checklist_sheet(ctx, checklist_sheet, heading, period, rows, tree_check, review_cadence)
     if ctx.with_udfs:  # opt-in cells that call the add-in's functions (kpi-xl addin)

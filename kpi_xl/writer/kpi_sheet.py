@@ -18,20 +18,36 @@ from kpi_xl.writer.blocks import (
 )
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext, KpiRow
+from kpi_xl.writer.targets_sheet import TargetsTable
 
 DEFINITION_WIDTH = 26
 
 
 STATEMENT_WIDTH = 46
+PERIOD_WIDTH = 22
 
 
-KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit",
-                     "kpi.direction", "kpi.target", "kpi.deadline", "kpi.owner", "kpi.cadence",
-                     "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart", "kpi.live_check")
+KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit", "kpi.kind",
+                     "kpi.direction", "kpi.target", "kpi.period", "kpi.deadline", "kpi.owner",
+                     "kpi.cadence", "kpi.indicator", "kpi.link", "kpi.statement", "kpi.smart",
+                     "kpi.live_check")
 
 
-def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str) -> list[KpiRow]:
-    """The KPI list as an Excel Table (``Sales_KPIList``) with its SMART verdicts and live checks."""
+def kpi_name_key(index: int) -> str:
+    """Key of the cell holding the name of the KPI at ``index`` on the KPI sheet."""
+    return f"kpi.{index}.name"
+
+
+def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
+                    targets: TargetsTable) -> list[KpiRow]:
+    """The KPI list as an Excel Table (``Sales_KPIList``) with its SMART verdicts and live checks.
+
+    Each KPI's target is its target for the quarter being generated, read from the Targets table;
+    the SMART statement states that figure and its period.
+    """
+    from dataclasses import replace
+
+    from kpi_xl.core.i18n import quarter_label
     from kpi_xl.core.kpis import statement
 
     lang, dept = ctx.lang, ctx.department
@@ -46,25 +62,33 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     sheet.table(row, 0, last, f"{dept.prefix}_KPIList", headers)
     sheet.freeze(first, 2)
     rows: list[KpiRow] = []
-    smart = _smart_results(kpis, lang, ctx)
+    months = ctx.plan.months()
+    q_months = [months[m] for m in ctx.quarter.month_indexes()]
+    q_first = dt.date(*q_months[0], 1)
+    q_name = f"{ctx.t('quarter_name', q=ctx.quarter.quarter)} ({quarter_label(lang, q_months)})"
+    targets_for: list[Expr] = [targets.lookup(i, "quarter", q_first) for i in range(len(kpis))]
+    periods = [ctx.t(f"kpi.period.{kpi.measure_kind}", quarter=q_name) for kpi in kpis]
+    quarter_kpis = []
+    for i, kpi in enumerate(kpis):
+        value = targets_for[i].evaluate(ctx.book.env)
+        quarter_kpis.append(replace(kpi, target=float(value)) if isinstance(value, (int, float))
+                            else kpi)
+    smart = _smart_results(quarter_kpis, lang, ctx, periods)
     for i, kpi in enumerate(kpis):
         r = first + i
         base = f"kpi.{i}"
         sheet.number(r, col["kpi.no"], i + 1, "count", "label")
-        name = sheet.text_key(r, col["kpi.name"], kpi.name, f"{base}.name", "label_bold")
+        name = sheet.text_key(r, col["kpi.name"], kpi.name, kpi_name_key(i), "label_bold")
         sheet.text(r, col["kpi.definition"], kpi.definition, "note_wrap", fit=False)
         ksf = sheet.text_key(r, col["kpi.ksf"], kpi.ksf, f"{base}.ksf")
         unit = sheet.text_key(r, col["kpi.unit"], UNIT_LABELS.get(kpi.unit, {lang: kpi.unit})[lang],
                               f"{base}.unit", "unit")
+        sheet.text(r, col["kpi.kind"], kpi.measure_kind, "unit")
         direction = sheet.input(r, col["kpi.direction"], f"{base}.direction",
                                 DIRECTIONS[kpi.direction][lang], "text", validate=False)
         kind = number_kind(kpi.unit)
-        linked = dept.link_expr(kpi)
-        if linked is not None:
-            target = sheet.formula(r, col["kpi.target"], linked, kind, key=f"{base}.target")
-        else:
-            target = sheet.input(r, col["kpi.target"], f"{base}.target", kpi.target, kind,
-                                 validate=False)
+        target = sheet.formula(r, col["kpi.target"], targets_for[i], kind, key=f"{base}.target")
+        sheet.text(r, col["kpi.period"], periods[i], "note_wrap", fit=False)
         deadline = sheet.input(r, col["kpi.deadline"], f"{base}.deadline",
                                excel_serial(kpi.deadline) if kpi.deadline else None, "date",
                                validate=False)
@@ -74,7 +98,8 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                     validate=False)
         sheet.text(r, col["kpi.indicator"], KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
         sheet.text(r, col["kpi.link"], kpi.link or "", "note")
-        sheet.text(r, col["kpi.statement"], statement(kpi, lang), "note_wrap", fit=False)
+        said = statement(quarter_kpis[i], lang, periods[i])
+        sheet.text(r, col["kpi.statement"], said, "note_wrap", fit=False)
         sheet.text(r, col["kpi.smart"], smart[i], "label")
         c = col["kpi.live_check"]
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
@@ -84,9 +109,9 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         sheet.formula(r, c, verdict)
         sheet.flag_if(r, c, missing, "bad")
         sheet.flag_if(r, c, outside, "warn")
-        sheet.fit_row(r, [(kpi.definition, DEFINITION_WIDTH),
-                          (statement(kpi, lang), STATEMENT_WIDTH)])
-        rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf))
+        sheet.fit_row(r, [(kpi.definition, DEFINITION_WIDTH), (said, STATEMENT_WIDTH),
+                          (periods[i], PERIOD_WIDTH)])
+        rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf, i))
     if kpis:
         sheet.list_validation(first, col["kpi.direction"], last,
                               [v[lang] for v in DIRECTIONS.values()])
@@ -100,6 +125,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     sheet.text(last + 2, 0, ctx.t("kpi.target_note"), "plain_note", fit=False)
     sheet.set_width(col["kpi.definition"], DEFINITION_WIDTH)
     sheet.set_width(col["kpi.statement"], STATEMENT_WIDTH)
+    sheet.set_width(col["kpi.period"], PERIOD_WIDTH)
     return rows
 
 
@@ -111,11 +137,13 @@ def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
 
 
-def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
+def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext, periods: Sequence[str]
+                   ) -> list[str]:
     """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
     from kpi_xl.core.kpis import smart_check
 
-    return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
+    return [smart_check(kpi, lang, ctx.plan, period).summary()
+            for kpi, period in zip(kpis, periods, strict=True)]
 
 
 def excel_serial(day: dt.date) -> float:

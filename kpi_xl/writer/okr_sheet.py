@@ -17,17 +17,24 @@ from kpi_xl.writer.blocks import (
 )
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext, KpiRow, Summary
+from kpi_xl.writer.targets_sheet import TargetsTable
 
 
 def write_okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
-               rows: list[KpiRow], summary: Summary) -> None:
+                    rows: list[KpiRow], summary: Summary, targets: TargetsTable) -> None:
+    """Key results scored 0–1, each beside its KPI's target for this quarter (from the Targets
+    table, found by the KPI's name with exact comparisons)."""
+    import datetime as dt
+
     lang = ctx.lang
+    quarter_first = dt.date(*ctx.plan.months()[ctx.quarter.month_indexes()[0]], 1)
     okrs = [o for o in ctx.plan.okrs if o.department == ctx.department.key]
-    row = title_block(sheet, lang, heading, period, 8)
-    sheet.section(row, ctx.t("okr.section"), 8)
+    row = title_block(sheet, lang, heading, period, 9)
+    sheet.section(row, ctx.t("okr.section"), 9)
     row += 1
     headers = [ctx.t(k) for k in ("okr.objective", "okr.kr", "okr.kpi", "okr.start", "okr.target",
-                                  "okr.current", "okr.score", "okr.judgement")]
+                                  "okr.current", "okr.score", "okr.judgement",
+                                  "okr.kpi_target")]
     sheet.header(row, 0, headers)
     row += 1
     first = row
@@ -52,6 +59,7 @@ def write_okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                                       if_(ref(score).ge(0.6), ctx.t("okr.success"),
                                           if_(ref(score).ge(0.3), ctx.t("okr.progress"),
                                               ctx.t("okr.behind"))))))
+        sheet.formula(row, 8, targets.by_name(ref(kpi), "quarter", quarter_first), "decimal")
         row += 1
     last = max(row - 1, first)
     if rows:

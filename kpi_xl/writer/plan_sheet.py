@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kpi_xl.writer.blocks import (
     WIDTH,
-    Series,
     assumptions_table,
     figures_table,
     monthly_table,
@@ -13,11 +12,12 @@ from kpi_xl.writer.blocks import (
 )
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
+from kpi_xl.writer.targets_sheet import TargetsTable
 
 
 def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, heading: str,
-                period: str, quarter_months: list[int]) -> dict[str, list[str]]:
-    """Assumptions, funnel, quarterly and monthly targets; returns month cells by annual name."""
+                     period: str, quarter_months: list[int], targets: TargetsTable) -> None:
+    """Assumptions, funnel, each KPI's quarterly targets (from the Targets table), monthly split."""
     dept, lang, plan = ctx.department, ctx.lang, ctx.plan
     row = title_block(sheet, lang, heading, period, WIDTH)
     sections: list[str] = []
@@ -32,22 +32,17 @@ def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter
     figures_row = row
     row = figures_table(sheet, row, lang, ctx.t("funnel" if dept.funnel else "figures"),
                         dept.figures, width=WIDTH)
-    series = [Series(s.label[lang], s.annual_name, s.kind, s.lag_name,
-                     ctx.t("lagged", label=s.label[lang])) for s in dept.series]
-
-    columns = len(series) + 3 + sum(1 for s in series if s.lag_key)
+    columns = len(dept.series) + 3 + sum(1 for s in dept.series if s.lag_name)
     mrow = title_block(monthly, lang, heading, period, columns)
     monthly.section(mrow, ctx.t("monthly"), columns)
     monthly.freeze(mrow + 2)
-    mrow, month_keys = monthly_table(monthly, mrow + 1, lang, plan, series, quarter_months)
+    mrow = monthly_table(monthly, mrow + 1, lang, plan, dept.series, quarter_months)
     monthly.text(mrow - 1, 0, ctx.t("monthly_help"), "plain_note", fit=False)
-    row = quarter_table(sheet, row, lang, plan, ctx.t("quarters"), series, month_keys,
-                        ctx.quarter.quarter, width=WIDTH)
+    row = quarter_table(sheet, row, lang, plan, ctx.t("quarters"), plan.kpis.get(dept.key, ()),
+                        targets.lookup, ctx.quarter.quarter, width=WIDTH)
     sheet.freeze(3)
     if dept.funnel:
         _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel))
-    # Tracking uses the months in which things must happen: the lagged column where there is one.
-    return {s.annual_key: month_keys[s.lag_label if s.lag_key else s.label] for s in series}
 
 
 def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int,

@@ -80,12 +80,19 @@ def build_template(lang: str = "ja", *, sample: bool = False) -> BookWriter:
 
 def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
     """One Excel Table of KPIs per department, with drop-downs for the choice columns."""
-    from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, number_kind
+    from kpi_xl.core.kpis import (
+        CADENCES,
+        DIRECTIONS,
+        KINDS_OF_INDICATOR,
+        MEASURE_KINDS,
+        UNIT_LABELS,
+        number_kind,
+    )
     from kpi_xl.core.plan_tables import KPI_COLUMNS, headers
     from kpi_xl.writer.kpi_sheet import excel_serial
 
     sheet = book.sheet(t(lang, "sheet.kpis"))
-    row = title_block(sheet, lang, t(lang, "template.kpi_title"), t(lang, "template.kpi_help"), 11)
+    row = title_block(sheet, lang, t(lang, "template.kpi_title"), t(lang, "template.kpi_help"), 12)
     heads = headers(KPI_COLUMNS, lang)
     for dept in DEPARTMENTS.values():
         sheet.section(row, dept.name[lang], len(heads))
@@ -103,6 +110,7 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
                 "definition": kpi.definition if kpi else None,
                 "ksf": kpi.ksf if kpi else None,
                 "unit": UNIT_LABELS[kpi.unit][lang] if kpi else None,
+                "kind": kpi.kind if kpi else None,
                 "direction": DIRECTIONS[kpi.direction][lang] if kpi else None,
                 "deadline": excel_serial(kpi.deadline) if kpi and kpi.deadline else None,
                 "owner": kpi.owner if kpi else None,
@@ -126,6 +134,7 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
         col = {c.field: i for i, c in enumerate(KPI_COLUMNS)}
         sheet.list_validation(first, col["unit"], last,
                               [labels[lang] for labels in UNIT_LABELS.values()])
+        sheet.list_validation(first, col["kind"], last, list(MEASURE_KINDS))
         sheet.list_validation(first, col["direction"], last,
                               [v[lang] for v in DIRECTIONS.values()])
         sheet.list_validation(first, col["cadence"], last, [v[lang] for v in CADENCES.values()])

@@ -13,10 +13,10 @@ from kpi_xl.core.expr import (
     if_,
     iferror,
     ref,
-    roundup,
     sumifs,
     this_row,
 )
+from kpi_xl.core.fiscal import fiscal_weeks
 from kpi_xl.core.kpis import DIRECTIONS, number_kind
 from kpi_xl.core.measures import achievement_expr
 from kpi_xl.writer.blocks import (
@@ -24,6 +24,7 @@ from kpi_xl.writer.blocks import (
 )
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext, KpiRow, Summary
+from kpi_xl.writer.targets_sheet import TargetsTable
 
 
 def labelled_achievement(actual: Expr, target: Expr, direction: Expr, lang: str) -> Expr:
@@ -32,7 +33,13 @@ def labelled_achievement(actual: Expr, target: Expr, direction: Expr, lang: str)
 
 
 def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
-                    rows: list[KpiRow], monthly_targets: dict[str, list[str]]) -> Summary:
+                         rows: list[KpiRow], targets: TargetsTable) -> Summary:
+    """Monthly and weekly actual against target, quarter to date and forecast.
+
+    Every target is read from the Targets table (month, week and quarter rows), so Tracking
+    agrees with the Plan and KPI sheets. Flows add up; levels, ratios and averages are averaged
+    and judged against the average target of the months reported.
+    """
     lang, dept, plan = ctx.lang, ctx.department, ctx.plan
     row = title_block(sheet, lang, heading, period, 9)
     sheet.text(row - 1, 0, ctx.t("track.help"), "plain_note", fit=False)
@@ -47,8 +54,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
                ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
                ctx.t("track.status")]
     month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
-                                [dt.date(y, m, 1) for y, m in months], weekly=False,
-                                monthly_targets=monthly_targets)
+                                [dt.date(y, m, 1) for y, m in months], "month", targets)
     row = month_rows.next_row + 1
 
     # Quarter-to-date summary and forecast, read from the table by KPI name (live, rows may grow).
@@ -69,11 +75,11 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         direction = sheet.formula(row, 1, ref(r.direction))
         kind = number_kind(r.kpi.unit)
         n = ref(sheet.formula(row, 4, countifs(names_col, ref(name), actual_col, "<>"), "count"))
+        quarter_target = ref(sheet.formula(row, 2, targets.lookup(
+            r.index, "quarter", dt.date(*months[0], 1)), kind))
         if r.kpi.aggregation == "sum":
             # Counts and amounts add up: the quarter's target is its months' targets, and the
             # pace so far (actual against the target of the months reported) sets the forecast.
-            quarter_target = ref(sheet.formula(row, 2, sumifs(target_col, names_col, ref(name)),
-                                               kind))
             to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumifs(actual_col, names_col,
                                                                         ref(name))), kind))
             target_so_far = sumifs(target_col, names_col, ref(name), actual_col, "<>")
@@ -81,19 +87,23 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
             forecast = iferror(to_date / target_so_far * quarter_target, "")
             average = to_date / n
         else:
-            # Rates, scores and hours are levels: averaged, and judged against the level.
-            quarter_target = ref(sheet.formula(row, 2, ref(r.target), kind))
+            # Levels, rates, scores and hours are never added up: the average of the months
+            # reported, judged against the average target of those months (a month's churn
+            # against a month's cap, never against the year's).
             to_date = ref(sheet.formula(row, 3, iferror(averageifs(actual_col, names_col,
                                                                    ref(name)), ""), kind))
-            to_date_ach = labelled_achievement(to_date, quarter_target, ref(direction), lang)
+            target_so_far = averageifs(target_col, names_col, ref(name), actual_col, "<>")
+            to_date_ach = iferror(labelled_achievement(to_date, target_so_far, ref(direction),
+                                                       lang), "")
             forecast = to_date
             average = to_date
         summary.to_date.append(sheet.key_at(row, 3))
         summary.reported.append(sheet.key_at(row, 4))
         sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
         fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
-        sheet.formula(row, 7, if_(n.eq(0), "", labelled_achievement(ref(fc), quarter_target,
-                                                             ref(direction), lang)), "percent")
+        forecast_ach = (labelled_achievement(ref(fc), quarter_target, ref(direction), lang)
+                        if r.kpi.aggregation == "sum" else to_date_ach)
+        sheet.formula(row, 7, if_(n.eq(0), "", forecast_ach), "percent")
         summary.names.append(name)
         summary.monthly_average.append(sheet.formula(row, 8, if_(n.eq(0), "", average), kind))
         row += 1
@@ -125,11 +135,14 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     if weekly:
         sheet.section(row, ctx.t("track.weekly"), 8)
         row += 1
-        start = dt.date(*months[0], 1)
-        weeks = [start + dt.timedelta(days=7 * i) for i in range(13)]
+        in_quarter = set(ctx.quarter.month_indexes())
+        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month)
+                 if month in in_quarter]
         headers_w = [ctx.t("track.week"), *headers[1:]]
         _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
-                       weekly=True)
+                       "week", targets)
+        sheet.text(row + len(weeks) * len(weekly) + 2, 0, ctx.t("track.week_rule"),
+                   "plain_note", fit=False)
     sheet.set_width(0, 28)
     return summary
 
@@ -151,8 +164,7 @@ def _traffic_lights(sheet: SheetWriter, first: int, col: int, last: int) -> None
 
 def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                    headers: list[str], rows: list[KpiRow], periods: list[dt.date],
-                   weekly: bool, monthly_targets: dict[str, list[str]] | None = None
-                   ) -> _TableKeys:
+                   period_type: str, targets: TargetsTable) -> _TableKeys:
     lang = ctx.lang
     first = row + 1
     n_rows = max(len(periods) * len(rows), 1)
@@ -165,26 +177,17 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
     sheet.table(row, 0, last, table, headers,
                 column_formulas={6: "=" + achievement_formula, 7: "=" + status_formula})
     keys = _TableKeys([], [], [], last + 1)
-    quarter_months = list(ctx.quarter.month_indexes())
     r = first
-    for p, period in enumerate(periods):
+    for period in periods:
         for kpi_row in rows:
-            sheet.date(r, 0, period, "date" if weekly else "month_label", "label")
+            day = sheet.date(r, 0, period, "date" if period_type == "week" else "month_label",
+                             "label")
             name = sheet.formula(r, 1, ref(kpi_row.name))
             sheet.formula(r, 2, ref(kpi_row.unit), style="unit")
             direction = sheet.formula(r, 3, ref(kpi_row.direction))
             kind = number_kind(kpi_row.kpi.unit)
-            link = kpi_row.kpi.link
-            if weekly and kpi_row.kpi.aggregation == "sum":
-                # A month's target spread over its share of the quarter's 13 weeks.
-                target_expr: Expr = roundup(ref(kpi_row.target) * 3 / 13, 0)
-            elif (monthly_targets and link in monthly_targets
-                  and kpi_row.kpi.aggregation == "sum"):
-                # Linked to an annual figure: this month's seasonal share, as on the plan sheet.
-                target_expr = ref(monthly_targets[link][quarter_months[p]])
-            else:
-                target_expr = ref(kpi_row.target)
-            target = sheet.formula(r, 4, target_expr, kind)
+            target = sheet.formula(r, 4, targets.lookup(kpi_row.index, period_type, ref(day)),
+                                   kind)
             actual = sheet.input(r, 5, f"{table}.{r}.actual", None, kind, validate=False)
             achievement = sheet.formula(
                 r, 6, labelled_achievement(this_row(table, headers[5], actual),

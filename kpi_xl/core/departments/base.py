@@ -42,6 +42,9 @@ class SeriesSpec:
     # An input holding a lead time in months: the series is also shown that many months earlier
     # (leads must come in before the deals they become).
     lag_name: str | None = None
+    # Shaped by the seasonality weights (demand-driven flows); False spreads it evenly (a churn
+    # allowance, deploys: nothing about them follows the sales season).
+    seasonal: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class Department:
     decomposition: Decomposition
     sample_kpis: Mapping[str, tuple[Kpi, ...]]
     sample_okrs: Mapping[str, tuple[Okr, ...]]
-    links: dict[str, str] = field(default_factory=dict)  # name → "annual" | "quarter" | "level"
+    # name → how the figure spreads over periods: a code of kpi_xl.core.targets.LINK_CODES
+    links: dict[str, str] = field(default_factory=dict)
     funnel: tuple[str, ...] = ()  # defined names of the funnel stages, widest first
     labels: dict[str, Text] = field(default_factory=dict)
 
@@ -100,18 +104,25 @@ class Department:
     def link_expr(self, kpi: Kpi) -> Expr | None:
         """The live target of a KPI linked to a plan figure (None when it is not linked).
 
-        An annual figure becomes a monthly share (rounded up, like every count), a quarterly
-        one a monthly share of the quarter, and a level (a rate) is the target itself.
+        The template shows an average month: an annual figure becomes a monthly share (rounded
+        up, like every count), a quarterly one a monthly share of the quarter, a yearly churn cap
+        a monthly cap 1 − (1 − a)^(1/12) and a yearly retention r^(1/12); a level (a rate, an
+        average) is the target itself. The workbooks' targets by period are in
+        :mod:`kpi_xl.core.targets`.
         """
-        from kpi_xl.core.expr import ref, roundup
+        from kpi_xl.core.expr import Num, power_, ref, roundup
 
         if not kpi.link or kpi.link not in self.links:
             return None
         period = self.links[kpi.link]
-        if period == "annual":
+        if period in ("annual", "annual_even"):
             return roundup(ref(kpi.link) / 12, 0)
         if period == "quarter":
             return roundup(ref(kpi.link) / 3, 0)
+        if period == "yearly_loss":
+            return 1 - power_(1 - ref(kpi.link), Num(1) / 12)
+        if period == "yearly_keep":
+            return power_(ref(kpi.link), Num(1) / 12)
         return ref(kpi.link)
 
     def input(self, name: str) -> InputSpec:

@@ -51,7 +51,7 @@ FIGURES = (
     FigureSpec(_OUT[TARGET_RETENTION].label, _OUT[TARGET_RETENTION].expr, "rate",
                TARGET_RETENTION, _OUT[TARGET_RETENTION].help, period="level"),
 )
-SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "customers"),)
+SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "customers", seasonal=False),)
 DECOMPOSITION = Decomposition(
     KEEP, MIN_RETAINED, "customers", "+",
     ((START, ref(START_CUSTOMERS), "customers"),
@@ -100,5 +100,8 @@ DEPARTMENT = Department(
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,
-    links={MAX_CHURN_RATE: "level", TARGET_RETENTION: "level"},
+    # The churn cap and the retention target are for the year: a month's cap compounds
+    # (1 − (1 − a)^(1/12)), and the allowance of customers is spread evenly, not by season.
+    links={MAX_CHURN_RATE: "yearly_loss", TARGET_RETENTION: "yearly_keep",
+           MAX_CHURNED: "annual_even", MIN_RETAINED: "level", START_CUSTOMERS: "level"},
 )

@@ -40,7 +40,8 @@ FIGURES = (
     FigureSpec(YEAR, _OUT[DEPLOYS_PER_YEAR].expr, "times", DEPLOYS_PER_YEAR,
                _OUT[DEPLOYS_PER_YEAR].help),
 )
-SERIES = (SeriesSpec(YEAR, DEPLOYS_PER_YEAR, "times"),)
+# Engineering cadence: deploys are spread evenly, not by the sales season.
+SERIES = (SeriesSpec(YEAR, DEPLOYS_PER_YEAR, "times", seasonal=False),)
 DECOMPOSITION = Decomposition(
     QUARTER, DEPLOYS_PER_QUARTER, "times", "×",
     ((WEEK, ref(DEPLOYS_PER_WEEK), "times"), ({"ja": "週数(13 週)", "en": "Weeks (13)"}, Num(WEEKS_PER_QUARTER),
@@ -90,5 +91,5 @@ DEPARTMENT = Department(
     decomposition=DECOMPOSITION,
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,
-    links={DEPLOYS_PER_QUARTER: "quarter", DEPLOYS_PER_YEAR: "annual"},
+    links={DEPLOYS_PER_QUARTER: "quarter", DEPLOYS_PER_YEAR: "annual_even"},
 )

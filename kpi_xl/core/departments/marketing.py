@@ -1,7 +1,9 @@
 """Marketing: the MQL/SQL reverse funnel (SQL → MQL → leads → visits) and channel KPIs.
 
-Marketing exists to feed sales: its SQL target follows sales' required opportunities unless the
-planner types another number. Article figures: CVR 3%, 300 leads, 150 MQL and 50 SQL a month;
+Marketing owns the top of the company funnel (visits → leads → MQL → SQL) and feeds sales: its SQL
+are sales' opportunities and its leads are sales' leads (kpi_xl.core.company checks that the plan
+closes). Its leads are the SQL target over both conversion rates, the same figure as sales'
+opportunities over the lead→opportunity rate, which is their product. Article figures: CVR 3%, 300 leads, 150 MQL and 50 SQL a month;
 channel KPIs for SEO, ads (CTR, CPA), webinars and email (open and click rates).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_xl.core.departments.base import Decomposition, Department, FigureSpec, SeriesSpec
-from kpi_xl.core.departments.sales import REQUIRED_OPPS
+from kpi_xl.core.departments.sales import CYCLE_MONTHS, REQUIRED_OPPS
 from kpi_xl.core.expr import ref
 from kpi_xl.core.funnel import stage_expr
 from kpi_xl.core.kpis import Kpi, Okr
@@ -23,6 +25,7 @@ VISIT_TO_LEAD = "Mkt_VisitToLeadRate"
 REQUIRED_MQL = "Mkt_RequiredMQL"
 REQUIRED_LEADS = "Mkt_RequiredLeads"
 REQUIRED_VISITS = "Mkt_RequiredVisits"
+LEAD_TIME = "Mkt_CycleMonths"
 
 _ANY = {"ja": "", "en": ""}
 
@@ -41,10 +44,18 @@ INPUTS = (
               sample=None, default=ref(REQUIRED_OPPS)),
     InputSpec(MQL_TO_SQL, "rate", {"ja": "MQL→SQL 率", "en": "MQL → SQL rate"},
               {"ja": "MQL のうち SQL になる割合", "en": "Share of MQLs that become SQLs"},
-              sample=0.25),
+              sample=0.25, required=False),
     InputSpec(LEAD_TO_MQL, "rate", {"ja": "リード→MQL 率", "en": "Lead → MQL rate"},
-              {"ja": "リードのうち MQL になる割合", "en": "Share of leads that become MQLs"},
-              sample=0.4),
+              {"ja": "リードのうち MQL になる割合。リード→MQL 率 × MQL→SQL 率 = 営業のリード→商談率"
+                     "(空欄なら営業の率から導出)",
+               "en": "Share of leads that become MQLs; lead→MQL × MQL→SQL = sales' "
+                     "lead→opportunity rate (blank: derived from it)"},
+              sample=0.4, required=False),
+    InputSpec(LEAD_TIME, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
+              {"ja": "営業のリードタイム。訪問・リードの月次目標をその分前倒しします(営業と同じ値)",
+               "en": "Sales' cycle; monthly visit and lead targets move that much earlier "
+                     "(the same as sales')"},
+              sample=None, default=ref(CYCLE_MONTHS), required=False, blank_value=0),
     InputSpec(VISIT_TO_LEAD, "rate", {"ja": "訪問→リード率(CVR)", "en": "Visit → lead rate (CVR)"},
               {"ja": "サイト訪問(セッション)のうちリードになる割合。目安 3%",
                "en": "Share of site sessions that become leads; about 3% is typical"},
@@ -70,9 +81,10 @@ OUTPUTS = (
                {"ja": "SQL 目標 ÷ MQL→SQL 率(切り上げ)", "en": "Target SQLs ÷ MQL→SQL rate, rounded up"},
                stage_expr(ref(TARGET_SQL), ref(MQL_TO_SQL))),
     OutputSpec(REQUIRED_LEADS, "count", {"ja": "必要リード数", "en": "Required leads"},
-               {"ja": "必要 MQL 数 ÷ リード→MQL 率(切り上げ)",
-                "en": "Required MQLs ÷ lead→MQL rate, rounded up"},
-               stage_expr(ref(REQUIRED_MQL), ref(LEAD_TO_MQL))),
+               {"ja": "SQL 目標 ÷ (リード→MQL 率 × MQL→SQL 率)(切り上げ)= 営業の必要リード数",
+                "en": "Target SQLs ÷ (lead→MQL × MQL→SQL rate), rounded up = sales' required "
+                      "leads"},
+               stage_expr(ref(TARGET_SQL), ref(LEAD_TO_MQL) * ref(MQL_TO_SQL))),
     OutputSpec(REQUIRED_VISITS, "count", {"ja": "必要訪問数(セッション)", "en": "Required visits (sessions)"},
                {"ja": "必要リード数 ÷ CVR(切り上げ)", "en": "Required leads ÷ CVR, rounded up"},
                stage_expr(ref(REQUIRED_LEADS), ref(VISIT_TO_LEAD))),
@@ -92,8 +104,8 @@ FIGURES = (
                bold=True),
 )
 SERIES = (
-    SeriesSpec(VISITS, REQUIRED_VISITS, "count"),
-    SeriesSpec(LEADS, REQUIRED_LEADS, "count"),
+    SeriesSpec(VISITS, REQUIRED_VISITS, "count", lag_name=LEAD_TIME),
+    SeriesSpec(LEADS, REQUIRED_LEADS, "count", lag_name=LEAD_TIME),
     SeriesSpec(MQL, REQUIRED_MQL, "count"),
     SeriesSpec(SQL, TARGET_SQL, "count"),
 )

@@ -34,9 +34,11 @@ INPUTS = (
                "en": "Share of opportunities that become deals; industry average 20–30%"},
               sample=0.2, benchmark="win_rate"),
     InputSpec(LEAD_TO_OPP, "rate", {"ja": "リード→商談率", "en": "Lead → opportunity rate"},
-              {"ja": "リードのうち商談になる割合。業界平均 5〜10%",
-               "en": "Share of leads that become opportunities; industry average 5–10%"},
-              sample=0.1, benchmark="lead_to_opportunity_rate"),
+              {"ja": "リードのうち商談になる割合。業界平均 5〜10%。マーケティングの リード→MQL 率 × "
+                     "MQL→SQL 率 と同じ(空欄ならその積)",
+               "en": "Share of leads that become opportunities; industry average 5–10%. "
+                     "Equals marketing's lead→MQL × MQL→SQL (blank: derived from them)"},
+              sample=0.1, benchmark="lead_to_opportunity_rate", required=False),
     InputSpec(CYCLE_MONTHS, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
               {"ja": "リード獲得から受注までの平均月数。月次目標のリードをその分前倒しします(空欄は 0)",
                "en": "Average months from lead to deal; monthly lead targets move that much "
@@ -139,6 +141,7 @@ DEPARTMENT = Department(
     sample_kpis=SAMPLE_KPIS,
     sample_okrs=SAMPLE_OKRS,
     links={REQUIRED_LEADS: "annual", REQUIRED_OPPS: "annual", TARGET_DEALS: "annual",
-           WIN_RATE: "level", LEAD_TO_OPP: "level", TARGET_REVENUE: "annual"},
+           WIN_RATE: "level", LEAD_TO_OPP: "level", TARGET_REVENUE: "annual",
+           AVG_DEAL_SIZE: "level"},
     funnel=(REQUIRED_LEADS, REQUIRED_OPPS, TARGET_DEALS),
 )
