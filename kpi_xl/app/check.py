@@ -21,7 +21,9 @@ from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
     KINDS_OF_INDICATOR,
+    MEASURE_KINDS,
     Kpi,
+    monthly_equivalent,
     normalise_choice,
     smart_check,
     unit_key,
@@ -211,7 +213,7 @@ def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
 
 _KPI_FIELDS = {f: f"kpi.{f}" for f in ("name", "definition", "ksf", "unit", "direction",
                                          "target", "deadline", "owner", "cadence", "indicator",
-                                         "link")}
+                                         "link", "kind")}
 _ACTUAL_FIELDS = {"month": "track.month", "name": "kpi.name", "target": "kpi.target",
                   "actual": "track.actual"}
 
@@ -242,8 +244,10 @@ def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
             owner=str(row.get("owner") or ""),
             cadence=normalise_choice(row.get("cadence"), CADENCES) or "monthly",
             indicator=normalise_choice(row.get("indicator"), KINDS_OF_INDICATOR) or "leading",
-            link=str(row.get("link") or "") or None))
-    return kpis
+            link=str(row.get("link") or "") or None,
+            kind=normalise_choice(row.get("kind"), MEASURE_KINDS)))
+    # A workbook's KPI sheet shows this quarter's targets; SMART judges them per month.
+    return [monthly_equivalent(k) for k in kpis]
 
 
 def _named_values(saved: Any, dept: Department) -> dict[str, Any]:

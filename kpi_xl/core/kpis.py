@@ -21,6 +21,7 @@ __all__ = [
     "Okr",
     "aggregation",
     "infer_kind",
+    "monthly_equivalent",
     "normalise_choice",
     "statement",
 ]
@@ -226,6 +227,19 @@ def statement(kpi: Kpi, lang: str, period: str = "") -> str:
     if kpi.ksf:
         extra.append(f"KSF: {kpi.ksf}")
     return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def monthly_equivalent(kpi: Kpi) -> Kpi:
+    """A KPI whose ``target`` is a quarter's, restated per month: what SMART and benchmarks judge.
+
+    Benchmarks are monthly (10 bugs a month, 300 leads a month): a flow's quarter total is three
+    months' worth; a level, a ratio or an average is the same for a month as for its quarter.
+    """
+    from dataclasses import replace
+
+    if kpi.measure_kind != "flow":
+        return kpi
+    return replace(kpi, target=kpi.target / 3)
 
 
 def benchmark_for(kpi: Kpi) -> Any:

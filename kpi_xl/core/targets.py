@@ -284,3 +284,34 @@ def targets_by_period(plan: object, department: object
     rows, values = evaluate(plan, department)
     return {(r.period.type, r.period.first, r.kpi.name): float(values[r.key])  # type: ignore[arg-type]
             for r in rows if isinstance(values.get(r.key), (int, float))}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two targets for the same KPI and period that differ (by department key)."""
+
+    kpi: str
+    period: str
+    first: dt.date
+    values: tuple[tuple[str, float], ...]  # (department key, target)
+
+
+def conflicts(plan: object) -> list[Conflict]:
+    """Every KPI and period whose target differs between the workbooks that show it.
+
+    A KPI of the same name in two departments (sales' and marketing's leads) is one figure of the
+    company plan: each period must have one target. Empty for a plan whose funnel closes.
+    """
+    from kpi_xl.core.departments import DEPARTMENTS
+
+    seen: dict[tuple[str, str, dt.date], dict[str, float]] = {}
+    for key, dept in DEPARTMENTS.items():
+        if not plan.kpis.get(key):  # type: ignore[attr-defined]
+            continue
+        for (period, first, name), value in targets_by_period(plan, dept).items():
+            seen.setdefault((name.casefold(), period, first), {})[key] = value
+    names = {kpi.name.casefold(): kpi.name
+             for kpis in plan.kpis.values() for kpi in kpis}  # type: ignore[attr-defined]
+    return [Conflict(names[name], period, first, tuple(values.items()))
+            for (name, period, first), values in seen.items()
+            if len(values) > 1 and len(set(values.values())) > 1]

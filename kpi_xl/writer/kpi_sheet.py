@@ -11,7 +11,15 @@ from kpi_xl.core.expr import (
     or_,
     ref,
 )
-from kpi_xl.core.kpis import CADENCES, DIRECTIONS, KINDS_OF_INDICATOR, UNIT_LABELS, Kpi, number_kind
+from kpi_xl.core.kpis import (
+    CADENCES,
+    DIRECTIONS,
+    KINDS_OF_INDICATOR,
+    UNIT_LABELS,
+    Kpi,
+    monthly_equivalent,
+    number_kind,
+)
 from kpi_xl.core.measures import outside_range_expr
 from kpi_xl.writer.blocks import (
     title_block,
@@ -73,7 +81,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         value = targets_for[i].evaluate(ctx.book.env)
         quarter_kpis.append(replace(kpi, target=float(value)) if isinstance(value, (int, float))
                             else kpi)
-    smart = _smart_results(quarter_kpis, lang, ctx, periods)
+    smart = _smart_results([monthly_equivalent(k) for k in quarter_kpis], lang, ctx)
     for i, kpi in enumerate(kpis):
         r = first + i
         base = f"kpi.{i}"
@@ -137,13 +145,11 @@ def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
 
 
-def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext, periods: Sequence[str]
-                   ) -> list[str]:
+def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
     """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
     from kpi_xl.core.kpis import smart_check
 
-    return [smart_check(kpi, lang, ctx.plan, period).summary()
-            for kpi, period in zip(kpis, periods, strict=True)]
+    return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
 
 
 def excel_serial(day: dt.date) -> float:

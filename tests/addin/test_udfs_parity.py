@@ -57,10 +57,13 @@ def test_sales_funnel_udfs_equal_the_recalculated_workbook(
 def test_marketing_funnel_udfs_equal_the_recalculated_workbook(
         recalculated: dict[str, Recalculated], label: str) -> None:
     named = named_values(recalculated[label].recalculated)
-    rates = [[named["Mkt_MqlToSqlRate"]], [named["Mkt_LeadToMqlRate"]],
-             [named["Mkt_VisitToLeadRate"]]]
-    assert udfs.KPI_FUNNEL(named["Mkt_TargetSQL"], rates) == [
-        [named["Mkt_RequiredMQL"]], [named["Mkt_RequiredLeads"]], [named["Mkt_RequiredVisits"]]]
+    sql, to_sql, to_mql = (named["Mkt_TargetSQL"], named["Mkt_MqlToSqlRate"],
+                           named["Mkt_LeadToMqlRate"])
+    # One company funnel: leads are the SQL over both rates at once (sales' lead→opportunity
+    # rate), so both workbooks round the same division; visits are the leads over the CVR.
+    assert udfs.KPI_FUNNEL(sql, [[to_sql]]) == [[named["Mkt_RequiredMQL"]]]
+    assert udfs.KPI_FUNNEL(sql, [[to_mql * to_sql], [named["Mkt_VisitToLeadRate"]]]) == [
+        [named["Mkt_RequiredLeads"]], [named["Mkt_RequiredVisits"]]]
 
 
 @pytest.mark.parametrize("label", ["sample-en-customer_success", "held-out-customer_success"])

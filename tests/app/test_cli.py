@@ -54,8 +54,8 @@ BAD_INPUTS = {
                          "at most 100%", "2000%", "100% 以下"),
     "text for a number": ({"Sales_AvgDealSize": "2 million"}, EVEN, "found the text '2 million'",
                           "an amount above 0", "文字「2 million」", "金額"),
-    "blank required input": ({"Sales_LeadToOppRate": None}, EVEN, "the cell is blank",
-                             "expected a rate", "空欄です", "率を入力"),
+    "blank required input": ({"Sales_AvgDealSize": None}, EVEN, "the cell is blank",
+                             "an amount above 0", "空欄です", "金額"),
     "negative target": ({"Sales_TargetDeals": -100}, EVEN, "found -100",
                         "whole number of 0 or more", "-100 が入っています", "0 以上の整数"),
     "fractional deals": ({"Sales_TargetDeals": 99.5}, EVEN, "found 99.5", "whole number",
@@ -64,7 +64,7 @@ BAD_INPUTS = {
                        "13 が入っています", "1〜12"),
 }
 NAMES = {"zero rate": "Sales_WinRate", "rate typed as 20": "Sales_WinRate",
-         "text for a number": "Sales_AvgDealSize", "blank required input": "Sales_LeadToOppRate",
+         "text for a number": "Sales_AvgDealSize", "blank required input": "Sales_AvgDealSize",
          "negative target": "Sales_TargetDeals", "fractional deals": "Sales_TargetDeals",
          "start month 13": "Plan_StartMonth"}
 

@@ -43,7 +43,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A plan; Q1 workbooks with actuals saved by openpyxl; the same saved by LibreOffice."""
     require_libreoffice()
     root = tmp_path_factory.mktemp("rollforward")
-    plan = fill_template(sample_plan_path("en"), root / "plan.xlsx", HELD_OUT, [1] * 12)
+    # Sales types its 7% lead→opportunity rate; marketing's lead→MQL rate follows from it.
+    typed = {**HELD_OUT, "Sales_LeadToOppRate": 0.07, "Mkt_LeadToMqlRate": None}
+    plan = fill_template(sample_plan_path("en"), root / "plan.xlsx", typed, [1] * 12)
     by_openpyxl = root / "openpyxl"
     generate(read_plan(plan), FiscalQuarter(2027, 1), by_openpyxl, "en")
     q1 = by_openpyxl / Q1
