@@ -206,7 +206,67 @@ def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
                                                lang)
         dept_report.findings += _benchmark_findings(dept, plan.values, lang)
         report.departments.append(dept_report)
+    _plan_coherence(report, plan, lang)
     return report
+
+
+def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
+    """One plan: the company funnel closes, and each KPI has one target per period.
+
+    A shared figure that differs (leads, SQL = opportunities) is an error in both departments;
+    so is a KPI whose target for a period differs between two workbooks.
+    """
+    from kpi_xl.core.company import funnel_gaps
+    from kpi_xl.core.i18n import t
+    from kpi_xl.core.targets import conflicts
+
+    by_key = {d.key: d for d in report.departments}
+    for gap in funnel_gaps(plan.values):
+        message = t(lang, "check.funnel_gap", label=t(lang, f"funnel.shared.{gap.sales}"),
+                    gap=t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}",
+                          sales_cells=", ".join(gap.sales_inputs),
+                          marketing=f"{gap.marketing_value:,.0f}",
+                          marketing_cells=", ".join(gap.marketing_inputs)))
+        for key in ("sales", "marketing"):
+            if key in by_key:
+                by_key[key].findings.append(Finding("error", "funnel", "funnel_not_closed",
+                                                    gap.sales, message))
+    for conflict in conflicts(plan):
+        values = ", ".join(f"{DEPARTMENTS[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
+        message = t(lang, "check.target_conflict", kpi=conflict.kpi, period=conflict.period,
+                    first=conflict.first.isoformat(), values=values)
+        for key, _ in conflict.values:
+            by_key[key].findings.append(Finding("error", "targets", "target_conflict",
+                                                conflict.kpi, message))
+
+
+_TARGET_FIELDS = {"period": "targets.period_type", "first": "targets.first_day",
+                  "kpi": "targets.kpi", "target": "targets.target"}
+
+
+def _target_findings(saved: Any, dept: Department, lang: str) -> list[Finding]:
+    """Tracking targets that differ from the Targets table's row for their KPI and month."""
+    from kpi_xl.core.i18n import t
+
+    def day(value: Any) -> Any:
+        return value.date() if isinstance(value, dt.datetime) else value
+
+    table = {(r.get("period"), day(r.get("first")), r.get("kpi")): r.get("target")
+             for r in _rows(saved, f"{dept.prefix}_Targets", _TARGET_FIELDS)}
+    if not table:
+        return []
+    out = []
+    for row in _rows(saved, dept.actuals_table, _ACTUAL_FIELDS):
+        month, name, target = day(row.get("month")), row.get("name"), row.get("target")
+        planned = table.get(("month", month, name))
+        if (isinstance(target, (int, float)) and isinstance(planned, (int, float))
+                and abs(target - planned) > 1e-9 * max(1.0, abs(planned))):
+            out.append(Finding("error", "targets", "target_conflict", str(name), t(
+                lang, "check.target_conflict", kpi=name, period="month",
+                first=month.isoformat() if isinstance(month, dt.date) else str(month),
+                values=f"{dept.actuals_table} {target:,.6g}, {dept.prefix}_Targets "
+                       f"{planned:,.6g}")))
+    return out
 
 
 # Checking generated workbooks ----------------------------------------------------------------
@@ -309,6 +369,7 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
     dept_report.findings += _benchmark_findings(dept, values, lang)
     dept_report.findings += _failure_findings(
         dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
+    dept_report.findings += _target_findings(saved, dept, lang)
     report.departments.append(dept_report)
     return report
 

@@ -19,9 +19,8 @@ from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.departments.base import Department
 from kpi_xl.core.failure import analyze
 from kpi_xl.core.fiscal import FiscalQuarter
-from kpi_xl.core.funnel import monthly_split
-from kpi_xl.core.kpis import aggregation
-from kpi_xl.core.plan import Plan, PlanValues
+from kpi_xl.core.kpis import infer_kind
+from kpi_xl.core.plan import Plan
 
 __all__ = [
     "Carried",
@@ -103,7 +102,8 @@ class Carried:
 # What is carried ---------------------------------------------------------------------------------
 
 def summarise(rows: Sequence[MonthActual]) -> list[KpiSummary]:
-    """Per KPI (in first-seen order): counts and amounts add up, levels are averaged."""
+    """Per KPI (in first-seen order), by its kind: flows add up, a level is its last month's
+    value, ratios and averages are averaged (never added up)."""
     order: list[str] = []
     by_kpi: dict[str, list[MonthActual]] = {}
     for row in rows:
@@ -116,9 +116,14 @@ def summarise(rows: Sequence[MonthActual]) -> list[KpiSummary]:
         first = items[0]
         targets = [i.target for i in items]
         known = None if any(x is None for x in targets) else [float(x) for x in targets]  # type: ignore[arg-type]
-        if aggregation(first.unit) == "sum":
+        kind = infer_kind(first.unit, name)
+        if kind == "flow":
             actual = math.fsum(i.actual for i in items)
             target = math.fsum(known) if known is not None else None
+        elif kind == "level":
+            last = max(items, key=lambda i: i.month)
+            actual = last.actual
+            target = None if last.target is None else float(last.target)
         else:
             actual = math.fsum(i.actual for i in items) / len(items)
             target = math.fsum(known) / len(known) if known else None
@@ -175,26 +180,16 @@ def planned_month_targets(plan: Plan, department: str, quarter: FiscalQuarter
                           ) -> dict[tuple[dt.date, str], float]:
     """(month, KPI) → the monthly target a quarter's tracking table shows, from the plan alone.
 
-    The same definitions the workbook writes as formulas: a KPI linked to an annual figure that
-    adds up takes that month's seasonal share of it (moved earlier by the department's lead
-    time where its series has one); every other KPI takes its target.
+    The month rows of the workbook's Targets table, evaluated from the same expressions
+    (:mod:`kpi_xl.core.targets`): a seasonal share moved earlier by the lead time, an even share
+    of an allowance, a yearly churn cap as a monthly cap, the planner's own monthly number.
     """
-    dept = DEPARTMENTS[department]
-    env = PlanValues(plan.values)
-    months = plan.months()
-    series = {s.annual_name: s for s in dept.series}
-    out: dict[tuple[dt.date, str], float] = {}
-    for kpi in plan.kpis.get(department, ()):
-        spec = series.get(kpi.link or "")
-        split: list[int] | None = None
-        lag = 0
-        if spec is not None and kpi.aggregation == "sum":
-            split = monthly_split(float(env[spec.annual_name]), plan.seasonality)  # type: ignore[arg-type]
-            lag = int(env[spec.lag_name]) if spec.lag_name else 0  # type: ignore[call-overload]
-        for index in quarter.month_indexes():
-            month = dt.date(*months[index], 1)
-            out[(month, kpi.name)] = float(split[(index + lag) % 12]) if split else kpi.target
-    return out
+    from kpi_xl.core.targets import targets_by_period
+
+    months = {dt.date(*plan.months()[i], 1) for i in quarter.month_indexes()}
+    return {(first, name): value for (period, first, name), value
+            in targets_by_period(plan, DEPARTMENTS[department]).items()
+            if period == "month" and first in months}
 
 
 def with_planned_targets(actuals: QuarterActuals, plan: Plan) -> QuarterActuals:

@@ -142,7 +142,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
 
 def _year_to_date(ctx: BuildContext, sheet: SheetWriter, row: int, name: str, kind: str,
                   carried: Carried, to_date: dict[str, tuple[str, str]]) -> None:
-    from kpi_xl.core.kpis import aggregation
+    from kpi_xl.core.kpis import infer_kind
 
     ytd = carried.year_to_date.get(name)
     if ytd is None:  # last quarter lies in the previous fiscal year
@@ -156,10 +156,15 @@ def _year_to_date(ctx: BuildContext, sheet: SheetWriter, row: int, name: str, ki
         return
     now, reported = ref(keys[0]), ref(keys[1])
     now_value = if_(now.eq(""), 0, now)
-    if aggregation(ytd.unit) == "sum":
+    measure = infer_kind(ytd.unit, name)
+    if measure == "flow":
         sheet.formula(row, 10, ref(before) + now_value, kind)
+    elif measure == "level":
+        # A level is its latest value: this quarter's once reported, else the last one before.
+        sheet.formula(row, 10, if_(reported.gt(0), now, ref(before)), kind)
     else:
-        # Levels: the average over every reported month, last quarters' and this quarter's.
+        # Ratios and averages (CPA, deal size): the average over every reported month, last
+        # quarters' and this quarter's; never added up.
         months = Num(ytd.months)
         sheet.formula(row, 10, iferror((ref(before) * months + now_value * reported)
                                        / (months + reported), ""), kind)

@@ -123,3 +123,39 @@ def test_unusable_input_exits_2_without_a_traceback(
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and name in err
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_check_reports_every_kpi_and_period_whose_two_targets_differ(lang: str) -> None:
+    from dataclasses import replace
+
+    from kpi_xl.app.check import check_plan
+    from kpi_xl.io.plan_reader import read_plan
+
+    plan = read_plan(sample_plan_path(lang))
+    assert {f.code for d in check_plan(plan, lang).departments for f in d.findings} == set()
+    # Marketing types 300 leads a month instead of following the company funnel.
+    leads = "月間リード獲得数" if lang == "ja" else "Leads per month"
+    typed = tuple(replace(k, link=None, target=300) if k.name == leads else k
+                  for k in plan.kpis["marketing"])
+    report = check_plan(replace(plan, kpis={**plan.kpis, "marketing": typed}), lang)
+    found = {(d.key, f.code, f.subject) for d in report.departments for f in d.findings}
+    assert ("sales", "target_conflict", leads) in found
+    assert ("marketing", "target_conflict", leads) in found
+    messages = [f.message for d in report.departments for f in d.findings
+                if f.code == "target_conflict"]
+    assert any("300" in m and "month" in m for m in messages)
+    assert report.errors > 0
+
+
+def test_check_reports_a_funnel_that_does_not_close() -> None:
+    from dataclasses import replace
+
+    from kpi_xl.app.check import check_plan
+    from kpi_xl.io.plan_reader import read_plan
+
+    plan = read_plan(sample_plan_path("en"))
+    report = check_plan(replace(plan, values={**plan.values, "Mkt_LeadToMqlRate": 0.3}), "en")
+    gaps = [f for d in report.departments for f in d.findings if f.code == "funnel_not_closed"]
+    assert {f.subject for f in gaps} == {"Sales_RequiredLeads"}
+    assert "sales plans 5,000" in gaps[0].message and "marketing plans 6,667" in gaps[0].message

@@ -155,3 +155,17 @@ def test_every_row_has_a_value_and_the_five_codes() -> None:
     assert {r.period.type for r in rows} == {"year", "quarter", "month", "week"}
     assert {r.kind for r in rows} == {"flow", "average"}
     assert all(r.key in values for r in rows)
+
+
+def test_quarters_carried_forward_combine_by_kind() -> None:
+    from kpi_xl.core.rollforward import MonthActual, summarise
+
+    def month(m: int, kpi: str, unit: str, actual: float) -> MonthActual:
+        return MonthActual(dt.date(2027, m, 1), kpi, unit, "higher", 1.0, actual, "T!F1")
+
+    rows = [month(m, k, u, a) for m in (1, 2, 3) for k, u, a in (
+        ("Leads", "件", 100 * m), ("Ads CPA", "円", 15000 + 1000 * m),
+        ("Customers", "社", 800 + m), ("Churn", "%", 0.01 * m))]
+    by = {s.kpi: s.actual for s in summarise(rows)}
+    assert by == {"Leads": 600, "Ads CPA": 17000, "Customers": 803,
+                  "Churn": pytest.approx(0.02)}
