@@ -35,6 +35,13 @@ class BuildContext:
         """Generic text in the workbook's language."""
         return t(self.lang, key, **values)
 
+    def lagged_months(self, kpi: Kpi) -> int:
+        """Months a KPI's targets are moved earlier by a lead time (0 when they are not)."""
+        for spec in self.department.series:
+            if spec.annual_name == kpi.link and spec.lag_name and kpi.measure_kind == "flow":
+                return int(self.plan.values.get(spec.lag_name) or 0)  # type: ignore[call-overload]
+        return 0
+
     def label(self, key: str) -> str:
         """Department-specific text in the workbook's language."""
         return self.department.label(self.lang, key)

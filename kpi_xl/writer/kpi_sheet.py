@@ -75,7 +75,9 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     q_first = dt.date(*q_months[0], 1)
     q_name = f"{ctx.t('quarter_name', q=ctx.quarter.quarter)} ({quarter_label(lang, q_months)})"
     targets_for: list[Expr] = [targets.lookup(i, "quarter", q_first) for i in range(len(kpis))]
-    periods = [ctx.t(f"kpi.period.{kpi.measure_kind}", quarter=q_name) for kpi in kpis]
+    periods = [ctx.t(f"kpi.period.{kpi.measure_kind}", quarter=q_name)
+               + (ctx.t("kpi.period.lagged", months=ctx.lagged_months(kpi))
+                  if ctx.lagged_months(kpi) else "") for kpi in kpis]
     quarter_kpis = []
     for i, kpi in enumerate(kpis):
         value = targets_for[i].evaluate(ctx.book.env)

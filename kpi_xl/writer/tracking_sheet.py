@@ -56,6 +56,10 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
                                 [dt.date(y, m, 1) for y, m in months], "month", targets)
     row = month_rows.next_row + 1
+    lagged = [r.kpi.name for r in rows if ctx.lagged_months(r.kpi)]
+    if lagged:
+        sheet.text(row - 1, 0, ctx.t("track.lagged", kpis=", ".join(lagged)), "plain_note",
+                   fit=False)
 
     # Quarter-to-date summary and forecast, read from the table by KPI name (live, rows may grow).
     sheet.section(row, ctx.t("track.summary"), 9)
