@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.core.funnel import required_count
 from kpi_xl.core.functions import KPI_REQUIRED_OPPS
+from kpi_xl.core.funnel import required_count
 from kpi_xl.core.spec import RATE_RULE, is_rate, rate_rule_formula
 
 
