@@ -10,6 +10,7 @@ import pytest
 
 from kpi_xl.app.check import check_path
 from kpi_xl.app.cli import main
+from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import Recalculated, set_named
 
@@ -30,8 +31,7 @@ def test_json_is_one_document_with_every_department_and_kpi(
     assert main(["check", str(sample_plan_path("ja")), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["kind"] == "plan"
-    assert [d["key"] for d in document["departments"]] == [
-        "sales", "marketing", "customer_success", "development"]
+    assert [d["key"] for d in document["departments"]] == list(DEPARTMENTS)
     assert document["summary"] == {"errors": 0, "warnings": 0, "kpis": 16}
     first = document["departments"][0]["kpis"][0]
     assert first["ok"] is True and [c["letter"] for c in first["criteria"]] == list("SMART")
