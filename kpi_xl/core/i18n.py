@@ -57,6 +57,24 @@ TEXT: dict[str, dict[str, str]] = {
         "quarter_short": "Q{q}",
         "fy": "{year}年度",
         "period": "{start}〜{end}",
+        # Last quarter's workbooks (io/previous.py)
+        "prev.blank": "空欄です",
+        "prev.text": "文字「{value}」が入っています",
+        "prev.value": "{value} が入っています",
+        "prev.no_table": "実績テーブル {table} がありません",
+        "prev.no_table_expected": "kpi-xl generate で作成したブックの実績テーブルに入力してください",
+        "prev.missing_columns": "列{columns}がありません",
+        "prev.column": "「{name}」",
+        "prev.column_separator": "",
+        "prev.missing_columns_expected": "見出しを生成時のとおりに戻してください",
+        "prev.too_many_rows": "テーブルが {rows:,} 行あります",
+        "prev.too_many_rows_expected": "{limit:,} 行以下にしてください",
+        "prev.name_needed": "実績を入力した行には KPI 名が必要です",
+        "prev.percent_expected": "率は % で入力してください({value:g}% のつもりなら {value:g}% または {fraction:g})",
+        "prev.percent_range": "0%〜1000% の率を入力してください",
+        "prev.number_expected": "数値を入力してください",
+        "prev.month_found": "{month:%Y-%m} の月です",
+        "prev.month_expected": "{quarter} の月({months})を入力してください",
         "lagged": "{label}(リードタイム考慮)",
         "figures": "主要な数値",
         "section.channels": "チャネル別 KPI 目標",
@@ -273,6 +291,24 @@ TEXT: dict[str, dict[str, str]] = {
         "quarter_short": "Q{q}",
         "fy": "FY{year}",
         "period": "{start} – {end}",
+        # Last quarter's workbooks (io/previous.py)
+        "prev.blank": "the cell is blank",
+        "prev.text": "found the text {value!r}",
+        "prev.value": "found {value}",
+        "prev.no_table": "the actuals table {table} is missing",
+        "prev.no_table_expected": "expected the tracking table of a workbook written by kpi-xl generate",
+        "prev.missing_columns": "the column(s) {columns} are missing",
+        "prev.column": "{name!r}",
+        "prev.column_separator": ", ",
+        "prev.missing_columns_expected": "expected the headers as kpi-xl wrote them; restore them",
+        "prev.too_many_rows": "the table has {rows:,} rows",
+        "prev.too_many_rows_expected": "expected at most {limit:,} rows",
+        "prev.name_needed": "expected the KPI's name on a row with an actual",
+        "prev.percent_expected": "expected a rate typed with % (for {value:g}% type {value:g}% or {fraction:g})",
+        "prev.percent_range": "expected a rate between 0% and 1000%",
+        "prev.number_expected": "expected a number",
+        "prev.month_found": "found the month {month:%Y-%m}",
+        "prev.month_expected": "expected a month of {quarter} ({months})",
         "lagged": "{label} (after sales-cycle lag)",
         "figures": "Key figures",
         "section.channels": "Channel KPI targets",
@@ -450,7 +486,7 @@ _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 def t(lang: str, key: str, **values: object) -> str:
     """The text for ``key`` in ``lang`` (English if the language lacks it), formatted."""
     table = TEXT.get(lang, TEXT["en"])
-    text = table.get(key) or TEXT["en"][key]
+    text = table[key] if key in table else TEXT["en"][key]
     return text.format(**values) if values else text
 
 
