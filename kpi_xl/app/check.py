@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi_xl.core.departments import DEPARTMENTS, Department
 from kpi_xl.core.errors import PlanError
+from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
@@ -98,21 +99,12 @@ class CheckReport:
 
         env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True)
-        return env.from_string(_TEMPLATE).render(report=self, say=_LABELS[self.lang])
+        say = {key: t(self.lang, f"report.{key}") for key in _LABELS}
+        return env.from_string(_TEMPLATE).render(report=self, say=say)
 
 
-_LABELS = {
-    "en": {"plan": "plan", "workbook": "department workbook", "smart": "SMART ({n} KPIs)",
-           "findings": "Findings", "error": "ERROR  ", "warning": "warning",
-           "none": "No tree, benchmark or actuals findings.",
-           "total": "{errors} error(s), {warnings} warning(s).",
-           "fix": " Fix the errors, then run kpi-xl check again."},
-    "ja": {"plan": "計画", "workbook": "部門ブック", "smart": "SMART 判定(KPI {n} 個)",
-           "findings": "指摘事項", "error": "エラー", "warning": "注意  ",
-           "none": "KPI ツリー・業界目安・実績に指摘はありません。",
-           "total": "エラー {errors} 件、注意 {warnings} 件。",
-           "fix": "エラーを修正して再度 kpi-xl check を実行してください。"},
-}
+_LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "none", "total", "fix")
+
 
 _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
 {% for dept in report.departments %}
@@ -166,12 +158,9 @@ def _benchmark_findings(dept: Department, values: Mapping[str, Any], lang: str) 
         bench = benchmarks.get(spec.benchmark) if spec.benchmark else None
         if bench is None or not isinstance(value, (int, float)) or bench.contains(value) is not False:
             continue
-        band = _band(bench.low, bench.high, spec.kind)
-        shown = _shown(value, spec.kind)
-        message = (f"{spec.label['ja']}({spec.name})が {shown} で、業界目安 {band} の範囲外です。"
-                   "前提が楽観的すぎないか確認してください。" if lang == "ja" else
-                   f"{spec.label['en']} ({spec.name}) is {shown}, outside the benchmark "
-                   f"{band.replace('〜', '–')}. Check the assumption is not too optimistic.")
+        band = _band(bench.low, bench.high, spec.kind).replace("〜", t(lang, "report.band_sep"))
+        message = t(lang, "report.outside_benchmark", label=spec.label[lang], name=spec.name,
+                    shown=_shown(value, spec.kind), band=band)
         out.append(Finding("warning", "benchmark", "outside_benchmark", spec.name, message))
     return out
 

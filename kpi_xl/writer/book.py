@@ -29,6 +29,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from kpi_xl.core.expr import ExcelError, Expr, Value
+from kpi_xl.core.i18n import t
 from kpi_xl.core.spec import KINDS, rate_rule_formula
 
 __all__ = ["BookWriter", "SheetWriter"]
@@ -520,7 +521,7 @@ class SheetWriter:
         else:
             options = {"validate": "any"}
         if options["validate"] != "any" and info is not None:
-            options.update(error_title=("入力エラー" if lang == "ja" else "Invalid input"),
+            options.update(error_title=t(lang, "validation.error_title"),
                            error_message=info.expected[lang][:255], error_type="stop")
         if text:
             options.update(input_title=title[:32], input_message=text[:255])
