@@ -69,22 +69,15 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
     out: dict[str, list[tuple[FiscalQuarter, Path]]] = {}
     if previous_dir is not None:
         if not previous_dir.is_dir():
-            raise UsageError(
-                f"--previous {previous_dir}: no such folder; give the folder of last quarter's "
-                f"workbooks (e.g. workbooks/FY{quarter.previous().year}Q{quarter.previous().quarter})",
-                f"--previous {previous_dir}: フォルダがありません。前四半期のブックのフォルダ"
-                f"(例: workbooks/{quarter.previous().folder_name})を指定してください")
+            raise UsageError.text("error.no_previous_folder", folder=previous_dir,
+                                  example=quarter.previous().folder_name)
         found = _candidates(previous_dir)
         for (q, dept), langs in sorted(found.items(), key=lambda item: item[0][0]):
             if q < quarter and dept in DEPARTMENTS:
                 out.setdefault(dept, []).append((q, _pick(langs, lang)))
         if not out:
-            raise UsageError(
-                f"--previous {previous_dir}: no kpi-xl workbooks of a quarter before {quarter} "
-                f"there (names like FY{quarter.previous().year}Q{quarter.previous().quarter}"
-                f"_sales_ja.xlsx)",
-                f"--previous {previous_dir}: {quarter} より前の四半期の kpi-xl ブック"
-                f"({quarter.previous().folder_name}_sales_ja.xlsx のような名前)がありません")
+            raise UsageError.text("error.no_previous_books", folder=previous_dir, quarter=quarter,
+                                  example=quarter.previous().folder_name)
         return out
     quarters = [FiscalQuarter(quarter.year, q) for q in range(1, quarter.quarter)]
     if quarter.quarter == 1:
