@@ -337,6 +337,20 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.choice": "次のいずれかを選んでください: {choices}",
         "kpitable.expect.link": "次のいずれか(または空欄): {choices}",
         "kpitable.expect.percent": "率は % で入力してください({target:g}% のつもりなら {target:g}% または {fraction:g})",
+        # Month names (i18n.month_name).
+        "month.1": "1月",
+        "month.2": "2月",
+        "month.3": "3月",
+        "month.4": "4月",
+        "month.5": "5月",
+        "month.6": "6月",
+        "month.7": "7月",
+        "month.8": "8月",
+        "month.9": "9月",
+        "month.10": "10月",
+        "month.11": "11月",
+        "month.12": "12月",
+        "month_name": "{year}年{month}",
     },
     "en": {
         "legend": "Yellow: inputs (change one, all recalculates). Grey: formulas.",
@@ -665,10 +679,22 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.choice": "expected one of: {choices}",
         "kpitable.expect.link": "expected one of (or blank): {choices}",
         "kpitable.expect.percent": "expected a rate typed with % (for {target:g}% type {target:g}% or {fraction:g})",
+        # Month names (i18n.month_name).
+        "month.1": "Jan",
+        "month.2": "Feb",
+        "month.3": "Mar",
+        "month.4": "Apr",
+        "month.5": "May",
+        "month.6": "Jun",
+        "month.7": "Jul",
+        "month.8": "Aug",
+        "month.9": "Sep",
+        "month.10": "Oct",
+        "month.11": "Nov",
+        "month.12": "Dec",
+        "month_name": "{month} {year}",
     },
 }
-
-_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def t(lang: str, key: str, **values: object) -> str:
@@ -680,7 +706,7 @@ def t(lang: str, key: str, **values: object) -> str:
 
 def month_name(lang: str, year: int, month: int) -> str:
     """'2026年4月' or 'Apr 2026'."""
-    return f"{year}年{month}月" if lang == "ja" else f"{_MONTHS_EN[month - 1]} {year}"
+    return t(lang, "month_name", year=year, month=t(lang, f"month.{month}"))
 
 
 def quarter_label(lang: str, months: list[tuple[int, int]]) -> str:
