@@ -764,6 +764,8 @@ def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, di
                 past: list[float], base: float | None,
                 bench: tuple[float | None, float | None, bool, str | None] | None,
                 *, relative_only: bool) -> Criterion:
+    """A: the target against past values (history and baseline), then against the benchmark;
+    the first failure found is the verdict."""
     if not past and base is None and bench is None:
         return say.fixed["A.unknown"]
     if target is None:
@@ -778,62 +780,87 @@ def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, di
     shown = _fmt(target, unit)
     failures: list[Criterion] = []
     if values:
-        best = max(values) if higher else min(values)
-        last = values[-1]
-        ratio = None
-        if best > 0 and target > 0:
-            ratio = target / best if higher else best / target
-        if kind == "okr_kr":
-            if ratio is not None and math.isfinite(ratio):
-                attain = 1 / ratio
-                stretch = best * 1.5 if higher else best / 1.5
-                if attain >= 0.9:
-                    failures.append(Criterion("A", "fail", say(
-                        "A.okr_easy", target=shown, best=_fmt(best, unit), attain=_pct(attain)),
-                        say("A.okr_easy.hint", stretch=_fmt(stretch, unit))))
-                elif ratio > 3:
-                    failures.append(Criterion("A", "fail", say(
-                        "A.okr_far", target=shown, best=_fmt(best, unit), ratio=f"{ratio:.1f}",
-                        attain=_pct(attain)), say("A.okr_far.hint", stretch=_fmt(stretch, unit))))
-            elif (target <= best) if higher else (target >= best):
-                failures.append(Criterion("A", "fail", say(
-                    "A.okr_easy", target=shown, best=_fmt(best, unit), attain="100%"),
-                    say("A.okr_easy.hint", stretch=_fmt(best * 1.5 if higher else best / 1.5,
-                                                        unit))))
-        else:
-            if ratio is not None and ratio > 1.5:
-                cap = best * 1.5 if higher else best / 1.5
-                failures.append(Criterion("A", "fail", say(
-                    "A.too_high", target=shown, best=_fmt(best, unit),
-                    ratio=f"{ratio:.1f}" if math.isfinite(ratio) else "∞"),
-                    say("A.too_high.hint", cap=_fmt(cap, unit))))
-            worst = min(values) if higher else max(values)
-            if (target < worst) if higher else (target > worst):
-                failures.append(Criterion("A", "fail", say(
-                    "A.too_low", target=shown, edge=_fmt(worst, unit)),
-                    say("A.too_low.hint", last=_fmt(last, unit))))
+        failures += _against_past(say, kind, target, shown, unit, higher, values)
     if bench is not None:
-        low, high, fraction, _ = bench
-        compared = target
-        if fraction and (unit == "%" or (unit is None and 1 < abs(target) <= 100)):
-            compared = target / 100
-        scale_unit = "%" if fraction else unit
-        shown_range = _range_text(low, high, fraction, scale_unit)
-        above = high is not None and compared > high
-        below = low is not None and compared < low
-        hard, easy = (above, below) if higher else (below, above)
-        if hard and kind != "okr_kr":
-            failures.append(Criterion("A", "fail", say("A.bench_high", target=shown,
-                                                       range=shown_range),
-                                      say("A.bench_high.hint", range=shown_range)))
-        if easy:
-            failures.append(Criterion("A", "fail", say("A.bench_low", target=shown,
-                                                       range=shown_range),
-                                      say("A.bench_low.hint", range=shown_range)))
+        failures += _against_benchmark(say, kind, target, shown, unit, higher, bench)
     if failures:
         return failures[0]
     key = "A.pass.okr" if kind == "okr_kr" else "A.pass"
     return Criterion("A", "pass", say(key, target=shown))
+
+
+def _against_past(say: _Say, kind: str, target: float, shown: str, unit: str | None,
+                  higher: bool, values: list[float]) -> list[Criterion]:
+    """A KPI fails above 1.5× the best past value, or below every past value; a KR is judged
+    by :func:`_okr_against_best`."""
+    best = max(values) if higher else min(values)
+    ratio = None
+    if best > 0 and target > 0:
+        ratio = target / best if higher else best / target
+    if kind == "okr_kr":
+        return _okr_against_best(say, target, shown, unit, higher, best, ratio)
+    failures: list[Criterion] = []
+    if ratio is not None and ratio > 1.5:
+        cap = best * 1.5 if higher else best / 1.5
+        failures.append(Criterion("A", "fail", say(
+            "A.too_high", target=shown, best=_fmt(best, unit),
+            ratio=f"{ratio:.1f}" if math.isfinite(ratio) else "∞"),
+            say("A.too_high.hint", cap=_fmt(cap, unit))))
+    worst = min(values) if higher else max(values)
+    if (target < worst) if higher else (target > worst):
+        failures.append(Criterion("A", "fail", say(
+            "A.too_low", target=shown, edge=_fmt(worst, unit)),
+            say("A.too_low.hint", last=_fmt(values[-1], unit))))
+    return failures
+
+
+def _okr_against_best(say: _Say, target: float, shown: str, unit: str | None, higher: bool,
+                      best: float, ratio: float | None) -> list[Criterion]:
+    """A KR fails as too easy at an expected attainment (best / target) of 90% or more, and as
+    beyond a stretch below 1/3."""
+    if ratio is not None and math.isfinite(ratio):
+        attain = 1 / ratio
+        stretch = best * 1.5 if higher else best / 1.5
+        if attain >= 0.9:
+            return [Criterion("A", "fail", say(
+                "A.okr_easy", target=shown, best=_fmt(best, unit), attain=_pct(attain)),
+                say("A.okr_easy.hint", stretch=_fmt(stretch, unit)))]
+        if ratio > 3:
+            return [Criterion("A", "fail", say(
+                "A.okr_far", target=shown, best=_fmt(best, unit), ratio=f"{ratio:.1f}",
+                attain=_pct(attain)), say("A.okr_far.hint", stretch=_fmt(stretch, unit)))]
+        return []
+    if (target <= best) if higher else (target >= best):
+        return [Criterion("A", "fail", say(
+            "A.okr_easy", target=shown, best=_fmt(best, unit), attain="100%"),
+            say("A.okr_easy.hint", stretch=_fmt(best * 1.5 if higher else best / 1.5, unit)))]
+    return []
+
+
+def _against_benchmark(say: _Say, kind: str, target: float, shown: str, unit: str | None,
+                       higher: bool, bench: tuple[float | None, float | None, bool, str | None]
+                       ) -> list[Criterion]:
+    """Beyond the industry range fails as too hard (KPIs only: a KR may stretch), short of it
+    as too easy."""
+    low, high, fraction, _ = bench
+    compared = target
+    if fraction and (unit == "%" or (unit is None and 1 < abs(target) <= 100)):
+        compared = target / 100
+    scale_unit = "%" if fraction else unit
+    shown_range = _range_text(low, high, fraction, scale_unit)
+    above = high is not None and compared > high
+    below = low is not None and compared < low
+    hard, easy = (above, below) if higher else (below, above)
+    failures: list[Criterion] = []
+    if hard and kind != "okr_kr":
+        failures.append(Criterion("A", "fail", say("A.bench_high", target=shown,
+                                                   range=shown_range),
+                                  say("A.bench_high.hint", range=shown_range)))
+    if easy:
+        failures.append(Criterion("A", "fail", say("A.bench_low", target=shown,
+                                                   range=shown_range),
+                                  say("A.bench_low.hint", range=shown_range)))
+    return failures
 
 
 def _range_text(low: float | None, high: float | None, fraction: bool, unit: str | None) -> str:
