@@ -160,26 +160,7 @@ def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
                                 t(lang, f"failure.{code}", node=node, **fields), expected, actual,
                                 related, None, None, value))
 
-    series: dict[str, _Series] = {}
-    for index, record in enumerate(_records(data, kgi_id)):
-        if not isinstance(record, Mapping):
-            continue
-        fields = {(_text(k) or "").lower(): v for k, v in record.items()}
-        ident = _text(fields.get("id"))
-        period = _period_key(fields.get("period"))
-        if ident is None:
-            continue
-        entry = series.get(ident)
-        if entry is None:
-            entry = series[ident] = _Series(ident, index)
-        entry.kind = entry.kind or kind_of(fields.get("kind"))
-        entry.kgi = entry.kgi or _text(fields.get("kgi"))
-        entry.direction = entry.direction or parse_direction(fields.get("direction"))
-        if period is not None:
-            entry.points[period] = (_value(fields.get("actual")), _value(fields.get("target")))
-
-    if kgi_id is not None and kgi_id in series:
-        series[kgi_id].kind = "KGI"
+    series = _series(data, kgi_id)
     kgis = [s for s in series.values() if s.kind == "KGI"]
     kpis = [s for s in series.values() if s.kind != "KGI"]
     if not series:
@@ -201,6 +182,31 @@ def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
         _judge(kpi, goal, add, min_periods, threshold, met_share)
 
     return sorted(findings, key=lambda f: f.severity != "error")
+
+
+def _series(data: object, kgi_id: str | None) -> dict[str, _Series]:
+    """Each id's points by period, with its kind, KGI and direction (the first given wins);
+    ``kgi_id``, when it has rows, is the KGI whatever its rows say."""
+    series: dict[str, _Series] = {}
+    for index, record in enumerate(_records(data, kgi_id)):
+        if not isinstance(record, Mapping):
+            continue
+        fields = {(_text(k) or "").lower(): v for k, v in record.items()}
+        ident = _text(fields.get("id"))
+        period = _period_key(fields.get("period"))
+        if ident is None:
+            continue
+        entry = series.get(ident)
+        if entry is None:
+            entry = series[ident] = _Series(ident, index)
+        entry.kind = entry.kind or kind_of(fields.get("kind"))
+        entry.kgi = entry.kgi or _text(fields.get("kgi"))
+        entry.direction = entry.direction or parse_direction(fields.get("direction"))
+        if period is not None:
+            entry.points[period] = (_value(fields.get("actual")), _value(fields.get("target")))
+    if kgi_id is not None and kgi_id in series:
+        series[kgi_id].kind = "KGI"
+    return series
 
 
 def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: float,
