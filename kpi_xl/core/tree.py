@@ -115,9 +115,9 @@ class _Node:
     __slots__ = ("children", "department", "id", "kind", "name", "operator", "owner", "parent",
                  "row", "target", "unit")
 
-    def __init__(self, row: int, fields: dict[str, object]) -> None:
+    def __init__(self, row: int, ident: str, fields: dict[str, object]) -> None:
         self.row = row
-        self.id = _text(fields.get("id"))
+        self.id = ident
         self.parent = _text(fields.get("parent"))
         self.name = _text(fields.get("name"))
         self.department = _text(fields.get("department"))
@@ -232,13 +232,14 @@ def _read_rows(rows: object, found: _Findings) -> tuple[list[_Node], dict[str, _
             column = _COLUMNS.get((_text(key) or "").lower())
             if column and column not in fields:
                 fields[column] = value
-        node = _Node(index, fields)
-        if node.id is None:
+        ident = _text(fields.get("id"))
+        if ident is None:
             found.add("missing_id", None, row=index)
             continue
-        if node.id in by_id:
-            found.add("duplicate_id", node.id, row=index)
+        if ident in by_id:
+            found.add("duplicate_id", ident, row=index)
             continue
+        node = _Node(index, ident, fields)
         by_id[node.id] = node
         nodes.append(node)
         owners_recorded = owners_recorded or node.owner is not None
