@@ -429,7 +429,11 @@ def _history(value: object) -> list[float]:
     return out
 
 
-def _bench_bounds(value: object) -> tuple[float | None, float | None, bool, str | None] | None:
+#: A benchmark as (low, high, bounds are fractions, the better direction or None).
+_Bounds = tuple[float | None, float | None, bool, str | None]
+
+
+def _bench_bounds(value: object) -> _Bounds | None:
     """(low, high, bounds are fractions, direction) from a tuple, a mapping, a key or a Benchmark."""
     if isinstance(value, str):
         value = _bm.get(value)
@@ -631,7 +635,7 @@ def check(
     fy_start = _fiscal_start(fiscal_year_start)
     frames, quantities, metric_matches, keys, down_words = _read(text, today, fy_start)
 
-    # The metric, the figure and the way up.
+    # The metric, the target figure and which way is better.
     relative, target_q = _figures(quantities, keys)
     primary = _primary(metric_matches, target_q or relative)
     metric_key = _ALIAS[primary.group(1).lower()] if primary else None
@@ -712,8 +716,7 @@ def _target_value(ctx_target: tuple[float, str | None] | None, unit: object,
 
 
 def _direction(direction: object, comparator: str | None, relative: Quantity | None,
-               down_words: bool, bench: tuple[float | None, float | None, bool, str | None]
-               | None, metric_key: str | None) -> str:
+               down_words: bool, bench: _Bounds | None, metric_key: str | None) -> str:
     """Which way is better: ``direction=``, else the comparator, else decrease words, else
     the benchmark's direction, else the metric's usual one, else "higher"."""
     chosen = None if direction is None else parse_direction(direction)
@@ -761,8 +764,7 @@ def _from_relative(growth: float | None, delta: float | None, base: float | None
 
 
 def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, direction: str,
-                past: list[float], base: float | None,
-                bench: tuple[float | None, float | None, bool, str | None] | None,
+                past: list[float], base: float | None, bench: _Bounds | None,
                 *, relative_only: bool) -> Criterion:
     """A: the target against past values (history and baseline), then against the benchmark;
     the first failure found is the verdict."""
@@ -838,8 +840,7 @@ def _okr_against_best(say: _Say, target: float, shown: str, unit: str | None, hi
 
 
 def _against_benchmark(say: _Say, kind: str, target: float, shown: str, unit: str | None,
-                       higher: bool, bench: tuple[float | None, float | None, bool, str | None]
-                       ) -> list[Criterion]:
+                       higher: bool, bench: _Bounds) -> list[Criterion]:
     """Beyond the industry range fails as too hard (KPIs only: a KR may stretch), short of it
     as too easy."""
     low, high, fraction, _ = bench
