@@ -93,7 +93,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prev.no_table_expected": "kpi-xl generate で作成したブックの実績テーブルに入力してください",
         "prev.missing_columns": "列{columns}がありません",
         "prev.column": "「{name}」",
-        "prev.column_separator": "",
+        "prev.column_separator": "、",
         "prev.missing_columns_expected": "見出しを生成時のとおりに戻してください",
         "prev.too_many_rows": "テーブルが {rows:,} 行あります",
         "prev.too_many_rows_expected": "{limit:,} 行以下にしてください",
