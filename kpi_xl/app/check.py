@@ -16,27 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from kpi_xl.core.departments import DEPARTMENTS, Department
-from kpi_xl.core.errors import PlanError
+from kpi_xl.core.errors import KpiXlError, PlanError
 from kpi_xl.core.i18n import t
+from kpi_xl.core.kpi_checks import smart_check
 from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
     KINDS_OF_INDICATOR,
     Kpi,
     normalise_choice,
-    smart_check,
     unit_key,
 )
 from kpi_xl.core.plan import Plan
 from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
 
-__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook"]
+__all__ = ["SCHEMA", "CheckReport", "check_path", "check_plan", "check_workbook", "document",
+           "error_document"]
+
+#: The JSON document's schema id; docs/check.schema.json describes it.
+SCHEMA = "kpi-xl-check/1"
 
 @dataclass
 class Finding:
     """One thing the planner should look at."""
 
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "info" (info: said, never counted)
     kind: str  # "smart" | "tree" | "benchmark" | "kpi_failure"
     code: str
     subject: str
@@ -90,8 +94,9 @@ class CheckReport:
                 "departments": [asdict(d) for d in self.departments]}
 
     def to_json(self) -> str:
-        """One JSON document."""
+        """This report alone as JSON (see :func:`document` for what ``--json`` prints)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
 
     def render(self) -> str:
         """The report as text a planner reads top to bottom."""
@@ -103,7 +108,8 @@ class CheckReport:
         return env.from_string(_TEMPLATE).render(report=self, say=say)
 
 
-_LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "none", "total", "fix")
+_LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "info", "none", "total",
+           "fix")
 
 
 _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
@@ -131,6 +137,30 @@ _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
 {{ say.total.format(errors=report.errors, warnings=report.warnings) }}{% if report.errors %}{{ say.fix }}{% endif %}
 
 """
+
+
+def document(source: str, lang: str | None, reports: list[CheckReport]) -> dict[str, Any]:
+    """What ``kpi-xl check --json`` prints: one shape for a plan, a workbook and a folder.
+
+    ``reports`` holds one report per file (one for a plan or a workbook, one per workbook for
+    a folder); ``summary`` adds them up; ``error`` is null (see :func:`error_document`).
+    """
+    return {"schema": SCHEMA, "source": source,
+            "lang": lang or (reports[0].lang if reports else None),
+            "ok": not any(r.errors for r in reports),
+            "summary": {"files": len(reports), "errors": sum(r.errors for r in reports),
+                        "warnings": sum(r.warnings for r in reports),
+                        "kpis": sum(len(d.kpis) for r in reports for d in r.departments)},
+            "reports": [r.to_dict() for r in reports], "error": None}
+
+
+def error_document(source: str, lang: str, error: KpiXlError) -> dict[str, Any]:
+    """The same document for input that could not be checked: no reports, and the error."""
+    doc = document(source, lang, [])
+    doc["ok"] = False
+    doc["error"] = {"exit_code": error.exit_code, "type": type(error).__name__,
+                    "message": error.message(lang)}
+    return doc
 
 
 # Checking a plan -------------------------------------------------------------------------------
@@ -266,7 +296,8 @@ def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str,
     if not any(r["kind"] == "KGI" for r in records):
         return []
     return [Finding(f.severity, "kpi_failure", f.code, f.node or "", f.message)
-            for f in failure.analyze(records, lang=lang)]
+            for f in failure.analyze(records, lang=lang,
+                                     min_periods=failure.EVIDENCE_MIN_PERIODS)]
 
 
 def check_workbook(path: Path, lang: str | None) -> CheckReport:
