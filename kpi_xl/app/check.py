@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kpi_xl.core.departments import DEPARTMENTS, Department
-from kpi_xl.core.errors import KpiXlError, PlanError
+from kpi_xl.core.errors import KpiXlError, PlanError, WorkbookError
+from kpi_xl.core.expr import ExcelError
+from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpi_checks import smart_check
 from kpi_xl.core.kpis import (
@@ -27,12 +30,14 @@ from kpi_xl.core.kpis import (
     normalise_choice,
     unit_key,
 )
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, PlanValues
 from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
+from kpi_xl.io.previous import read_actuals
 
 __all__ = ["SCHEMA", "CheckReport", "check_path", "check_plan", "check_workbook", "document",
            "error_document"]
 
+_WORKBOOK_NAME = re.compile(r"^FY(\d{4})Q([1-4])_")
 #: The JSON document's schema id; docs/check.schema.json describes it.
 SCHEMA = "kpi-xl-check/1"
 
@@ -256,7 +261,7 @@ def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
             name=str(row["name"]), definition=str(row.get("definition") or ""),
             ksf=str(row.get("ksf") or ""), unit=unit_key(row.get("unit")) or "件",
             direction=normalise_choice(row.get("direction"), DIRECTIONS) or "higher",
-            target=float(target) if isinstance(target, (int, float)) else 0.0,
+            target=float(target) if isinstance(target, (int, float)) else None,  # type: ignore[arg-type]
             deadline=deadline if isinstance(deadline, dt.date) else None,
             owner=str(row.get("owner") or ""),
             cadence=normalise_choice(row.get("cadence"), CADENCES) or "monthly",
@@ -266,13 +271,55 @@ def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
 
 
 def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
-    out = {}
-    for name in [s.name for s in dept.inputs] + [o.name for o in dept.outputs]:
-        defined = saved.formulas.defined_names.get(name)
-        if defined is not None:
-            for sheet, ref in defined.destinations:
-                out[name] = saved.value(sheet, ref.replace("$", ""))
+    """The workbook's inputs as typed, and its outputs recomputed from them.
+
+    Outputs come from the same expressions the workbook's formulas were written from, so a
+    workbook saved without formula results (openpyxl) is judged on its figures, not on zeros.
+    """
+    inputs: dict[str, Any] = {}
+    for spec in dept.inputs:
+        defined = saved.formulas.defined_names.get(spec.name)
+        for sheet, ref in (defined.destinations if defined is not None else ()):
+            value = saved.value(sheet, ref.replace("$", ""))
+            if value is None:
+                value = spec.blank_value
+            if value is not None:
+                inputs[spec.name] = value
+    env = PlanValues(inputs)
+    out = dict(inputs)
+    for output in dept.outputs:
+        try:
+            out[output.name] = env[output.name]
+        except (ExcelError, KeyError, TypeError, ZeroDivisionError):
+            continue
     return out
+
+
+def _linked_targets(dept: Department, kpis: list[Kpi], values: dict[str, Any]) -> list[Kpi]:
+    """KPIs whose linked target the file did not keep (no saved results), recomputed."""
+    env = PlanValues(values)
+    out = []
+    for kpi in kpis:
+        expr = dept.link_expr(kpi) if kpi.target is None else None
+        try:
+            target = expr.evaluate(env) if expr is not None else None
+        except (ExcelError, KeyError, TypeError, ZeroDivisionError):
+            target = None
+        out.append(replace(kpi, target=float(target) if isinstance(target, (int, float))  # type: ignore[arg-type]
+                           else (kpi.target if kpi.target is not None else 0.0)))
+    return out
+
+
+def _actuals_findings(path: Path, dept: Department, lang: str) -> list[Finding]:
+    """Every actual that ``generate`` would refuse when rolling this workbook forward."""
+    match = _WORKBOOK_NAME.match(path.name)
+    quarter = FiscalQuarter(int(match.group(1)), int(match.group(2))) if match else None
+    try:
+        read_actuals(path, dept.key, quarter or FiscalQuarter(2000, 1), lang)
+    except WorkbookError as err:
+        return [Finding("error", "actuals", "invalid_actual", f"{p.sheet}!{p.cell}",
+                        p.describe(lang)) for p in err.problems]
+    return []
 
 
 def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str, Any]],
@@ -312,8 +359,9 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
             "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
             "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
     lang = lang or ("ja" if any("実績" in name for name in saved.formulas.sheetnames) else "en")
-    kpis = _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))
     values = _named_values(saved, dept)
+    kpis = _linked_targets(dept, _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList",
+                                                      _KPI_FIELDS)), values)
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
                                    [_verdict(k, lang, None) for k in kpis])
@@ -325,6 +373,7 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
     dept_report.findings += _benchmark_findings(dept, values, lang)
     dept_report.findings += _failure_findings(
         dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
+    dept_report.findings += _actuals_findings(Path(path), dept, lang)
     report.departments.append(dept_report)
     return report
 

@@ -161,3 +161,33 @@ def test_unusable_input_exits_2_without_a_traceback(
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and name in err
+
+
+def test_a_workbook_saved_without_results_is_judged_on_recomputed_figures(
+        tmp_path: Path, generated: dict[str, Path]) -> None:
+    # openpyxl keeps formulas and drops every cached result, as a script that edits a workbook
+    # would: the linked targets and outputs are recomputed from the workbook's own inputs.
+    path = tmp_path / "FY2026Q1_sales_ja.xlsx"
+    openpyxl.load_workbook(generated["sample-ja-sales"]).save(path)
+    fresh = check_path(generated["sample-ja-sales"], "ja")[0]
+    resaved = check_path(path, "ja")[0]
+    statements = [k.statement for d in resaved.departments for k in d.kpis]
+    assert statements == [k.statement for d in fresh.departments for k in d.kpis]
+    assert not any("を0件以上" in s for s in statements)
+    assert resaved.to_dict()["departments"][0]["findings"] == \
+        fresh.to_dict()["departments"][0]["findings"] == []
+
+
+def test_an_actual_that_generate_would_refuse_is_an_error_in_check(
+        tmp_path: Path, generated: dict[str, Path]) -> None:
+    wb = openpyxl.load_workbook(generated["sample-ja-sales"])
+    ws = next(ws for ws in wb.worksheets if "Sales_Actuals" in ws.tables)
+    first = list(ws[ws.tables["Sales_Actuals"].ref])[1]
+    first[5].value = "未集計"
+    path = tmp_path / "FY2026Q1_sales_ja.xlsx"
+    wb.save(path)
+    report = check_path(path, "ja")[0]
+    [finding] = [f for d in report.departments for f in d.findings if f.kind == "actuals"]
+    assert finding.severity == "error" and finding.code == "invalid_actual"
+    assert first[5].coordinate in finding.message and "未集計" in finding.message
+    assert report.errors == 1
