@@ -17,7 +17,6 @@ from kpi_xl.core.kpis import (
     KINDS_OF_INDICATOR,
     UNIT_LABELS,
     Kpi,
-    monthly_equivalent,
     number_kind,
 )
 from kpi_xl.core.measures import outside_range_expr
@@ -83,7 +82,9 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         value = targets_for[i].evaluate(ctx.book.env)
         quarter_kpis.append(replace(kpi, target=float(value)) if isinstance(value, (int, float))
                             else kpi)
-    smart = _smart_results([monthly_equivalent(k) for k in quarter_kpis], lang, ctx)
+    # SMART judges each KPI per month, as the plan defines it (a linked target is the plan's
+    # average month): the same verdict as kpi-xl check gives the plan.
+    smart = _smart_results(kpis, lang, ctx)
     for i, kpi in enumerate(kpis):
         r = first + i
         base = f"kpi.{i}"
@@ -141,7 +142,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
 
 def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     """A live test of the KPI's target against its benchmark (false when it has none)."""
-    from kpi_xl.core.kpis import benchmark_for
+    from kpi_xl.core.kpi_checks import benchmark_for
 
     bench = benchmark_for(kpi)
     return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
@@ -149,7 +150,7 @@ def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
 
 def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
     """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
-    from kpi_xl.core.kpis import smart_check
+    from kpi_xl.core.kpi_checks import smart_check
 
     return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
 
