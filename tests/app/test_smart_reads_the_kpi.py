@@ -68,11 +68,11 @@ def _plan_file(tmp_path: Path, lang: str, row: int, **cells: object) -> Path:
     return path
 
 
-# Columns of the KPI table: 0 name, 5 target, 10 link.
+# Columns of the KPI table: 0 name, 4 unit, 5 kind, 6 target, 11 link.
 @pytest.mark.parametrize(("lang", "name"), [("ja", "月間リード獲得数"), ("en", "Leads per month")])
 def test_a_typed_target_below_the_plans_need_fails_achievable_with_both_numbers(
         tmp_path: Path, lang: str, name: str) -> None:
-    path = _plan_file(tmp_path, lang, 0, c5=300, c10=None)
+    path = _plan_file(tmp_path, lang, 0, c6=300, c11=None)
     plan = read_plan(path)
     [kpi] = [k for k in plan.kpis["sales"] if k.name == name]
     assert kpi.link is None and kpi.target == 300
@@ -98,7 +98,7 @@ def test_a_typed_target_below_the_plans_need_fails_achievable_with_both_numbers(
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_typed_target_at_or_above_the_plans_need_passes(tmp_path: Path, lang: str) -> None:
-    path = _plan_file(tmp_path, lang, 0, c5=500, c10=None)
+    path = _plan_file(tmp_path, lang, 0, c6=500, c11=None)
     report = check_path(path, lang)[0]
     sales = next(d for d in report.departments if d.key == "sales")
     assert all(v.ok for v in sales.kpis), [v.summary for v in sales.kpis]
