@@ -608,7 +608,13 @@ def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
 
 def _match_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
     wanted = a[0].evaluate(e)
-    for i, value in enumerate(_cells_of(a[1], e)):
+    within = a[1]
+    if not isinstance(within, Area):
+        raise TypeError("expected an area or a table column")
+    # Cells are read one by one up to the first match, as MATCH stops there: a lookup into a
+    # long table must not evaluate every row before it finds its own.
+    for i, key in enumerate(within.cells):
+        value = e.get(key)
         if value is not None and _compare("=", value, wanted):
             return float(i + 1)
     raise ExcelError("#N/A")
@@ -616,10 +622,12 @@ def _match_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
 
 def _index_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
     position = int(_number(a[1].evaluate(e)))
-    cells = _cells_of(a[0], e)
-    if not 1 <= position <= len(cells):
+    rng = a[0]
+    if not isinstance(rng, Area):
+        raise TypeError("expected an area or a table column")
+    if not 1 <= position <= len(rng.cells):
         raise ExcelError("#REF!")
-    value = cells[position - 1]
+    value = e.get(rng.cells[position - 1])  # only the cell asked for
     return 0 if value is None else value
 
 

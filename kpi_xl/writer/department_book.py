@@ -10,7 +10,7 @@ from kpi_xl.core.i18n import quarter_label
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.checklist_sheet import write_checklist_sheet
 from kpi_xl.writer.context import BuildContext, Summary
-from kpi_xl.writer.kpi_sheet import kpi_name_key, write_kpi_sheet
+from kpi_xl.writer.kpi_sheet import write_kpi_sheet
 from kpi_xl.writer.okr_sheet import write_okr_sheet
 from kpi_xl.writer.plan_sheet import write_plan_sheet
 from kpi_xl.writer.review_sheet import write_review_sheet
@@ -50,11 +50,8 @@ def build_department(ctx: BuildContext) -> None:
         sheet.protect = False
     kpi_sheet.paper = 8  # fifteen columns: A3 landscape keeps them readable (A3横)
 
-    # The Targets table first: every other sheet's targets read it (formulas are evaluated when
-    # the book is rendered, so it may read the KPI names written after it).
-    kpis = ctx.plan.kpis.get(dept.key, ())
-    targets = write_targets_sheet(ctx, targets_sheet, heading, period,
-                                  [kpi_name_key(i) for i in range(len(kpis))])
+    # The Targets table first: every other sheet's targets read it.
+    targets = write_targets_sheet(ctx, targets_sheet, heading, period)
     write_plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months, targets)
     rows = write_kpi_sheet(ctx, kpi_sheet, heading, period, targets)
     tree_check = write_tree_sheet(ctx, tree_sheet, heading, period, rows)

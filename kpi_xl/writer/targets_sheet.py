@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kpi_xl.core.expr import Expr, Num, column, date_, index_match, lift, ref
+from kpi_xl.core.expr import Expr, Num, column, date_, index_match, lift
 from kpi_xl.core.kpis import MEASURE_KINDS, number_kind
-from kpi_xl.core.targets import PERIOD_TYPES, Period, TargetRow, lookup_key, target_rows
+from kpi_xl.core.targets import Period, TargetRow, lookup_key, target_rows
 from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
@@ -63,8 +63,8 @@ class TargetsTable:
              date_(first.year, first.month, first.day))))
 
 
-def write_targets_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
-                        kpi_name_keys: list[str]) -> TargetsTable:
+def write_targets_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str,
+                        period: str) -> TargetsTable:
     """The table of every KPI's target for the year, its quarters, months and weeks."""
     lang, dept, plan = ctx.lang, ctx.department, ctx.plan
     kpis = plan.kpis.get(dept.key, ())
@@ -85,8 +85,8 @@ def write_targets_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, per
         p = target.period
         table.type_cells.append(sheet.text_key(r, 0, p.type, f"targets.{n}.type"))
         table.first_cells.append(sheet.date(r, 1, p.first, "date", key=f"targets.{n}.first"))
-        table.kpi_cells.append(sheet.formula(r, 2, ref(kpi_name_keys[target.kpi_index]),
-                                             key=f"targets.{n}.kpi"))
+        # The KPI's name as the KPI sheet writes it (both are the plan's text, never a formula).
+        table.kpi_cells.append(sheet.text_key(r, 2, target.kpi.name, f"targets.{n}.kpi"))
         sheet.text(r, 3, target.kind, "label")
         kind = number_kind(target.kpi.unit)
         if target.typed:
@@ -94,10 +94,10 @@ def write_targets_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, per
                                              validate=False))
         else:
             table.targets.append(sheet.formula(r, 4, target.expr, kind, key=target.key))
-        no = sheet.number(r, 5, target.kpi_index + 1, "count", key=f"targets.{n}.no")
-        code = (PERIOD_TYPES.index(p.type) + 1) * 100_000
-        table.keys.append(sheet.formula(r, 6, ref(no) * 1_000_000 + code + ref(table.first_cells[-1]),
-                                        "integer", key=f"targets.{n}.key"))
+        sheet.number(r, 5, target.kpi_index + 1, "count", key=f"targets.{n}.no")
+        # No. × 10⁶ + period code × 10⁵ + the first day's serial: a number, so an exact MATCH
+        # on it can never treat a KPI's name as a pattern.
+        table.keys.append(sheet.number(r, 6, target.lookup, "integer", key=f"targets.{n}.key"))
         sheet.text(r, 7, _period_label(ctx, p, months), "label")
         sheet.text(r, 8, MEASURE_KINDS[target.kind][lang], "note")
     table.rows = rows
