@@ -161,10 +161,34 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                         ACTUALS_SALES, root / "actuals_sales.xlsx")
     out["failure-sales"] = type_actuals(out["sample-ja-sales"], "Sales_Actuals",
                                         ACTUALS_KPI_COLLAPSE, root / "failure_sales.xlsx")
+    # KPI names that would be patterns in a SUMIFS criterion, and a unit cost (an average).
+    out["hostile-sales"] = _hostile_sales(root)
     out["template-ja"] = write_template(root / "template_ja.xlsx", "ja")
     out["template-sample-en"] = write_template(root / "template_sample_en.xlsx", "en",
                                                sample=True)
     return out
+
+
+HOSTILE_NAME = "Leads* <=? a month"
+
+
+def _hostile_sales(root: Path) -> Path:
+    """The English sample's sales workbook with a KPI named like a wildcard pattern and an ad
+    CPA (an average: never added up over periods)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from kpi_xl.core.kpis import Kpi
+
+    plan = read_plan(sample_plan_path("en"))
+    first, *rest = plan.kpis["sales"]
+    cpa = Kpi("Ads CPA", "Ad spend per lead", "Lead generation", "円", "lower", 18_000,
+              dt.date(2027, 3, 31), "Head of Marketing", "monthly", "leading")
+    plan = replace(plan, kpis={**plan.kpis, "sales": (replace(first, name=HOSTILE_NAME), *rest,
+                                                      cpa)})
+    [path] = generate(plan, FiscalQuarter(2026, 2), root / "hostile", "en",
+                      departments=["sales"], roll_forward=False)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -161,3 +161,22 @@ def test_lookups_never_use_a_kpi_name_as_a_criterion(
     reading = [f for f in formulas(recalculated[label].original).values() if "_Targets[" in f]
     assert reading
     assert not [f for f in reading if "SUMIFS" in f or "COUNTIFS" in f]
+
+
+def test_kpi_names_that_look_like_patterns_and_a_cpa_recalculate_as_cached(
+        recalculated: dict[str, Recalculated]) -> None:
+    # "Leads* <=? a month" would match other rows as a SUMIFS criterion; the lookups compare
+    # exactly. And a CPA of 18,000 yen is 18,000 for a quarter and a year, never 54,000.
+    from tests.conftest import HOSTILE_NAME
+    from tests.workbook_values import errors_in, formulas, same, values
+
+    book = recalculated["hostile-sales"]
+    cached, fresh = values(book.original), values(book.recalculated)
+    assert errors_in(fresh) == {}
+    assert {c: (cached.get(c), fresh.get(c)) for c in formulas(book.original)
+            if not same(cached.get(c), fresh.get(c))} == {}
+    targets = _by_kpi(_targets(book.recalculated, "sales"))
+    assert set(targets["Ads CPA"].values()) == {18_000}
+    leads = targets[HOSTILE_NAME]
+    assert leads[("year", dt.date(2026, 4, 1))] == 5000
+    assert all(v > 0 for v in leads.values())
