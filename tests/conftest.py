@@ -163,6 +163,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                         ACTUALS_KPI_COLLAPSE, root / "failure_sales.xlsx")
     # KPI names that would be patterns in a SUMIFS criterion, and a unit cost (an average).
     out["hostile-sales"] = _hostile_sales(root)
+    out["level-actuals"] = type_actuals(out["hostile-sales"], "Sales_Actuals",
+                                        {(0, "Active customers"): 205,
+                                         (1, "Active customers"): 212},
+                                        root / "level_actuals.xlsx")
     out["template-ja"] = write_template(root / "template_ja.xlsx", "ja")
     out["template-sample-en"] = write_template(root / "template_sample_en.xlsx", "en",
                                                sample=True)
@@ -184,8 +188,10 @@ def _hostile_sales(root: Path) -> Path:
     first, *rest = plan.kpis["sales"]
     cpa = Kpi("Ads CPA", "Ad spend per lead", "Lead generation", "円", "lower", 18_000,
               dt.date(2027, 3, 31), "Head of Marketing", "monthly", "leading")
+    customers = Kpi("Active customers", "Paying customers at month end", "Retention", "社",
+                    "higher", 210, dt.date(2027, 3, 31), "Head of Sales", "monthly", "lagging")
     plan = replace(plan, kpis={**plan.kpis, "sales": (replace(first, name=HOSTILE_NAME), *rest,
-                                                      cpa)})
+                                                      cpa, customers)})
     [path] = generate(plan, FiscalQuarter(2026, 2), root / "hostile", "en",
                       departments=["sales"], roll_forward=False)
     return path

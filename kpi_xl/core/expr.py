@@ -716,3 +716,35 @@ def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> E
                 total += _number(cell) if isinstance(cell, (int, float)) else 0
         return total
     return Func("SUMPRODUCT", (_Product(), values), impl)
+
+
+def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Expr:
+    """SUMPRODUCT(MAX((names=name)*(values<>"")*periods)): the latest period with a value.
+
+    0 when there is none. Exact ``=`` comparisons, never a criterion pattern.
+    """
+    wanted = lift(name)
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        target = wanted.evaluate(e)
+        best = 0.0
+        for key_name, key_value, key_period in zip(names.cells, values.cells, periods.cells,
+                                                   strict=True):
+            if (_compare("=", e.get(key_name), target) and e.get(key_value) not in (None, "")):
+                best = max(best, _number(e.get(key_period)))
+        return best
+
+    class _Latest(Expr):
+        precedence = 100
+
+        def formula(self, resolver: Resolver) -> str:
+            return (f"SUMPRODUCT(MAX(({names.formula(resolver)}={wanted.formula(resolver)})*"
+                    f"({values.formula(resolver)}<>\"\")*{periods.formula(resolver)}))")
+
+        def evaluate(self, env: Mapping[str, Value]) -> Value:
+            return impl((), env)
+
+        def keys(self) -> set[str]:
+            return names.keys() | values.keys() | periods.keys() | wanted.keys()
+
+    return _Latest()

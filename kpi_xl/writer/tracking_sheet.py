@@ -12,8 +12,10 @@ from kpi_xl.core.expr import (
     countifs,
     if_,
     iferror,
+    latest_filled,
     ref,
     sumifs,
+    sumproduct_eq,
     this_row,
 )
 from kpi_xl.core.fiscal import fiscal_weeks
@@ -72,6 +74,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     names_col = column(table, headers[1], month_rows.names)
     target_col = column(table, headers[4], month_rows.targets)
     actual_col = column(table, headers[5], month_rows.actuals)
+    month_col = column(table, headers[0], month_rows.periods)
     summary = Summary([], [])
     first_summary = row
     for r in rows:
@@ -90,8 +93,18 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
             to_date_ach = labelled_achievement(to_date, target_so_far, ref(direction), lang)
             forecast = iferror(to_date / target_so_far * quarter_target, "")
             average = to_date / n
+        elif r.kpi.measure_kind == "level":
+            # A level (customers) is its value at the end: the latest month reported, judged
+            # against the quarter's level.
+            latest = latest_filled(month_col, names_col, ref(name), actual_col)
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumproduct_eq(
+                actual_col, ((names_col, ref(name)), (month_col, latest)))), kind))
+            to_date_ach = iferror(labelled_achievement(to_date, quarter_target, ref(direction),
+                                                       lang), "")
+            forecast = to_date
+            average = to_date
         else:
-            # Levels, rates, scores and hours are never added up: the average of the months
+            # Rates, scores and hours are never added up: the average of the months
             # reported, judged against the average target of those months (a month's churn
             # against a month's cap, never against the year's).
             to_date = ref(sheet.formula(row, 3, iferror(averageifs(actual_col, names_col,
@@ -157,6 +170,7 @@ class _TableKeys:
     targets: list[str]
     actuals: list[str]
     next_row: int
+    periods: list[str]
 
 
 def _traffic_lights(sheet: SheetWriter, first: int, col: int, last: int) -> None:
@@ -180,7 +194,7 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
         ctx.book.resolver(sheet.name))
     sheet.table(row, 0, last, table, headers,
                 column_formulas={6: "=" + achievement_formula, 7: "=" + status_formula})
-    keys = _TableKeys([], [], [], last + 1)
+    keys = _TableKeys([], [], [], last + 1, [])
     r = first
     for period in periods:
         for kpi_row in rows:
@@ -198,6 +212,7 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                                    this_row(table, headers[4], target),
                                    this_row(table, headers[3], direction), lang), "percent")
             sheet.formula(r, 7, status_text(this_row(table, headers[6], achievement), ctx))
+            keys.periods.append(day)
             keys.names.append(name)
             keys.targets.append(target)
             keys.actuals.append(actual)

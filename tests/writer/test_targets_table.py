@@ -18,6 +18,7 @@ import pytest
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.fiscal import fiscal_weeks
 from tests.conftest import HELD_OUT, Recalculated
+from tests.workbook_values import values
 
 SOURCES = ("sample-ja", "sample-en", "held-out")
 LABELS = [f"{s}-{d}" for s in SOURCES for d in DEPARTMENTS]
@@ -180,3 +181,15 @@ def test_kpi_names_that_look_like_patterns_and_a_cpa_recalculate_as_cached(
     leads = targets[HOSTILE_NAME]
     assert leads[("year", dt.date(2026, 4, 1))] == 5000
     assert all(v > 0 for v in leads.values())
+
+
+def test_a_level_to_date_is_its_latest_month_never_a_sum_or_an_average(
+        recalculated: dict[str, Recalculated]) -> None:
+    # Customers (社) are a level: 205 at the end of July, 212 at the end of August. The quarter
+    # so far is 212, judged against the quarter-end level of 210 (101%).
+    fresh = values(recalculated["level-actuals"].recalculated)
+    row = next(int(c[1:]) for (s, c), v in fresh.items()
+               if s == "Tracking" and v == "Active customers" and c.startswith("A"))
+    line = {col: fresh.get(("Tracking", f"{col}{row}")) for col in "CDEF"}
+    assert line["C"] == 210 and line["D"] == 212 and line["E"] == 2
+    assert line["F"] == pytest.approx(212 / 210)
