@@ -171,7 +171,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     _writable_folder(args.out)
     paths = generate_from_file(plans[0], args.out, quarter_text=args.quarter, lang=args.lang,
                                with_udfs=args.with_udfs, previous_dir=args.previous,
-                               force=args.force, on_backup=_report_backup)
+                               force=args.force, on_backup=_report_backup, on_note=_report_note)
     for path in paths:
         print(path)
     return EXIT_OK
@@ -233,6 +233,10 @@ def _cmd_addin(args: argparse.Namespace) -> int:
         print(path)
     print(addin.steps(args.platform, args.lang, written))
     return EXIT_OK
+
+
+def _report_note(line: str) -> None:
+    print(f"kpi-xl: {line}", file=sys.stderr)
 
 
 def _report_backup(path: Path, backup: Path) -> None:
