@@ -120,9 +120,9 @@ def _identify(path: Path, plan_id: str | None, lang: str, notes: list[str]
     try:
         identity = workbook_identity(path)
     except PlanError as err:
-        if _FILE.match(path.name):  # one of ours by its name, but unreadable: say so
-            notes.append(t(lang, "prev.note.unreadable", file=path,
-                           reason=err.message(lang)))
+        if _FILE.match(path.name):  # ours by its name, and it may hold actuals: refuse
+            raise WorkbookError(str(path), file_problem=err.file_problem, lang=err.lang) from None
+        notes.append(t(lang, "prev.note.unreadable", file=path, reason=err.message(lang)))
         return None
     if identity is None:
         match = _FILE.match(path.name)
