@@ -33,6 +33,7 @@ __all__ = [
     "TODAY_KEY",
     "LateReview",
     "ReviewEntry",
+    "cadence_text",
     "done_entries",
     "late_days",
     "late_reviews",
@@ -40,7 +41,6 @@ __all__ = [
     "overdue",
     "serial",
     "status_text",
-    "cadence_text",
     "today_",
 ]
 

@@ -174,7 +174,7 @@ def failure_findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None
               ) -> list[str]:
     if kgi_kpi is None:
         return []
-    records = [{"period": row.month.isoformat(), "id": row.kpi,
+    records = [{"period": f"{row.month:%Y-%m}", "id": row.kpi,  # 2027-04, as check says it
                 "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
                 "target": row.target, "direction": row.direction} for row in last.rows]
     return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang)]

@@ -102,7 +102,8 @@ def _workbook_files(folder: Path) -> list[Path]:
     files = []
     for path in sorted(folder.rglob("*.xlsx")):
         name = path.name
-        if name.startswith((".", "~$")) or name.endswith(".bak.xlsx") or not path.is_file():
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or name.startswith("~$") or name.endswith(".bak.xlsx") or not path.is_file():
             continue
         files.append(path)
         if len(files) >= MAX_FILES:

@@ -116,7 +116,7 @@ def test_the_renamed_workbook_is_found_and_a_missing_one_is_named(world: dict, q
 
 
 def test_open_review_actions_are_carried_with_their_dates(world: dict, q2: dict) -> None:
-    wb, rows = _log_rows(q2["folder"] / f"{Q2}_sales_en.xlsx")
+    _, rows = _log_rows(q2["folder"] / f"{Q2}_sales_en.xlsx")
     header = [c.value for c in rows[0]]
     assert header[9:] == ["Carried from", "Days late", "Overdue"]
     carried = [[c.value for c in r] for r in rows[1:] if r[9].value]

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from kpi_xl.core.expr import NameResolver, ref
-from kpi_xl.core.identity import WorkbookIdentity, plan_identity
 from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.identity import WorkbookIdentity, plan_identity
 from kpi_xl.core.reviews import (
     ReviewEntry,
     done_entries,
