@@ -200,3 +200,20 @@ def test_check_judges_lateness_on_the_day_given(q2: dict) -> None:
     # 2026-07-20: the weekly reviews of 07-05 (15 days late) and 07-12 (8 days), and the open
     # action carried from Q1 (dated in April).
     assert overdue(dt.date(2026, 7, 20)) == 3
+
+
+def test_japanese_review_actions_are_carried_in_japanese(tmp_path: Path) -> None:
+    plan = read_plan(sample_plan_path("ja"))
+    [q1] = generate(plan, FiscalQuarter(2026, 1), tmp_path, "ja", departments=["sales"])
+    wb, rows = _log_rows(q1)
+    rows[1][3].value, rows[1][5].value, rows[1][8].value = "リードが目標の8割", "ウェビナー追加", "対応中"
+    rows[5][3].value, rows[5][5].value, rows[5][8].value = "提案成功率は良好", "継続", "完了"
+    wb.save(q1)
+    [q2] = generate(plan, FiscalQuarter(2026, 2), tmp_path, "ja", departments=["sales"])
+    _, rows = _log_rows(q2)
+    carried = [[c.value for c in r] for r in rows[1:] if r[9].value]
+    assert [(r[1], r[3], r[8], r[9]) for r in carried] == [
+        ("週次", "リードが目標の8割", "対応中", Q1)]
+    review = openpyxl.load_workbook(q2)["前四半期の振り返り"]
+    lines = list(review.iter_rows(values_only=True))
+    assert any(r[0] == "完了した対策: 1 件" for r in lines)
