@@ -11,8 +11,9 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 - ``weak_correlation`` (warning): the Pearson correlation between the KPI's and the KGI's
   actuals over their common periods is below ``threshold`` (default 0.3). The sign is turned
   for a lower-is-better KPI (or KGI), so churn falling while revenue rises counts as tracking.
-  Needs at least ``min_periods`` (default 3) common periods and some variation in both series;
-  otherwise there is no verdict and no finding. ``actual`` holds the (sign-adjusted)
+  Needs at least ``min_periods`` (default 3; the workbooks and ``kpi-xl check`` ask for
+  :data:`EVIDENCE_MIN_PERIODS`) common periods and some variation in both series; with fewer
+  periods the verdict is ``not_enough_data`` (info: "not enough data yet") instead. ``actual`` holds the (sign-adjusted)
   correlation, ``expected`` the threshold.
 - ``no_kgi`` (error): no KGI rows, so nothing to compare with.
 - ``ambiguous_kgi`` (warning): several KGIs and nothing says which one a KPI serves.
@@ -43,9 +44,13 @@ from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["analyze", "is_met", "pearson"]
+__all__ = ["EVIDENCE_MIN_PERIODS", "analyze", "is_met", "pearson"]
 
-SEVERITY = {"kpi_met_kgi_missed": "warning", "weak_correlation": "warning", "no_kgi": "error",
+#: The fewest common periods (months) before a correlation is reported as evidence: two
+#: quarters. Three months of one quarter can correlate by chance.
+EVIDENCE_MIN_PERIODS = 6
+
+SEVERITY = {"kpi_met_kgi_missed": "warning", "weak_correlation": "warning", "not_enough_data": "info", "no_kgi": "error",
             "ambiguous_kgi": "warning", "unknown_kgi": "error"}
 
 def is_met(actual: float, target: float, direction: str = "higher") -> bool:
@@ -234,6 +239,10 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
     pairs = [(kpi.points[p][0], goal.points[p][0]) for p in common]
     pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
     if len(pairs) < max(min_periods, 2):
+        if pairs:
+            add("not_enough_data", kpi.id, expected=float(max(min_periods, 2)),
+                actual=float(len(pairs)), related=(goal.id,), kgi=goal.id, n=len(pairs),
+                min=max(min_periods, 2))
         return
     r = pearson([x for x, _ in pairs], [y for _, y in pairs])  # type: ignore[misc]
     if r is None:

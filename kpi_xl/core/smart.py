@@ -11,14 +11,20 @@ Judgement rules
 S (specific) passes when the statement names a metric or subject: a known KPI name from the
 vocabulary below (リード, 商談, 受注, 売上, 解約率, NPS, leads, MQL, win rate, churn...), or a
 metric-shaped phrase (a Japanese noun ending in 数/率/額/単価/時間..., "number of X", "X rate",
-"300 sign-ups"). It fails only when nothing measurable is named ("頑張る", "do better").
-So "リード獲得を増やす" passes S (it names leads) and fails M and T.
+"300 sign-ups"). It fails when nothing measurable is named ("頑張る", "do better"), and when
+the subject is an intention rather than a measure: a verb or noun of intention (上げる, 増やす,
+改善, 強化, 向上, 徹底, improve, increase, boost, better, enhance...) with no number. With
+``name=`` (the KPI's own name) that judgement reads the name, whatever the target fields hold;
+so "顧客満足度を上げる" fails S even with a target of 4 points, and the article's bad example
+"リード獲得を増やす" fails S, M and T. The hint names a measure ("NPS", "月間リード獲得数").
 
 M (measurable) passes when the statement holds a number (outside its deadline) that has a
 unit, a percent or multiplier, a comparator (以上, at least...), or stands next to a named
 metric ("NPS50以上"); or when ``target=`` gives a finite number. Otherwise it fails.
 
-A (achievable) is unknown without ``baseline``, ``history`` or ``benchmark`` (or without a
+A (achievable) fails first when ``required=`` (what the plan needs for the period, with a
+label) is not reached by the target (or, lower-is-better, is exceeded), naming both numbers.
+Otherwise it is unknown without ``baseline``, ``history`` or ``benchmark`` (or without a
 target figure to judge). Past values are the history plus the baseline; "best" is their
 highest (lower-is-better: lowest). A relative target ("前四半期比50%増", "+20%", "1.5倍") is
 turned into an absolute one from the baseline (else the latest history value).
@@ -221,6 +227,21 @@ _EN_ADJ_LEFT = re.compile(r"(?:\b(?:new|net|qualified|monthly|weekly|inbound|out
 _JA_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _DOWN_WORDS = re.compile(r"(?=[削減低下抑短少ゼrcdlmsbufRCDLMSBUF])(?:削減|減らす|減少|低減|下げ|抑え|抑制|短縮|少なく|ゼロ|\breduc|\bcut\b|\bdecreas|"
                          r"\blower\b|\bminimi[sz]|\bshorten|\bbelow\b|\bunder\b|\bfewer\b)", re.I)
+
+
+# Words of intention rather than measurement: a KPI named "顧客満足度を上げる" or "improve NPS"
+# says which way to go but not what number to reach. With a figure beside them they are fine
+# ("リード獲得数を月300件に増やす").
+_INTENT = re.compile(
+    r"上げ|上がる|増やす|増や|増加させ|改善|強化|向上|徹底|高め|伸ば|促進|活性化|底上げ|"
+    r"\b(?:improv|increas|boost|better|enhanc|grow|rais|strengthen|maximi[sz])", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+
+
+def is_intention(text: str) -> bool:
+    """Whether ``text`` states an intention (改善, 増やす, improve...) without any number."""
+    folded = normalize(text) if isinstance(text, str) else ""
+    return _INTENT.search(folded) is not None and _DIGIT.search(folded) is None
 
 
 def metric_keys(text: str) -> tuple[str, ...]:
@@ -611,6 +632,8 @@ def check(
     lang: object = None,
     today: date | None = None,
     fiscal_year_start: int = 4,
+    name: object = None,
+    required: object = None,
 ) -> SmartResult:
     """Judge a KPI statement against the five SMART criteria.
 
@@ -620,8 +643,10 @@ def check(
     :class:`kpi_xl.core.benchmarks.Benchmark` or its key), ``direction`` ("higher"/"lower",
     "以上"/"以下"...), ``parent`` (the KSF or KGI served), ``kind`` ("kpi" or "okr_kr"),
     ``lang`` ("ja"/"en"; detected from the script otherwise), ``today`` and
-    ``fiscal_year_start`` (for 今期, Q3...). Never raises on odd values; the module docstring
-    lists the rules.
+    ``fiscal_year_start`` (for 今期, Q3...), ``name`` (the KPI's own name: S is judged on it,
+    whatever the statement around it says) and ``required`` (``(value, label)``: what the plan
+    needs the target to reach for the same period; a target short of it fails A). Never raises
+    on odd values; the module docstring lists the rules.
     """
     # (the usual None context values skip their readers: each gives what its reader gives None)
     raw = statement if isinstance(statement, str) else _text_of(statement)
@@ -651,14 +676,18 @@ def check(
                                   metric_key)
 
     # The five letters.
-    s = _specific(say, metric_text)
+    subject = name if isinstance(name, str) and name.strip() else None
+    intention = is_intention(subject) if subject is not None else (
+        target_q is None and relative is None and is_intention(text))
+    s = _specific(say, metric_text, intention, subject or text)
     m = _measurable(say, text, ctx_target, value_unit, target_q or relative, metric_key)
     past = [] if history is None else _history(history)
     base = None if baseline is None else _number(baseline)
     if value is None and (growth is not None or delta is not None):
         value, value_unit = _from_relative(growth, delta, base, past, value_unit)
-    a = _achievable(say, kind_key, value, value_unit, chosen_direction, past, base, bench,
-                    relative_only=value is None and relative is not None)
+    a = _short_of_plan(say, value, value_unit, chosen_direction, required) or _achievable(
+        say, kind_key, value, value_unit, chosen_direction, past, base, bench,
+        relative_only=value is None and relative is not None)
     r = say.fixed["R.unknown"] if parent is None else _relevant(say, text, keys, parent)
     t, deadline_date, frame_text = _time_bound(say, frames, deadline, today, fy_start)
 
@@ -731,8 +760,14 @@ def _direction(direction: object, comparator: str | None, relative: Quantity | N
     return chosen or "higher"
 
 
-def _specific(say: _Say, metric_text: str | None) -> Criterion:
-    """S: passes when the statement names a metric or subject."""
+def _specific(say: _Say, metric_text: str | None, intention: bool, subject: str) -> Criterion:
+    """S: passes when the statement names a metric or subject, and that subject is a measure
+    rather than an intention ("顧客満足度を上げる" names no number to reach)."""
+    if intention:
+        keys = metric_keys(subject)
+        suggestion = say.table.get(f"measure.{keys[0]}" if keys else "", say("measure.any"))
+        return Criterion("S", "fail", say("S.vague", name=subject.strip()),
+                         say("S.vague.hint", name=subject.strip(), suggestion=suggestion))
     if not metric_text:
         return say.fixed["S.fail"]
     before, after = say.split["S.pass"]
@@ -761,6 +796,24 @@ def _from_relative(growth: float | None, delta: float | None, base: float | None
         return None, unit
     value = reference * growth if growth is not None else reference + (delta or 0.0)
     return value, unit or None
+
+
+def _short_of_plan(say: _Say, target: float | None, unit: str | None, direction: str,
+                   required: object) -> Criterion | None:
+    """A fails when the target falls short of what the plan needs for the same period."""
+    if target is None or not isinstance(required, tuple) or len(required) != 2:
+        return None
+    need, label = required
+    if not isinstance(need, (int, float)) or isinstance(need, bool) or not math.isfinite(need):
+        return None
+    if unit == "%" and abs(target) > 1 >= abs(need):
+        need = need * 100  # the target in points (20%), the plan's rate as a fraction (0.2)
+    short = target < need if direction != "lower" else target > need
+    if not short:
+        return None
+    key = "A.short" if direction != "lower" else "A.over"
+    fields = {"target": _fmt(target, unit), "required": _fmt(need, unit), "figure": label}
+    return Criterion("A", "fail", say(key, **fields), say(key + ".hint", **fields))
 
 
 def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, direction: str,
