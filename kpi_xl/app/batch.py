@@ -28,6 +28,7 @@ class PlanResult:
     paths: list[Path] = field(default_factory=list)
     message: str = ""
     exit_code: int = 0
+    notes: list[str] = field(default_factory=list)  # warnings about earlier quarters
 
 
 def plan_folders(plans: Sequence[Path], out: Path) -> list[Path]:
@@ -47,10 +48,11 @@ def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, w
     from kpi_xl.app.generate import generate_from_file
     from kpi_xl.core.errors import KpiXlError
 
+    notes: list[str] = []
     try:
         paths = generate_from_file(plan, folder, quarter_text=quarter_text, lang=lang,
-                                   with_udfs=with_udfs, force=force)
-        return PlanResult(plan, True, paths)
+                                   with_udfs=with_udfs, force=force, on_note=notes.append)
+        return PlanResult(plan, True, paths, notes=notes)
     except KpiXlError as err:
         return PlanResult(plan, False, message=err.message(lang or err.lang or "en"),
                           exit_code=err.exit_code)

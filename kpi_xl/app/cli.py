@@ -192,6 +192,8 @@ def _generate_many(args: argparse.Namespace, plans: list[Path]) -> int:
     for result in results:
         for path in result.paths:
             print(path)
+        for note in result.notes:
+            print(f"kpi-xl: {result.plan}: {note}", file=sys.stderr)
     failed = [r for r in results if not r.ok]
     for result in failed:
         print(f"kpi-xl: {result.plan}: {result.message}", file=sys.stderr)

@@ -74,3 +74,16 @@ def test_previous_folder_is_refused_with_several_plans(
     assert main(["generate", *map(str, plans[:2]), "--previous", str(tmp_path),
                  "--out", str(tmp_path / "out")]) == 2
     assert "--previous" in capsys.readouterr().err
+
+
+def test_a_plan_whose_last_quarter_lacks_a_workbook_says_so(
+        plans: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    argv = [*map(str, plans[:2]), "--out", str(out), "--jobs", "1", "--lang", "en"]
+    assert main(["generate", *argv, "--quarter", "2026Q1"]) == 0
+    (out / "tokyo" / "FY2026Q1" / "FY2026Q1_sales_en.xlsx").unlink()
+    capsys.readouterr()
+    assert main(["generate", *argv, "--quarter", "2026Q2"]) == 0
+    err = capsys.readouterr().err
+    assert f"{plans[0]}: no workbook of last quarter (FY2026Q1) was found for: Sales" in err
+    assert f"{plans[1]}: no workbook" not in err
