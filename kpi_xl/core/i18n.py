@@ -279,7 +279,7 @@ TEXT: dict[str, dict[str, str]] = {
         "check.5": "1部門あたり 3〜5 個に絞った",
         "check.5.how": "KPI の数が 3〜5 個",
         "check.6": "週次・月次のレビューを実施している",
-        "check.6.how": "週次と月次のレビュー予定があり、周期を超えて未着手のレビューがない(週次 7 日・月次 31 日)",
+        "check.6.how": "週次・月次の予定があり、周期超過のレビューがない",
         # The add-in sheet of --with-udfs workbooks (kpi_xl/writer/udf_cells.py).
         "udf.sheet": 'アドイン関数',
         "udf.title": 'アドイン関数(xlwings)によるライブチェック',
@@ -727,7 +727,7 @@ TEXT: dict[str, dict[str, str]] = {
         "check.5": "3 to 5 KPIs per department",
         "check.5.how": "The department has 3 to 5 KPIs",
         "check.6": "Weekly and monthly reviews take place",
-        "check.6.how": "Weekly and monthly reviews are scheduled, and none is still open beyond its cadence (weekly 7 days, monthly 31)",
+        "check.6.how": "Weekly and monthly reviews scheduled, none overdue",
         # The add-in sheet of --with-udfs workbooks (kpi_xl/writer/udf_cells.py).
         "udf.sheet": 'Add-in functions',
         "udf.title": 'Live checks with the add-in functions (xlwings)',

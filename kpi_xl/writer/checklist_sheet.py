@@ -55,10 +55,12 @@ def write_checklist_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, p
     ]
     for i, condition in enumerate(items, start=1):
         sheet.text(row, 0, ctx.t(f"check.{i}"), "label_bold")
-        sheet.formula(row, 1, if_(condition, ctx.t("check.done"), ctx.t("check.todo")),
-                      style="formula_bold")
-        sheet.flag_if(row, 1, condition, "good")
-        sheet.flag_if(row, 1, if_(condition, False, True), "bad")
+        status = sheet.formula(row, 1, if_(condition, ctx.t("check.done"), ctx.t("check.todo")),
+                               style="formula_bold")
+        # Coloured by the cell's own value: a conditional format may not hold the condition's
+        # table references (Sales_Reviews[...]), which Excel refuses in conditional formats.
+        sheet.flag_if(row, 1, ref(status).eq(ctx.t("check.done")), "good")
+        sheet.flag_if(row, 1, ref(status).eq(ctx.t("check.todo")), "bad")
         sheet.text(row, 2, ctx.t(f"check.{i}.how"), "note")
         row += 1
     sheet.set_width(0, 44)
