@@ -59,8 +59,9 @@ class PreviousBooks:
 
     ``books`` maps a department to its (quarter, path) pairs, oldest first: the last one is last
     quarter. ``notes`` are lines for the planner (a workbook of another plan ignored, a file
-    that could not be read); ``searched`` is True when last quarter's folder (or ``--previous``)
-    exists, so a department without a workbook there is worth a warning.
+    that could not be read); ``searched`` is True when an earlier quarter's folder of the year
+    (or ``--previous``) exists, so a department without last quarter's workbook is worth a
+    warning.
     """
 
     books: dict[str, list[tuple[FiscalQuarter, Path]]] = field(default_factory=dict)
@@ -197,7 +198,8 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
     if quarter.quarter == 1:
         quarters = [quarter.previous()]
     last = quarter.previous()
-    result.searched = (Path(out_dir) / last.folder_name).is_dir()
+    # Any earlier quarter's folder of this year means the plan has history worth a warning.
+    result.searched = any((Path(out_dir) / q.folder_name).is_dir() for q in quarters)
     found = _candidates([Path(out_dir) / q.folder_name for q in quarters], plan_id, lang,
                         result.notes)
     for q in quarters:
