@@ -120,8 +120,11 @@ def open_entries(entries: Iterable[ReviewEntry]) -> list[ReviewEntry]:
 
 
 def done_entries(entries: Iterable[ReviewEntry]) -> list[ReviewEntry]:
-    """Entries marked done: summarised on the next quarter's review sheet."""
-    return [e for e in entries if e.done]
+    """Entries with something written and marked done: summarised on the next review sheet.
+
+    A schedule row merely marked done (nothing written) says a review was held, not what was
+    done; it is not listed."""
+    return [e for e in entries if e.has_content and e.done]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ review is late, and whether it is late beyond its cadence, which the checklist c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpi_xl.core.expr import Expr, column, ref, this_row
@@ -105,7 +106,8 @@ def write_review_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, peri
     return ReviewLog(cadence_keys, column(table, headers[_OVERDUE], overdue_keys))
 
 
-def _live_columns(sheet: SheetWriter, r: int, keys: dict[int, str], formulas) -> str:  # type: ignore[no-untyped-def]
+def _live_columns(sheet: SheetWriter, r: int, keys: dict[int, str],
+                  formulas: Callable[[dict[int, str]], tuple[Expr, Expr]]) -> str:
     """The row's days late and overdue flag (live, with TODAY()); returns the flag's key."""
     late_expr, _ = formulas(keys)
     keys[_LATE] = sheet.formula(r, _LATE, late_expr, "count")

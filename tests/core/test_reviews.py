@@ -70,7 +70,8 @@ def test_open_actions_carry_and_done_ones_are_summarised() -> None:
     entries = [entry(dt.date(2026, 4, 5), status="doing", fact="short", action="webinar"),
                entry(dt.date(2026, 4, 12), status="open", action="ads"),
                entry(dt.date(2026, 4, 19), status="open"),  # the empty schedule row
-               entry(dt.date(2026, 4, 30), status="done", fact="fine")]
+               entry(dt.date(2026, 4, 30), status="done", fact="fine"),
+               entry(dt.date(2026, 5, 3), status="done")]  # held, nothing written
     assert [e.day for e in open_entries(entries)] == [dt.date(2026, 4, 5), dt.date(2026, 4, 12)]
     assert [e.day for e in done_entries(entries)] == [dt.date(2026, 4, 30)]
 
