@@ -54,16 +54,23 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.io.files import atomic_move
 
-        keep = {Path(entry.path) for entry in in_the_way}
-        for source, target in rendered:
-            if target in keep:
-                from kpi_xl.io.files import keep_backup
+        from kpi_xl.app.interrupts import Interrupted, interrupts_deferred
 
-                backup = keep_backup(target)
-                if on_backup is not None:
-                    on_backup(target, backup)
-            atomic_move(source, target)
-        return [target for _, target in rendered]
+        keep = {Path(entry.path) for entry in in_the_way}
+        written = [target for _, target in rendered]
+        try:
+            with interrupts_deferred():  # all of the quarter's workbooks move in, or none
+                for source, target in rendered:
+                    if target in keep:
+                        from kpi_xl.io.files import keep_backup
+
+                        backup = keep_backup(target)
+                        if on_backup is not None:
+                            on_backup(target, backup)
+                    atomic_move(source, target)
+        except KeyboardInterrupt:
+            raise Interrupted(written) from None
+        return written
     finally:
         for book, _ in built:
             book.discard()
