@@ -14,6 +14,7 @@ so a terminal's Ctrl-C (sent to the whole process group) is decided by the paren
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -71,8 +72,10 @@ def _worker_init() -> None:
 
 def _on_stop(_signum: int, _frame: Any) -> None:
     global _stop_requested
+    from kpi_xl.app.interrupts import written
+
     _stop_requested = True
-    if _busy:
+    if _busy and not written():  # once the plan's workbooks are in place, let it report them
         raise KeyboardInterrupt
 
 
@@ -81,11 +84,12 @@ def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, w
     """Generate one plan; every outcome comes back as a result, never a raise."""
     global _busy, _stop_requested
     from kpi_xl.app.generate import generate_from_file
-    from kpi_xl.app.interrupts import Interrupted
+    from kpi_xl.app.interrupts import Interrupted, forget_written, written
     from kpi_xl.core.errors import KpiXlError
 
     if _stop_requested:  # queued before the stop: never started
         return PlanResult(plan, False, interrupted=True)
+    forget_written()
     try:
         _busy = True
         paths = generate_from_file(plan, folder, quarter_text=quarter_text, lang=lang,
@@ -94,9 +98,10 @@ def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, w
     except Interrupted as stop:  # the interrupt came while moving: the move was completed
         _stop_requested = True
         return PlanResult(plan, bool(stop.written), stop.written, interrupted=not stop.written)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # after the moves, if it came late: then the plan was written
         _stop_requested = True
-        return PlanResult(plan, False, interrupted=True)
+        done = written()
+        return PlanResult(plan, bool(done), done, interrupted=not done)
     except KpiXlError as err:
         return PlanResult(plan, False, message=err.message(lang or err.lang or "en"),
                           exit_code=err.exit_code)
@@ -188,7 +193,11 @@ def _in_process(plans: list[Path], folders: list[Path], results: list[PlanResult
         for i, (plan, folder) in enumerate(zip(plans, folders, strict=True)):
             try:
                 results[i] = _one(plan, folder, *options)
-            except KeyboardInterrupt:  # between two plans
+            except KeyboardInterrupt:  # on the way back from a plan, or between two plans
+                from kpi_xl.app.interrupts import written
+
+                done = written()
+                results[i] = PlanResult(plan, bool(done), done, interrupted=not done)
                 return True
             bar.update(results[i])  # type: ignore[arg-type]
             if _stop_requested:
@@ -213,10 +222,8 @@ def _in_workers(plans: list[Path], folders: list[Path], results: list[PlanResult
             for future in futures:
                 future.cancel()
             for child in multiprocessing.active_children():  # this pool's workers
-                try:
+                with contextlib.suppress(ProcessLookupError, TypeError):
                     os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
-                except (ProcessLookupError, TypeError):
-                    pass
             for future, i in futures.items():
                 if results[i] is None:
                     results[i] = _outcome(future, plans[i])

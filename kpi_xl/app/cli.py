@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import functools
 import os
 import sys
@@ -113,10 +114,8 @@ def _safe_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", None) == "strict":
-            try:
+            with contextlib.suppress(ValueError, OSError):  # a stream that refuses
                 reconfigure(errors=_ERRORS)
-            except (ValueError, OSError):  # pragma: no cover - a stream that refuses
-                pass
 
 
 def _quiet_broken_pipe() -> int:
@@ -244,7 +243,10 @@ def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) ->
         print(f"kpi-xl: {err.message(lang)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as stop:
-        _report_interrupt(getattr(stop, "written", []), [], args.lang or default_lang)
+        from kpi_xl.app.interrupts import written
+
+        _report_interrupt(getattr(stop, "written", None) or written(), [],
+                          args.lang or default_lang)
         return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("KPI_XL_DEBUG") == "1":
@@ -312,8 +314,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from kpi_xl.app.generate import generate_from_file
+    from kpi_xl.app.interrupts import forget_written
     from kpi_xl.io.resources import sample_plan_path
 
+    forget_written()
     plans: list[Path] = args.plan or [sample_plan_path(args.lang or args.default_lang)]
     if len(plans) > 1:
         return _generate_many(args, plans)

@@ -52,9 +52,8 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
 
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
+        from kpi_xl.app.interrupts import Interrupted, interrupts_deferred, note_written
         from kpi_xl.io.files import atomic_move
-
-        from kpi_xl.app.interrupts import Interrupted, interrupts_deferred
 
         keep = {Path(entry.path) for entry in in_the_way}
         written = [target for _, target in rendered]
@@ -68,6 +67,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
                         if on_backup is not None:
                             on_backup(target, backup)
                     atomic_move(source, target)
+                note_written(written)
         except KeyboardInterrupt:
             raise Interrupted(written) from None
         return written

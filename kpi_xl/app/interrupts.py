@@ -15,7 +15,27 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Interrupted", "interrupts_deferred"]
+__all__ = ["Interrupted", "forget_written", "interrupts_deferred", "note_written", "written"]
+
+# What this process has moved into place since forget_written(): an interrupt that lands after
+# the moves (while temporary files are discarded, or on the way back to the caller) must not
+# make a written plan look unwritten.
+_written: list[Path] = []
+
+
+def note_written(paths: Sequence[Path]) -> None:
+    """Record files that are now completely in place (called inside :func:`interrupts_deferred`)."""
+    _written.extend(paths)
+
+
+def written() -> list[Path]:
+    """The files recorded by :func:`note_written` since the last :func:`forget_written`."""
+    return list(_written)
+
+
+def forget_written() -> None:
+    """Start a new unit of work (a plan, a command)."""
+    _written.clear()
 
 
 class Interrupted(KeyboardInterrupt):
