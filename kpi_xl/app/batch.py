@@ -221,7 +221,9 @@ def _in_workers(plans: list[Path], folders: list[Path], results: list[PlanResult
         except KeyboardInterrupt:
             for future in futures:
                 future.cancel()
-            for child in multiprocessing.active_children():  # this pool's workers
+            # On Windows os.kill(SIGTERM) would be TerminateProcess (no handler runs, a plan
+            # could be left half moved), so there the running plans finish instead.
+            for child in (multiprocessing.active_children() if sys.platform != "win32" else []):
                 with contextlib.suppress(ProcessLookupError, TypeError):
                     os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
             for future, i in futures.items():

@@ -377,7 +377,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             "reports": [r.to_dict() for r in reports],
             "summary": {"errors": sum(r.errors for r in reports),
                         "warnings": sum(r.warnings for r in reports)}}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        # Exact for tools whatever the console: \u escapes where stdout is not UTF-8 (cp932).
+        utf8 = (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        print(json.dumps(document, ensure_ascii=not utf8, indent=2))
     else:
         for report in reports:
             print(report.render(), end="")
