@@ -198,6 +198,14 @@ def test_the_answers_are_the_right_ones(answers: dict[str, dict]) -> None:
         assert got[label]["error"] == "KpiArgumentError", label
 
 
+def test_a_traceback_in_lite_shows_the_vendored_source(answers: dict[str, dict]) -> None:
+    trace = answers["pyodide"]["traceback"]
+    marker = 'File "kpi_xl/core/funnel.py (main.py)", line '
+    assert marker in trace, trace
+    shown = trace.split(marker)[-1].splitlines()[1].strip()
+    assert shown and shown in addin.lite_sources()["kpi_xl.core.funnel"], trace
+
+
 def test_a_difference_is_reported() -> None:
     # The comparison the parity test relies on catches what it must.
     assert differences([[500]], [[501]]) == ["[0][0]: 500 != 501"]

@@ -40,6 +40,13 @@ result = {"platform": sys.platform, "python": platform.python_version(),
           "xlwings": xw.__version__,
           "registered": sorted(f["name"] for f in server.custom_functions_meta(main)["functions"]),
           "results": {}}
+# What a planner sees in Lite's console when the vendored core raises: its source lines.
+import traceback
+from kpi_xl.core import funnel
+try:
+    funnel.reverse_funnel(100, [0.0])
+except Exception:
+    result["traceback"] = traceback.format_exc()
 for label, (name, args) in request["calls"].items():
     body = {"func_name": name, "args": args, "runtime": "1.4", "version": xw.__version__,
             "client": "Office.js", "caller_address": "[Book1]Sheet1!B2",
