@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kpi_xl.core import funnel, measures
+from kpi_xl.core.spec import is_rate
 
 __all__ = [
     "FUNCTIONS",
@@ -297,7 +298,7 @@ def _rate(value: object, name: str) -> float:
     number = _number(raw, name)
     if _blank(raw):
         raise _refuse("rate", name=name, got=None)
-    if not 0 < number <= 1:
+    if not is_rate(number):
         raise _refuse("rate", name=name, got=raw if isinstance(raw, str) else number)
     return number
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.io.resources import sample_plan_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def test_sigint_stops_the_batch_and_lists_exactly_what_was_written(tmp_path: Pat
     assert sorted(listed) == on_disk, "the message must list exactly the workbooks written"
     assert sorted(stdout.split()) == on_disk
     written_plans = {Path(p).parents[1].name for p in on_disk}
-    assert all(len([p for p in on_disk if Path(p).parents[1].name == name]) == 4
+    assert all(len([p for p in on_disk if Path(p).parents[1].name == name]) == len(DEPARTMENTS)
                for name in written_plans), "a plan is written whole or not at all"
     assert sorted(written_plans | {Path(p).stem for p in not_written}) == \
         sorted(p.stem for p in plans)
