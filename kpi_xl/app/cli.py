@@ -18,6 +18,8 @@ import codecs
 import contextlib
 import functools
 import os
+import re
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -151,7 +153,31 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
+        message = _argparse_message(message, self.lang)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {t(self.lang, 'cli.error')}: {message}\n")
+
+
+#: argparse's own error messages, read back so that they can be said in the run's language.
+_ARGPARSE_MESSAGES = [
+    (re.compile(r"argument (?P<arg>.+?): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)$"),
+     "cli.arg.invalid_choice"),
+    (re.compile(r"argument (?P<arg>.+?): invalid (?P<kind>int) value: (?P<value>.+)$"),
+     "cli.arg.invalid_value"),
+    (re.compile(r"argument (?P<arg>.+?): expected one argument$"), "cli.arg.expected_one"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)$"), "cli.arg.unrecognized"),
+    (re.compile(r"the following arguments are required: (?P<args>.+)$"), "cli.arg.required"),
+]
+
+
+def _argparse_message(message: str, lang: str) -> str:
+    for pattern, key in _ARGPARSE_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            fields = found.groupdict()
+            if "kind" in fields:
+                fields["kind"] = t(lang, f"cli.arg.kind.{fields['kind']}")
+            return t(lang, key, **fields)
+    return message  # a message argparse words differently: as it is
 
 
 def _build_parser(lang: str = "en") -> argparse.ArgumentParser:
@@ -209,6 +235,7 @@ def _build_parser(lang: str = "en") -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     _safe_streams()
+    as_command = argv is None  # the kpi-xl script (tests pass argv and keep their handlers)
     argv = list(sys.argv[1:] if argv is None else argv)
     default_lang = _lang_in(argv) or system_lang()
     parser = _build_parser(default_lang)
@@ -216,6 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(parser, argv, default_lang)
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    finally:
+        if as_command:
+            # The work is done and reported: a Ctrl-C now (while Python shuts down, when its
+            # own handler is gone) must not kill the process and turn the exit code into a lie.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) -> int:

@@ -173,3 +173,26 @@ def test_every_command_defaults_to_the_same_language(
     assert main(["generate", str(tmp_path / "missing.xlsx")]) == 2
     err = capsys.readouterr().err
     assert ("計画ファイルが見つかりません" in err) == (lang == "ja"), err
+
+
+@pytest.mark.parametrize(("argv", "ja", "en"), [
+    (["generate", "--jobs", "many"], "--jobs の値 'many' は整数ではありません",
+     "argument --jobs: invalid int value: 'many'"),
+    (["check", "--lang", "fr"], "--lang に 'fr' は指定できません", "invalid choice: 'fr'"),
+    (["bogus"], "COMMAND に 'bogus' は指定できません", "invalid choice: 'bogus'"),
+    (["generate", "--bogus"], "使えない引数です: --bogus", "unrecognized arguments: --bogus"),
+    (["generate", "--quarter"], "--quarter には値を 1 つ指定してください",
+     "argument --quarter: expected one argument"),
+])
+def test_option_errors_speak_the_runs_language(argv: list[str], ja: str, en: str,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPI_XL_LANG", "ja")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "使い方:" in err and "エラー:" in err and ja in err, err
+    assert "usage:" not in err and "argument" not in err
+    monkeypatch.setenv("KPI_XL_LANG", "en")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and en in err, err

@@ -78,3 +78,44 @@ def test_sigint_stops_the_batch_and_lists_exactly_what_was_written(tmp_path: Pat
         sorted(p.stem for p in plans)
     assert not written_plans & {Path(p).stem for p in not_written}
     assert not_written, "interrupted early enough that some plans were never written"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("moment", ["building", "moving"])
+def test_sigint_to_one_plan_says_truthfully_what_was_written(tmp_path: Path, moment: str) -> None:
+    out = tmp_path / "out"
+    scratch = tmp_path / "tmp"  # the workbooks are built here first (TMPDIR of the child)
+    scratch.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KPI_XL_LANG": "en",
+           "PYTHONIOENCODING": "utf-8", "TMPDIR": str(scratch)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kpi_xl", "generate", "--quarter", "2026Q1", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8")
+    try:
+        deadline = time.monotonic() + 120
+        # building: a workbook is being built; moving: the first one has reached the out folder
+        started = (lambda: any(scratch.iterdir())) if moment == "building" else \
+            (lambda: any(out.rglob("*.xlsx")))
+        while not started() and child.poll() is None:
+            assert time.monotonic() < deadline, f"never saw the {moment} step"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    on_disk = sorted(str(p) for p in out.rglob("*") if p.is_file()) if out.exists() else []
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    assert not [p for p in on_disk if not p.endswith(".xlsx")], "half-written files left"
+    assert not list(scratch.rglob("*.xlsx")), "built workbooks left behind in the temp folder"
+    if child.returncode == 0:  # finished before the signal arrived
+        assert sorted(stdout.split()) == on_disk and len(on_disk) == len(DEPARTMENTS)
+        return
+    assert child.returncode == 130, stderr
+    if on_disk:
+        assert len(on_disk) == len(DEPARTMENTS), "a quarter is written whole or not at all"
+        listed = [line.strip() for line in stderr.splitlines() if line.startswith("  ")]
+        assert sorted(listed) == on_disk and "Written" in stderr
+    else:
+        assert "nothing was written" in stderr
