@@ -119,8 +119,7 @@ def write_classic(folder: Path, interpreter: str | None = None) -> list[Path]:
     """Write ``xlwings.conf`` and the VBA module into ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / CONF_FILE
-    # xlwings reads its config file with the system's code page on Windows; a path with only
-    # ASCII is safest, and a non-ASCII venv path is written in UTF-8 with the steps warning.
+    # UTF-8; a venv path with non-ASCII characters gets a warning in the steps (see steps()).
     conf.write_text(xlwings_conf(interpreter), encoding="utf-8")
     vba = folder / VBA_FILE
     # VBA editors expect Windows line endings.
@@ -402,7 +401,13 @@ def steps(platform: str, lang: str, written: list[Path], interpreter: str | None
                      "実行すると、その PC の Python が xlwings.conf に入ります。\n" if lang == "ja" else
                      "  Note: this is not Windows. Run kpi-xl addin on the Windows PC that runs Excel, "
                      "so that xlwings.conf names that PC's Python.\n")
+    interpreter = interpreter or windows_interpreter()
+    if platform == "classic" and not interpreter.isascii():
+        elsewhere += ("  注意: Python のパスに ASCII 以外の文字があります。xlwings が Python を起動できないときは、"
+                      "venv を C:\\kpi\\.venv のような ASCII だけのフォルダに作り直してください。\n"
+                      if lang == "ja" else
+                      "  Note: the Python path has non-ASCII characters. If xlwings cannot start it, "
+                      "create the venv in a folder with an ASCII-only path, such as C:\\kpi\\.venv.\n")
     return elsewhere + _STEPS[(platform, lang)].format(
         conf=names.get(CONF_FILE, CONF_FILE), vba=names.get(VBA_FILE, VBA_FILE),
-        main=names.get("main.py", "main.py"),
-        interpreter=interpreter or windows_interpreter())
+        main=names.get("main.py", "main.py"), interpreter=interpreter)

@@ -225,3 +225,8 @@ def test_a_traceback_from_the_vendored_core_shows_its_source_lines(lite: Path) -
     assert 'File "kpi_xl/core/funnel.py (main.py)", line' in trace, trace
     frame = trace.split('File "kpi_xl/core/funnel.py (main.py)"')[-1].splitlines()
     assert len(frame) > 1 and frame[1].strip(), trace  # the source line itself is shown
+
+
+def test_a_non_ascii_venv_path_is_warned_about() -> None:
+    text = addin.steps("classic", "ja", [], r"C:\Users\山田\kpi\.venv\Scripts\pythonw.exe")
+    assert "ASCII" in text and "C:\\kpi\\.venv" in text
