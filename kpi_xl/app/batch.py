@@ -80,7 +80,7 @@ def _on_stop(_signum: int, _frame: Any) -> None:
 
 
 def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, with_udfs: bool,
-         force: bool) -> PlanResult:
+         force: bool, message_lang: str | None = None) -> PlanResult:
     """Generate one plan; every outcome comes back as a result, never a raise."""
     global _busy, _stop_requested
     from kpi_xl.app.generate import generate_from_file
@@ -103,7 +103,8 @@ def _one(plan: Path, folder: Path, quarter_text: str | None, lang: str | None, w
         done = written()
         return PlanResult(plan, bool(done), done, interrupted=not done)
     except KpiXlError as err:
-        return PlanResult(plan, False, message=err.message(lang or err.lang or "en"),
+        return PlanResult(plan, False,
+                          message=err.message(lang or message_lang or err.lang or "en"),
                           exit_code=err.exit_code)
     except Exception as err:  # a bug in one plan must not stop the others
         return PlanResult(plan, False, message=f"internal error ({type(err).__name__}: {err})",
@@ -163,7 +164,8 @@ def generate_many(plans: Sequence[Path], out: Path, *, jobs: int | None = None,
                   ui_lang: str = "en") -> BatchResult:
     """Generate every plan into ``out/<plan name>/``; results in the order the plans were given.
 
-    Ctrl-C (KeyboardInterrupt) does not propagate: it ends the batch, and the result says which
+    Messages speak ``lang`` or else ``ui_lang`` (one language for the whole run, whatever each
+    plan's language). Ctrl-C (KeyboardInterrupt) does not propagate: it ends the batch, and the result says which
     plans were written (``paths``) and which were not (``interrupted``).
     """
     plans = [Path(p) for p in plans]
@@ -175,10 +177,10 @@ def generate_many(plans: Sequence[Path], out: Path, *, jobs: int | None = None,
     try:
         if jobs == 1:
             interrupted = _in_process(plans, folders, results, bar,
-                                      (quarter_text, lang, with_udfs, force))
+                                      (quarter_text, lang, with_udfs, force, ui_lang))
         else:
             interrupted = _in_workers(plans, folders, results, bar, jobs,
-                                      (quarter_text, lang, with_udfs, force))
+                                      (quarter_text, lang, with_udfs, force, ui_lang))
     finally:
         bar.close()
     return BatchResult([r or PlanResult(plans[i], False, interrupted=True)

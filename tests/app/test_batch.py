@@ -114,3 +114,21 @@ def test_previous_folder_is_refused_with_several_plans(
     assert main(["generate", *map(str, plans[:2]), "--previous", str(tmp_path),
                  "--out", str(tmp_path / "out")]) == 2
     assert "--previous" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_batch_speaks_the_runs_language(
+        plans: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    monkeypatch.setenv("KPI_XL_LANG", lang)
+    broken = tmp_path / "plans" / "kyoto.xlsx"
+    broken.write_text("not a workbook", encoding="utf-8")
+    code = main(["generate", str(plans[0]), str(broken), "--quarter", "2026Q1",
+                 "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    if lang == "en":
+        assert "1 of 2 plans failed" in err and "cannot be read as an Excel workbook" in err
+    else:
+        assert "2 件中 1 件" in err and "Excel ブックとして読めません" in err
+        assert "plans failed" not in err and "cannot be read" not in err
