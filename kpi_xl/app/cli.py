@@ -247,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if as_command:
             # The work is done and reported: a Ctrl-C now (while Python shuts down, when its
             # own handler is gone) must not kill the process and turn the exit code into a lie.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) -> int:
