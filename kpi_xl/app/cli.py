@@ -249,6 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # own handler is gone) must not kill the process and turn the exit code into a lie.
             with contextlib.suppress(ValueError):  # not the main thread: nothing to do
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # CPython quirk: a Ctrl-C that lands inside a string exec (dataclasses and
+            # namedtuples build their methods that way), even one caught and reported, leaves a
+            # flag that makes `python -m kpi_xl` kill itself with SIGINT at exit instead of
+            # returning 130. Evaluating any string resets the flag.
+            exec("None")
 
 
 def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) -> int:

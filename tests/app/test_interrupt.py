@@ -33,7 +33,10 @@ def test_sigint_stops_the_batch_and_lists_exactly_what_was_written(tmp_path: Pat
         shutil.copyfile(sample_plan_path("en"), plan)
         plans.append(plan)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    scratch = tmp_path / "tmp"  # where the workers build their workbooks (TMPDIR)
+    scratch.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+           "TMPDIR": str(scratch)}
     env.pop("KPI_XL_LANG", None)
     child = subprocess.Popen(
         [sys.executable, "-m", "kpi_xl", "generate", *map(str, plans), "--quarter", "2026Q1",
@@ -59,6 +62,7 @@ def test_sigint_stops_the_batch_and_lists_exactly_what_was_written(tmp_path: Pat
 
     on_disk = sorted(str(p) for p in out.rglob("*") if p.is_file())
     assert not [p for p in on_disk if not p.endswith(".xlsx")], "half-written files left"
+    assert not list(scratch.rglob("*.xlsx")), "stopped workers left built workbooks behind"
     lines = stderr.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("kpi-xl: interrupted"))
     listed: list[str] = []
