@@ -56,18 +56,25 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
 
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
+        from kpi_xl.app.interrupts import Interrupted, interrupts_deferred, note_written
         from kpi_xl.io.files import atomic_move
 
         keep = {Path(entry.path) for entry in in_the_way}
-        for source, target in rendered:
-            if target in keep:
-                from kpi_xl.io.files import keep_backup
+        written = [target for _, target in rendered]
+        try:
+            with interrupts_deferred():  # all of the quarter's workbooks move in, or none
+                for source, target in rendered:
+                    if target in keep:
+                        from kpi_xl.io.files import keep_backup
 
-                backup = keep_backup(target)
-                if on_backup is not None:
-                    on_backup(target, backup)
-            atomic_move(source, target)
-        return [target for _, target in rendered]
+                        backup = keep_backup(target)
+                        if on_backup is not None:
+                            on_backup(target, backup)
+                    atomic_move(source, target)
+                note_written(written)
+        except KeyboardInterrupt:
+            raise Interrupted(written) from None
+        return written
     finally:
         for book, _ in built:
             book.discard()
