@@ -315,14 +315,9 @@ def _writable_folder(folder: Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise UsageError(
-            f"--out {folder}: {existing} is a file, not a folder; choose a folder for the workbooks",
-            f"--out {folder}: {existing} はファイルです。ブックを書き出すフォルダを指定してください")
+        raise UsageError.text("cli.out_is_file", folder=folder, existing=existing)
     if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"--out {folder}: cannot write into {existing} (permission denied); choose another "
-            f"folder",
-            f"--out {folder}: {existing} に書き込めません(権限がありません)。別のフォルダを指定してください")
+        raise UsageError.text("cli.out_not_writable", folder=folder, existing=existing)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -332,18 +327,11 @@ def _cmd_template(args: argparse.Namespace) -> int:
     default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{lang}.xlsx"
     output: Path = args.output or Path(default)
     if output.suffix.lower() != ".xlsx":
-        raise UsageError(
-            f"-o {output}: the template must be an .xlsx file; give a name ending in .xlsx",
-            f"-o {output}: テンプレートは .xlsx ファイルです。.xlsx で終わる名前を指定してください")
+        raise UsageError.text("cli.template_not_xlsx", output=output)
     if output.is_dir():
-        raise UsageError(f"-o {output}: that is a folder; give a file name ending in .xlsx",
-                         f"-o {output}: フォルダです。.xlsx で終わるファイル名を指定してください")
+        raise UsageError.text("cli.template_is_folder", output=output)
     if output.exists() and not args.force:
-        raise UsageError(
-            f"{output} already exists; it may hold a filled-in plan. Choose another name with "
-            f"-o, or add --force to replace it.",
-            f"{output} は既に存在します(記入済みの計画かもしれません)。-o で別名を指定するか、"
-            f"--force で置き換えてください。")
+        raise UsageError.text("cli.template_exists", output=output)
     _writable_folder(output.parent if str(output.parent) else Path("."))
     write_template(output, lang, sample=args.sample)
     print(output)
@@ -375,11 +363,7 @@ def _generate_many(args: argparse.Namespace, plans: list[Path]) -> int:
     from kpi_xl.app.batch import generate_many
 
     if args.previous is not None:
-        raise UsageError(
-            "--previous names one folder of last quarter's workbooks; with several plans each "
-            "plan's own folder under --out is used, so leave --previous out",
-            "--previous は 1 つの計画用です。複数の計画では --out の下の各計画のフォルダを使うため、"
-            "--previous を外してください")
+        raise UsageError.text("cli.previous_with_many")
     _writable_folder(args.out)
     ui_lang = args.lang or args.default_lang
     batch = generate_many(plans, args.out, jobs=args.jobs, quarter_text=args.quarter,

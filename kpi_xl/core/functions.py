@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kpi_xl.core import funnel, measures
+from kpi_xl.core.i18n import t
 from kpi_xl.core.spec import is_rate
 
 __all__ = [
@@ -109,50 +110,10 @@ class KpiArgumentError(ValueError):
         return f"{self.ja} / {self.en}" if japanese and self.ja != self.en else self.en
 
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "rate": ("{name} must be above 0% and at most 100% (got {got}); rates are fractions: "
-             "type 20% or 0.2",
-             "{name} は 0% より大きく 100% 以下にしてください(入力値: {got})。率は 20% または 0.2 と"
-             "入力します"),
-    "number": ("{name} must be a number (got {got})",
-               "{name} には数値を入力してください(入力値: {got})"),
-    "negative": ("{name} must not be negative (got {got})",
-                 "{name} に負の値は使えません(入力値: {got})"),
-    "positive": ("{name} must be greater than 0 (got {got})",
-                 "{name} は 0 より大きい値にしてください(入力値: {got})"),
-    "no_rates": ("rates is empty; give one conversion rate per stage, last stage first "
-                 "(e.g. win rate, then lead-to-opportunity rate)",
-                 "rates が空です。段階ごとの転換率を後ろの段階から順に指定してください(例: 受注率、リード→商談率)"),
-    "weights": ("weights must be non-negative numbers with a positive total (got {got})",
-                "weights は 0 以上の数値で、合計が正である必要があります(入力値: {got})"),
-    "direction": ("direction must be \"higher\" or \"lower\" (or 高いほど良い / 低いほど良い); got {got}",
-                  "direction は「高いほど良い」か「低いほど良い」(higher / lower)を指定してください"
-                  "(入力値: {got})"),
-    "shape": ("{name} has {got} cells but the other ranges have {expected}; give ranges of the "
-              "same size, or a single cell",
-              "{name} のセル数 {got} が他の範囲({expected})と合いません。同じ大きさの範囲か、"
-              "単一のセルを指定してください"),
-    "too_big": ("{name} is too large ({got} cells; at most {expected})",
-                "{name} が大きすぎます({got} セル。上限 {expected})"),
-    "tree_header": ("the first row of the range must hold headers such as ID, Parent, Name, "
-                    "Kind, Department, Operator, Target, Unit (got {got})",
-                    "範囲の1行目には ID・親・名前・種別・部門・演算子・目標・単位 などの見出しが必要です"
-                    "(1行目: {got})"),
-    "benchmark": ("unknown benchmark {got}; use one of {expected}",
-                  "ベンチマーク {got} はありません。次のいずれかを指定してください: {expected}"),
-    "field": ("unknown field {got}; use one of {expected}",
-              "項目 {got} はありません。次のいずれかを指定してください: {expected}"),
-    "lang": ("lang must be \"ja\" or \"en\" (got {got})",
-             "lang には \"ja\" か \"en\" を指定してください(入力値: {got})"),
-    "internal": ("internal error ({got}); this is a bug in kpi_xl, please report it",
-                 "内部エラー({got})。kpi_xl の不具合です。報告をお願いします"),
-}
-
-
 def _refuse(key: str, **fields: object) -> KpiArgumentError:
-    en, ja = _MESSAGES[key]
+    """The refusal ``udf.<key>`` of the text table, in both languages."""
     shown = {k: _shown(v) if k == "got" else v for k, v in fields.items()}
-    return KpiArgumentError(en.format(**shown), ja.format(**shown))
+    return KpiArgumentError(t("en", f"udf.{key}", **shown), t("ja", f"udf.{key}", **shown))
 
 
 def _shown(value: object) -> str:
