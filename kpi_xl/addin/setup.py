@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kpi_xl import __version__
+from kpi_xl.core.i18n import t
 
 __all__ = ["UDF_MODULE", "classic_vba", "lite_main_py", "lite_sources", "steps", "udf_names",
            "windows_interpreter", "write_classic", "write_lite", "xlwings_conf"]
@@ -292,122 +293,15 @@ def write_lite(folder: Path) -> list[Path]:
 
 # What the command prints ----------------------------------------------------------------------------
 
-_STEPS = {
-    ("classic", "en"): """\
-KPI functions in Windows Excel (classic xlwings): every step, in order
-  {conf} names this Python: {interpreter}
-  {vba}: what Import Functions writes, to review (importing it by hand skips the help texts)
-
-  1. Excel > File > Options > Trust Center > Trust Center Settings > Macro Settings:
-     tick "Trust access to the VBA project object model" (Import Functions writes VBA). OK, OK.
-  2. In this same Python (the venv kpi-xl is installed in), run:  xlwings addin install
-     Restart Excel: the ribbon has an xlwings tab.
-  3. Copy {conf} to %USERPROFILE%\\.xlwings\\xlwings.conf (if that file exists, replace its
-     INTERPRETER_WIN and UDF MODULES lines with these two). The xlwings tab then shows
-     Interpreter = {interpreter} and UDF Modules = kpi_xl.addin.udfs; without the interpreter
-     line xlwings starts "pythonw" from PATH and Import Functions fails with ModuleNotFoundError.
-  4. Open or create a macro-enabled workbook (.xlsm). Alt+F11 (VBA editor) > Tools > References:
-     tick xlwings. Back in Excel: xlwings tab > Import Functions.
-  5. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000. fx lists the functions, with help
-     for every argument, under the category kpi_xl.
-  After upgrading xlwings: xlwings addin update, then Import Functions again in each workbook.
-  After upgrading kpi-xl: Import Functions again when functions or arguments changed.
-  Errors: a refused argument shows text starting with #KPI! (IFERROR does not catch text; test
-  it with LEFT(A1,5)="#KPI!"). #NAME? means the functions are not loaded (IFERROR catches it).
-
-  Plain .xlsx files: a custom add-in (.xlam) carries the functions into every workbook:
-  a. xlwings quickstart kpiaddin --addin        (writes kpiaddin\\kpiaddin.xlam)
-  b. Open kpiaddin.xlam (double-click), then a new workbook (Ctrl+N). Alt+F11: in the project
-     myaddin select ThisWorkbook, set IsAddin = False in the Properties window (F4).
-  c. The sheet _myaddin.conf appears: rename it to myaddin.conf and set
-     Interpreter_Win = {interpreter} and UDF Modules = kpi_xl.addin.udfs.
-  d. VBA editor, module xlwings: click inside Sub ImportPythonUDFsToAddin and press F5. This
-     writes the functions into the add-in and registers their help texts for fx.
-  e. ThisWorkbook: IsAddin = True; save in the VBA editor (Ctrl+S). Close Excel.
-  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel opens it at every start)
-  After upgrading xlwings or kpi-xl: repeat b to f.
-  Details: docs/addin.md.""",
-    ("classic", "ja"): """\
-Windows 版 Excel で KPI 関数を使う(xlwings クラシック): 手順(この順に)
-  {conf} にはこの Python を設定しました: {interpreter}
-  {vba}: Import Functions が書き込む VBA(確認用。手で取り込むと関数の説明が登録されません)
-
-  1. Excel > ファイル > オプション > トラスト センター > トラスト センターの設定 > マクロの設定:
-     「VBA プロジェクト オブジェクト モデルへのアクセスを信頼する」にチェック(Import Functions が
-     VBA を書き込むため)。OK で閉じます。
-  2. この Python(kpi-xl を入れた venv)で実行:  xlwings addin install
-     Excel を再起動すると、リボンに xlwings タブが出ます。
-  3. {conf} を %USERPROFILE%\\.xlwings\\xlwings.conf にコピー(既にあるときは INTERPRETER_WIN と
-     UDF MODULES の行をこの 2 行で置き換え)。xlwings タブの Interpreter が {interpreter}、
-     UDF Modules が kpi_xl.addin.udfs になります。Interpreter がないと xlwings は PATH の
-     "pythonw" を起動し、Import Functions が ModuleNotFoundError で失敗します。
-  4. マクロ有効ブック(.xlsm)を開くか作成し、Alt+F11(VBA エディター)> ツール > 参照設定で
-     xlwings にチェック。Excel に戻り、xlwings タブ > Import Functions。
-  5. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。fx(関数の挿入)の分類
-     kpi_xl に、引数ごとの説明付きで並びます。
-  xlwings を更新したら: xlwings addin update を実行し、各ブックで Import Functions をやり直します。
-  kpi-xl を更新したら: 関数や引数が変わったときは Import Functions をやり直します。
-  エラー: 使えない引数は #KPI! で始まる文字列になります(文字列なので IFERROR では拾えません。
-  LEFT(A1,5)="#KPI!" で判定)。#NAME? は関数が読み込まれていない状態です(IFERROR で拾えます)。
-
-  通常の .xlsx から使うには: カスタムアドイン(.xlam)で全ブックに関数を届けます。
-  a. xlwings quickstart kpiaddin --addin        (kpiaddin\\kpiaddin.xlam ができます)
-  b. kpiaddin.xlam をダブルクリックで開き、新しいブックを開く(Ctrl+N)。Alt+F11 で
-     プロジェクト myaddin の ThisWorkbook を選び、プロパティ(F4)の IsAddin を False に。
-  c. 表示されたシート _myaddin.conf の名前を myaddin.conf に変え、
-     Interpreter_Win = {interpreter}、UDF Modules = kpi_xl.addin.udfs を設定。
-  d. VBA エディターの xlwings モジュールで Sub ImportPythonUDFsToAddin の中をクリックして F5。
-     関数がアドインに書き込まれ、fx の説明も登録されます。
-  e. ThisWorkbook の IsAddin を True に戻し、VBA エディターで保存(Ctrl+S)。Excel を閉じます。
-  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel の起動時に毎回読み込まれます)
-  xlwings や kpi-xl を更新したら: b〜f をやり直します。
-  詳しくは docs/addin.ja.md。""",
-    ("lite", "en"): """\
-KPI functions in xlwings Lite (Excel on Mac, Windows and the web; free add-in): in order
-  1. Excel > Home > Add-ins > search "xlwings Lite" > Add; open it from the Home tab.
-  2. Open {main} in a text editor, select all, copy, and paste it over the whole main.py tab.
-     Leave requirements.txt as xlwings Lite wrote it: nothing needs to be added.
-  3. The first time the code runs, xlwings Lite asks whether to trust this workbook: trust it.
-  4. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000.
-  5. Save the workbook: the code is stored in it, so colleagues with xlwings Lite get the
-     functions too. To have them without opening the pane: xlwings Lite menu > Settings >
-     Workbook > Startup Behavior: autostart. It takes effect after xlwings Lite has been opened
-     once in the workbook and the workbook saved.
-  Errors show as #VALUE! (IFERROR catches it; hover over the cell's flag for the reason).
-  To update: run kpi-xl addin lite again and replace main.py. Details: docs/addin.md.""",
-    ("lite", "ja"): """\
-xlwings Lite で KPI 関数を使う(Mac・Windows・Web 版 Excel、無料アドイン): 手順(この順に)
-  1. Excel > ホーム > アドイン > 「xlwings Lite」を検索して追加し、ホームタブから開きます。
-  2. {main} をテキストエディターで開いてすべて選択・コピーし、main.py タブの内容をすべて
-     置き換えて貼り付けます。requirements.txt は xlwings Lite が書いたままにします(追加は不要)。
-  3. 初めてコードが動くとき、xlwings Lite がこのブックを信頼するか尋ねます: 信頼します。
-  4. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。
-  5. ブックを保存します。コードはブックに保存されるため、xlwings Lite を入れた同僚もそのまま
-     使えます。作業ウィンドウを開かずに使うには: xlwings Lite のメニュー > Settings >
-     Workbook > Startup Behavior で自動起動を選びます。ブックで一度 xlwings Lite を開き、
-     ブックを保存した後から有効になります。
-  エラーは #VALUE! で表示されます(IFERROR で拾えます。セルのフラグに理由が出ます)。
-  更新するには kpi-xl addin lite をもう一度実行し、main.py を置き換えます。詳しくは docs/addin.ja.md。""",
-}
-
-
 def steps(platform: str, lang: str, written: list[Path], interpreter: str | None = None) -> str:
     """The instructions printed after the files were written, every step in order."""
     names = {p.name: str(p) for p in written}
-    lang = "ja" if lang == "ja" else "en"
     elsewhere = ""
     if platform == "classic" and sys.platform != "win32" and interpreter is None:
-        elsewhere = ("  注意: この PC は Windows ではありません。Excel を使う Windows PC で kpi-xl addin を"
-                     "実行すると、その PC の Python が xlwings.conf に入ります。\n" if lang == "ja" else
-                     "  Note: this is not Windows. Run kpi-xl addin on the Windows PC that runs Excel, "
-                     "so that xlwings.conf names that PC's Python.\n")
+        elsewhere = t(lang, "addin.not_windows") + "\n"
     interpreter = interpreter or windows_interpreter()
     if platform == "classic" and not interpreter.isascii():
-        elsewhere += ("  注意: Python のパスに ASCII 以外の文字があります。xlwings が Python を起動できないときは、"
-                      "venv を C:\\kpi\\.venv のような ASCII だけのフォルダに作り直してください。\n"
-                      if lang == "ja" else
-                      "  Note: the Python path has non-ASCII characters. If xlwings cannot start it, "
-                      "create the venv in a folder with an ASCII-only path, such as C:\\kpi\\.venv.\n")
-    return elsewhere + _STEPS[(platform, lang)].format(
+        elsewhere += t(lang, "addin.non_ascii_path") + "\n"
+    return elsewhere + t(lang, f"addin.steps.{platform}").format(
         conf=names.get(CONF_FILE, CONF_FILE), vba=names.get(VBA_FILE, VBA_FILE),
         main=names.get("main.py", "main.py"), interpreter=interpreter)

@@ -231,6 +231,59 @@ TEXT: dict[str, dict[str, str]] = {
         "udf.field": "項目 {got} はありません。次のいずれかを指定してください: {expected}",
         "udf.lang": "lang には \"ja\" か \"en\" を指定してください(入力値: {got})",
         "udf.internal": "内部エラー({got})。kpi_xl の不具合です。報告をお願いします",
+        # What kpi-xl addin prints (addin/setup.py); the steps are str.format templates
+        "addin.not_windows": "  注意: この PC は Windows ではありません。Excel を使う Windows PC で kpi-xl addin を実行すると、その PC の Python が xlwings.conf に入ります。",
+        "addin.non_ascii_path": "  注意: Python のパスに ASCII 以外の文字があります。xlwings が Python を起動できないときは、venv を C:\\kpi\\.venv のような ASCII だけのフォルダに作り直してください。",
+        "addin.steps.classic": (
+            "Windows 版 Excel で KPI 関数を使う(xlwings クラシック): 手順(この順に)\n"
+            "  {conf} にはこの Python を設定しました: {interpreter}\n"
+            "  {vba}: Import Functions が書き込む VBA(確認用。手で取り込むと関数の説明が登録されません)\n"
+            "\n"
+            "  1. Excel > ファイル > オプション > トラスト センター > トラスト センターの設定 > マクロの設定:\n"
+            "     「VBA プロジェクト オブジェクト モデルへのアクセスを信頼する」にチェック(Import Functions が\n"
+            "     VBA を書き込むため)。OK で閉じます。\n"
+            "  2. この Python(kpi-xl を入れた venv)で実行:  xlwings addin install\n"
+            "     Excel を再起動すると、リボンに xlwings タブが出ます。\n"
+            "  3. {conf} を %USERPROFILE%\\.xlwings\\xlwings.conf にコピー(既にあるときは INTERPRETER_WIN と\n"
+            "     UDF MODULES の行をこの 2 行で置き換え)。xlwings タブの Interpreter が {interpreter}、\n"
+            "     UDF Modules が kpi_xl.addin.udfs になります。Interpreter がないと xlwings は PATH の\n"
+            "     \"pythonw\" を起動し、Import Functions が ModuleNotFoundError で失敗します。\n"
+            "  4. マクロ有効ブック(.xlsm)を開くか作成し、Alt+F11(VBA エディター)> ツール > 参照設定で\n"
+            "     xlwings にチェック。Excel に戻り、xlwings タブ > Import Functions。\n"
+            "  5. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。fx(関数の挿入)の分類\n"
+            "     kpi_xl に、引数ごとの説明付きで並びます。\n"
+            "  xlwings を更新したら: xlwings addin update を実行し、各ブックで Import Functions をやり直します。\n"
+            "  kpi-xl を更新したら: 関数や引数が変わったときは Import Functions をやり直します。\n"
+            "  エラー: 使えない引数は #KPI! で始まる文字列になります(文字列なので IFERROR では拾えません。\n"
+            "  LEFT(A1,5)=\"#KPI!\" で判定)。#NAME? は関数が読み込まれていない状態です(IFERROR で拾えます)。\n"
+            "\n"
+            "  通常の .xlsx から使うには: カスタムアドイン(.xlam)で全ブックに関数を届けます。\n"
+            "  a. xlwings quickstart kpiaddin --addin        (kpiaddin\\kpiaddin.xlam ができます)\n"
+            "  b. kpiaddin.xlam をダブルクリックで開き、新しいブックを開く(Ctrl+N)。Alt+F11 で\n"
+            "     プロジェクト myaddin の ThisWorkbook を選び、プロパティ(F4)の IsAddin を False に。\n"
+            "  c. 表示されたシート _myaddin.conf の名前を myaddin.conf に変え、\n"
+            "     Interpreter_Win = {interpreter}、UDF Modules = kpi_xl.addin.udfs を設定。\n"
+            "  d. VBA エディターの xlwings モジュールで Sub ImportPythonUDFsToAddin の中をクリックして F5。\n"
+            "     関数がアドインに書き込まれ、fx の説明も登録されます。\n"
+            "  e. ThisWorkbook の IsAddin を True に戻し、VBA エディターで保存(Ctrl+S)。Excel を閉じます。\n"
+            "  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel の起動時に毎回読み込まれます)\n"
+            "  xlwings や kpi-xl を更新したら: b〜f をやり直します。\n"
+            "  詳しくは docs/addin.ja.md。"
+        ),
+        "addin.steps.lite": (
+            "xlwings Lite で KPI 関数を使う(Mac・Windows・Web 版 Excel、無料アドイン): 手順(この順に)\n"
+            "  1. Excel > ホーム > アドイン > 「xlwings Lite」を検索して追加し、ホームタブから開きます。\n"
+            "  2. {main} をテキストエディターで開いてすべて選択・コピーし、main.py タブの内容をすべて\n"
+            "     置き換えて貼り付けます。requirements.txt は xlwings Lite が書いたままにします(追加は不要)。\n"
+            "  3. 初めてコードが動くとき、xlwings Lite がこのブックを信頼するか尋ねます: 信頼します。\n"
+            "  4. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。\n"
+            "  5. ブックを保存します。コードはブックに保存されるため、xlwings Lite を入れた同僚もそのまま\n"
+            "     使えます。作業ウィンドウを開かずに使うには: xlwings Lite のメニュー > Settings >\n"
+            "     Workbook > Startup Behavior で自動起動を選びます。ブックで一度 xlwings Lite を開き、\n"
+            "     ブックを保存した後から有効になります。\n"
+            "  エラーは #VALUE! で表示されます(IFERROR で拾えます。セルのフラグに理由が出ます)。\n"
+            "  更新するには kpi-xl addin lite をもう一度実行し、main.py を置き換えます。詳しくは docs/addin.ja.md。"
+        ),
         # kpi-xl check's report (app/check.py)
         "report.plan": "計画",
         "report.workbook": "部門ブック",
@@ -793,6 +846,58 @@ TEXT: dict[str, dict[str, str]] = {
         "udf.field": "unknown field {got}; use one of {expected}",
         "udf.lang": "lang must be \"ja\" or \"en\" (got {got})",
         "udf.internal": "internal error ({got}); this is a bug in kpi_xl, please report it",
+        # What kpi-xl addin prints (addin/setup.py); the steps are str.format templates
+        "addin.not_windows": "  Note: this is not Windows. Run kpi-xl addin on the Windows PC that runs Excel, so that xlwings.conf names that PC's Python.",
+        "addin.non_ascii_path": "  Note: the Python path has non-ASCII characters. If xlwings cannot start it, create the venv in a folder with an ASCII-only path, such as C:\\kpi\\.venv.",
+        "addin.steps.classic": (
+            "KPI functions in Windows Excel (classic xlwings): every step, in order\n"
+            "  {conf} names this Python: {interpreter}\n"
+            "  {vba}: what Import Functions writes, to review (importing it by hand skips the help texts)\n"
+            "\n"
+            "  1. Excel > File > Options > Trust Center > Trust Center Settings > Macro Settings:\n"
+            "     tick \"Trust access to the VBA project object model\" (Import Functions writes VBA). OK, OK.\n"
+            "  2. In this same Python (the venv kpi-xl is installed in), run:  xlwings addin install\n"
+            "     Restart Excel: the ribbon has an xlwings tab.\n"
+            "  3. Copy {conf} to %USERPROFILE%\\.xlwings\\xlwings.conf (if that file exists, replace its\n"
+            "     INTERPRETER_WIN and UDF MODULES lines with these two). The xlwings tab then shows\n"
+            "     Interpreter = {interpreter} and UDF Modules = kpi_xl.addin.udfs; without the interpreter\n"
+            "     line xlwings starts \"pythonw\" from PATH and Import Functions fails with ModuleNotFoundError.\n"
+            "  4. Open or create a macro-enabled workbook (.xlsm). Alt+F11 (VBA editor) > Tools > References:\n"
+            "     tick xlwings. Back in Excel: xlwings tab > Import Functions.\n"
+            "  5. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000. fx lists the functions, with help\n"
+            "     for every argument, under the category kpi_xl.\n"
+            "  After upgrading xlwings: xlwings addin update, then Import Functions again in each workbook.\n"
+            "  After upgrading kpi-xl: Import Functions again when functions or arguments changed.\n"
+            "  Errors: a refused argument shows text starting with #KPI! (IFERROR does not catch text; test\n"
+            "  it with LEFT(A1,5)=\"#KPI!\"). #NAME? means the functions are not loaded (IFERROR catches it).\n"
+            "\n"
+            "  Plain .xlsx files: a custom add-in (.xlam) carries the functions into every workbook:\n"
+            "  a. xlwings quickstart kpiaddin --addin        (writes kpiaddin\\kpiaddin.xlam)\n"
+            "  b. Open kpiaddin.xlam (double-click), then a new workbook (Ctrl+N). Alt+F11: in the project\n"
+            "     myaddin select ThisWorkbook, set IsAddin = False in the Properties window (F4).\n"
+            "  c. The sheet _myaddin.conf appears: rename it to myaddin.conf and set\n"
+            "     Interpreter_Win = {interpreter} and UDF Modules = kpi_xl.addin.udfs.\n"
+            "  d. VBA editor, module xlwings: click inside Sub ImportPythonUDFsToAddin and press F5. This\n"
+            "     writes the functions into the add-in and registers their help texts for fx.\n"
+            "  e. ThisWorkbook: IsAddin = True; save in the VBA editor (Ctrl+S). Close Excel.\n"
+            "  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel opens it at every start)\n"
+            "  After upgrading xlwings or kpi-xl: repeat b to f.\n"
+            "  Details: docs/addin.md."
+        ),
+        "addin.steps.lite": (
+            "KPI functions in xlwings Lite (Excel on Mac, Windows and the web; free add-in): in order\n"
+            "  1. Excel > Home > Add-ins > search \"xlwings Lite\" > Add; open it from the Home tab.\n"
+            "  2. Open {main} in a text editor, select all, copy, and paste it over the whole main.py tab.\n"
+            "     Leave requirements.txt as xlwings Lite wrote it: nothing needs to be added.\n"
+            "  3. The first time the code runs, xlwings Lite asks whether to trust this workbook: trust it.\n"
+            "  4. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000.\n"
+            "  5. Save the workbook: the code is stored in it, so colleagues with xlwings Lite get the\n"
+            "     functions too. To have them without opening the pane: xlwings Lite menu > Settings >\n"
+            "     Workbook > Startup Behavior: autostart. It takes effect after xlwings Lite has been opened\n"
+            "     once in the workbook and the workbook saved.\n"
+            "  Errors show as #VALUE! (IFERROR catches it; hover over the cell's flag for the reason).\n"
+            "  To update: run kpi-xl addin lite again and replace main.py. Details: docs/addin.md."
+        ),
         # kpi-xl check's report (app/check.py)
         "report.plan": "plan",
         "report.workbook": "department workbook",
