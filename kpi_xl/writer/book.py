@@ -348,14 +348,44 @@ class BookWriter:
             pending.sheet.note_width(pending.col, _shown(value, pending.kind))
         for sheet in self._sheets:
             sheet.finish()
-        from kpi_xl.core.fingerprint import PROPERTY, canonical, digest
+        from kpi_xl.core.fingerprint import PROPERTY, canonical, digest, pack, property_names
 
         self.wb.set_custom_property(PROPERTY, digest(
             (sheet, xl_rowcol_to_cell(row, col), canonical(value, is_date))
             for (sheet, row, col), (value, is_date) in self._inputs.items()))
+        texts = pack(self._content_digests())
+        for name, text in zip(property_names(len(texts)), texts, strict=True):
+            self.wb.set_custom_property(name, text)
         self.wb.close()
         self._rendered = True
         return self._tmp_path
+
+    def _content_digests(self) -> list[str]:
+        """Each sheet's content fingerprint (kpi_xl.core.fingerprint), from the cells as written."""
+        from kpi_xl.core.fingerprint import cell_content, sheet_digest
+
+        strings = {index: text for text, index in self.wb.str_table.string_table.items()}
+        digests = []
+        for sheet in self._sheets:
+            cells = []
+            for row, columns in sheet.ws.table.items():
+                for col, cell in columns.items():
+                    kind = type(cell).__name__
+                    if kind in ("Formula", "ArrayFormula"):
+                        text = cell_content(cell.formula, formula=True)
+                    elif kind == "String":
+                        text = cell_content(strings.get(cell.string, cell.string))
+                    elif kind == "RichString":
+                        text = cell_content(cell.raw_string)
+                    elif kind in ("Number", "Datetime"):
+                        text = cell_content(cell.number)
+                    elif kind == "Boolean":
+                        text = cell_content(bool(cell.boolean))
+                    else:
+                        text = None
+                    cells.append((row + 1, col + 1, text))
+            digests.append(sheet_digest(sheet.name, cells))
+        return digests
 
     def discard(self) -> None:
         """Remove the temporary file (after it was moved into place, or after an error)."""

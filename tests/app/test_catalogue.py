@@ -190,6 +190,20 @@ def _review_entry(world: World) -> Path:
     return out
 
 
+def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
+    ws[cell].value = value
+
+
+def _edit_q1(world: World, edit: Callable[[openpyxl.Workbook], None],
+             dept: str = "sales") -> Path:
+    """Last quarter's workbooks, one of them edited (and saved) with openpyxl."""
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book(dept))
+    edit(wb)
+    wb.save(world.q1_book(dept))
+    return out
+
+
 def _changed_input(world: World) -> Path:
     out = world.with_q1()
     wb = openpyxl.load_workbook(world.q1_book())
@@ -448,6 +462,19 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-plan-changed": lambda w: Case(_gen(w, w.changed_plan({"Sales_WinRate": 0.3}),
                                                   quarter="2027Q1", out=w.with_q1()), 0),
     "overwrite-forced": _forced,
+    "overwrite-note-beside-actual": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
+        "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
+    "overwrite-below-table": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "F20", 500)), "Tracking!F20 (500)"),
+    "overwrite-new-okr-row": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["OKRs"], "A9", "Win more deals")), "OKRs!A9"),
+    "overwrite-review-note": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Review log"], "K8", "see minutes")),
+        "Review log!K8"),
+    "overwrite-added-sheet": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb.create_sheet("Notes"), "A1", "ideas")),
+        "sheets kpi-xl did not write (1 sheet): 'Notes'"),
 }
 
 
