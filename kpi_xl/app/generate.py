@@ -39,9 +39,14 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     """
     from kpi_xl.writer.book import BookWriter
 
+    from kpi_xl.io.files import recover_stale, remove_stale_build_folders
+
     keys = list(departments or DEPARTMENTS)
-    carried = _carried(plan, quarter, out_dir, lang, previous_dir, keys) if roll_forward else {}
     folder = Path(out_dir) / quarter.folder_name
+    # What a killed run left behind: its half-committed set is put back, its files removed.
+    recover_stale(folder)
+    remove_stale_build_folders()
+    carried = _carried(plan, quarter, out_dir, lang, previous_dir, keys) if roll_forward else {}
     built: list[tuple[BookWriter, Path]] = []
     try:
         with _cyclic_gc_paused():
@@ -52,17 +57,15 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
 
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
-        from kpi_xl.io.files import atomic_move
+        from kpi_xl.io.files import commit_set, keep_backup
 
         keep = {Path(entry.path) for entry in in_the_way}
-        for source, target in rendered:
+        for _, target in rendered:
             if target in keep:
-                from kpi_xl.io.files import keep_backup
-
                 backup = keep_backup(target)
                 if on_backup is not None:
                     on_backup(target, backup)
-            atomic_move(source, target)
+        commit_set(rendered)  # all or nothing: a failure puts every file back as it was
         return [target for _, target in rendered]
     finally:
         for book, _ in built:
@@ -178,9 +181,17 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
                             previous_dir=previous_dir, force=force, on_backup=on_backup)
         except OSError as err:
-            raise UsageError(
-                f"could not write the workbooks into {out_dir}: {err.strerror or err}",
-                f"{out_dir} にブックを書き出せませんでした: {err.strerror or err}") from None
+            from kpi_xl.core.i18n import t
+            from kpi_xl.io.files import CommitError
+
+            if isinstance(err, CommitError):
+                texts = {lang_: t(lang_, "commit.failed", file=err.target,
+                                  folder=err.target.parent, reason=err.strerror or err)
+                         for lang_ in ("ja", "en")}
+            else:
+                texts = {lang_: t(lang_, "write.failed", folder=out_dir,
+                                  reason=err.strerror or err) for lang_ in ("ja", "en")}
+            raise UsageError(texts["en"], texts["ja"]) from None
     except UsageError as err:
         err.lang = lang  # speak the plan's language unless --lang says otherwise
         raise

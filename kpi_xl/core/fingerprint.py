@@ -57,13 +57,17 @@ def digest(cells: Iterable[tuple[str, str, str | None]]) -> str:
 def cell_content(value: object, formula: bool = False) -> str | None:
     """One cell as the content fingerprint sees it (None: blank).
 
-    A formula is its text without ``=``, spaces and ``$``, case-folded (Excel and openpyxl may
-    differ in these); a date is its Excel serial number, as the writer stores it.
+    A formula is its text without ``=``, spaces, ``$`` and quotes, case-folded, ``FALSE()`` as
+    ``FALSE`` (Excel and LibreOffice write these differently when they save a workbook unchanged);
+    a date is its Excel serial number, as the writer stores it.
     """
     if value is None or value == "":
         return None
     if formula:
-        text = str(value).lstrip("=").replace(" ", "").replace("$", "").casefold()
+        text = str(value).lstrip("=")
+        for mark in (" ", "$", "'", "\n", "\r"):
+            text = text.replace(mark, "")
+        text = text.casefold().replace("true()", "true").replace("false()", "false")
         return "f:" + text
     if isinstance(value, dt.datetime):
         delta = value - dt.datetime(1899, 12, 30)

@@ -15,6 +15,7 @@ decides *how* it looks and makes the guarantees:
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import unicodedata
@@ -187,7 +188,8 @@ class BookWriter:
     def __init__(self, lang: str, *, title: str = "", company: str = "",
                  created: datetime | None = None) -> None:
         self.lang = lang
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="kpi-xl-")
+        # The process id in the name lets a later run remove the folder if this one is killed.
+        self._tmpdir = tempfile.TemporaryDirectory(prefix=f"kpi-xl-build-{os.getpid()}-")
         self._tmp_path = Path(self._tmpdir.name) / "book.xlsx"
         self.wb = xlsxwriter.Workbook(str(self._tmp_path), {
             # Text from plans must stay text: never a formula, number or link.

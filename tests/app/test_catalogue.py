@@ -190,6 +190,16 @@ def _review_entry(world: World) -> Path:
     return out
 
 
+def _target_is_a_folder(world: World) -> Case:
+    """Three workbooks of the quarter in place; a folder where the third new one goes."""
+    out = world.with_q1()
+    (world.q1_book("customer_success")).unlink()
+    world.q1_book("customer_success").mkdir()
+    return Case(_gen(world, quarter="2027Q1", out=out), 2,
+                ["could not put", "FY2027Q1_customer_success_en.xlsx in place",
+                 "every workbook in", "as it was"], out / Q1)
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -462,6 +472,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-plan-changed": lambda w: Case(_gen(w, w.changed_plan({"Sales_WinRate": 0.3}),
                                                   quarter="2027Q1", out=w.with_q1()), 0),
     "overwrite-forced": _forced,
+    "target-is-a-folder": _target_is_a_folder,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
         "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
