@@ -200,6 +200,27 @@ def _target_is_a_folder(world: World) -> Case:
                  "every workbook in", "as it was"], out / Q1)
 
 
+def _shared_file_names(world: World) -> Case:
+    """``generate a/plan.xlsx b/plan.xlsx plan-2.xlsx``: three plans, three folders."""
+    plans = []
+    for where in ("a/plan.xlsx", "b/plan.xlsx", "plan-2.xlsx"):
+        path = world.tmp / where
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(world.plan, path)
+        plans.append(path)
+    out = world.tmp / "batch"
+
+    def check() -> None:
+        folders = sorted(p.name for p in out.iterdir())
+        assert folders == ["plan-2", "plan-a", "plan-b"], folders
+        for folder in folders:
+            assert len(list((out / folder / "FY2027Q1").glob("*.xlsx"))) == 4
+    return Case(["generate", *map(str, plans), "--quarter", "2027Q1", "--out", str(out),
+                 "--lang", "en", "--jobs", "1"], 0,
+                ["shares its name with another plan; it writes into the folder plan-a"],
+                None, check)
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -473,6 +494,7 @@ CASES: dict[str, Callable[[World], Case]] = {
                                                   quarter="2027Q1", out=w.with_q1()), 0),
     "overwrite-forced": _forced,
     "target-is-a-folder": _target_is_a_folder,
+    "batch-shared-file-names": _shared_file_names,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
         "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
