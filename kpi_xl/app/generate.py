@@ -101,7 +101,8 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
         dept = DEPARTMENTS[key]
         title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
         book = BookWriter(lang, title=title, company=plan.company,
-                          created=datetime(plan.fiscal_year, plan.start_month, 1))
+                          created=datetime(plan.fiscal_year, plan.start_month, 1),
+                          fingerprint=True)
         built.append((book, folder / workbook_name(quarter, key, lang)))
         build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
                                       previous=carried.get(key)))

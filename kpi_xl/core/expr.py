@@ -600,6 +600,35 @@ def countif(rng: Area, criterion: Operand) -> Expr:
                                        for v in _cells_of(a[0], e))))
 
 
+def count_equal(*range_values: Operand) -> Expr:
+    """Rows where every range equals its value: ``SUMPRODUCT((R1=v1)*(R2=v2)*...)``.
+
+    Unlike COUNTIFS, a value is compared as it is: text holding ``*``, ``?``, ``~`` or starting
+    with ``>``, ``<`` or ``=`` is not read as a pattern or an operator. (``=`` compares text
+    without case, as Excel does; kpi-xl refuses names that differ only in case.)
+    """
+    args = tuple(lift(x) for x in range_values)
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        pairs = [(_cells_of(a[i], e), a[i + 1].evaluate(e)) for i in range(0, len(a), 2)]
+        return float(sum(all(_compare("=", cells[r], value) for cells, value in pairs)
+                         for r in range(len(pairs[0][0]))))
+    return _SumProduct("SUMPRODUCT", args, impl)
+
+
+@dataclass(frozen=True, eq=False)
+class _SumProduct(Func):
+    def formula(self, resolver: Resolver) -> str:
+        terms = []
+        for i in range(0, len(self.args), 2):
+            value = self.args[i + 1]
+            right = value.formula(resolver)
+            if value.precedence < _PRECEDENCE["="]:
+                right = f"({right})"
+            terms.append(f"({self.args[i].formula(resolver)}={right})")
+        return f"SUMPRODUCT({'*'.join(terms)})"
+
+
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
     """INDEX(result, MATCH(lookup, within, 0)): exact-match lookup; #N/A when absent."""
     match = Func("MATCH", (lift(lookup), within, Num(0)), _match_impl)

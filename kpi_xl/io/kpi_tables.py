@@ -147,21 +147,23 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             continue
         sheet, rows = table.sheet, table.rows
         kpis: list[Kpi] = []
-        names: set[str] = set()
+        # Excel compares text without case (lookups, =, COUNTIFS): "Leads" and "LEADS" are one.
+        names: dict[str, tuple[str, str]] = {}
         for row in rows:
             kpi = _kpi(row, sheet, dept.kpi_table, dept.links, lang, problems, formula_result)
             if kpi is None:
                 continue
-            if kpi.name in names:
+            folded = kpi.name.casefold()
+            if folded in names:
                 cell = row["name"][0]
-                problems.append(CellProblem(
-                    sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
-                    (f"KPI「{kpi.name}」が重複しています" if lang == "ja"
-                     else f"the KPI {kpi.name!r} appears twice"),
-                    "KPI 名は部門内で一意にしてください" if lang == "ja"
-                    else "expected each KPI name once per department"))
+                first, first_cell = names[folded]
+                found = (t(lang, "kpi.duplicate", name=kpi.name) if first == kpi.name else
+                         t(lang, "kpi.duplicate_case", name=kpi.name, first=first,
+                           cell=first_cell))
+                problems.append(CellProblem(sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
+                                            found, t(lang, "kpi.duplicate_expected")))
                 continue
-            names.add(kpi.name)
+            names[folded] = (kpi.name, row["name"][0])
             kpis.append(kpi)
         if not kpis and not any(p.name == dept.kpi_table for p in problems):
             problems.append(CellProblem(

@@ -92,7 +92,7 @@ def _prefix_dynamic(match: re.Match[str]) -> str:
 _CLASSIC_FUNCTIONS = frozenset((
     "ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS", "IFERROR",
     "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK", "COUNTIF", "INDEX",
-    "MATCH", "MOD", "ISNUMBER",
+    "MATCH", "MOD", "ISNUMBER", "SUMPRODUCT",
 ))
 _CALLS_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
@@ -186,8 +186,11 @@ class BookWriter:
     """Builds one workbook. Call :meth:`sheet` for each sheet, then :meth:`save`."""
 
     def __init__(self, lang: str, *, title: str = "", company: str = "",
-                 created: datetime | None = None) -> None:
+                 created: datetime | None = None, fingerprint: bool = False) -> None:
+        """``fingerprint``: store each sheet's content fingerprint (kpi_xl.core.fingerprint), so
+        that a later run can tell whether anything was typed into the workbook."""
         self.lang = lang
+        self._fingerprint = fingerprint
         # The process id in the name lets a later run remove the folder if this one is killed.
         self._tmpdir = tempfile.TemporaryDirectory(prefix=f"kpi-xl-build-{os.getpid()}-")
         self._tmp_path = Path(self._tmpdir.name) / "book.xlsx"
@@ -355,9 +358,10 @@ class BookWriter:
         self.wb.set_custom_property(PROPERTY, digest(
             (sheet, xl_rowcol_to_cell(row, col), canonical(value, is_date))
             for (sheet, row, col), (value, is_date) in self._inputs.items()))
-        texts = pack(self._content_digests())
-        for name, text in zip(property_names(len(texts)), texts, strict=True):
-            self.wb.set_custom_property(name, text)
+        if self._fingerprint:
+            texts = pack(self._content_digests())
+            for name, text in zip(property_names(len(texts)), texts, strict=True):
+                self.wb.set_custom_property(name, text)
         self.wb.close()
         self._rendered = True
         return self._tmp_path

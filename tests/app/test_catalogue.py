@@ -221,6 +221,28 @@ def _shared_file_names(world: World) -> Case:
                 None, check)
 
 
+def _review_exact(world: World) -> Case:
+    """Last quarter's review counts rows by KPI name with an exact comparison, never COUNTIFS.
+
+    A KPI named ``Lead*``, ``>100`` or ``=x`` would be a pattern or an operator as a COUNTIFS
+    criterion; ``SUMPRODUCT((names=name)*...)`` compares the text as it is.
+    """
+    def every_actual(wb: openpyxl.Workbook) -> None:
+        ws = wb["Tracking"]
+        for line in list(ws[ws.tables["Sales_Actuals"].ref])[1:]:
+            line[5].value = 0.5 if "%" in line[5].number_format else 50
+    out = _edit_q1(world, every_actual)
+
+    def check() -> None:
+        book = out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        wb = openpyxl.load_workbook(book)
+        formulas = [str(c.value) for row in wb["Last quarter review"].iter_rows() for c in row
+                    if c.data_type == "f"]
+        assert any("SUMPRODUCT(" in f for f in formulas)
+        assert not any(f in text for text in formulas for f in ("COUNTIF", "SUMIF", "MATCH("))
+    return Case(_gen(world, out=out), 0, [], None, check)
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -447,6 +469,10 @@ CASES: dict[str, Callable[[World], Case]] = {
     "deadline-ambiguous": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Deadline", 0, "03/04/2028", as_text=True))), 2,
         ["found '03/04/2028'", "expected a date such as 2027-03-31"], w.out),
+    "duplicate-kpi-case": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "KPI", 1, "LEADS PER MONTH"))), 2,
+        ["the KPI 'LEADS PER MONTH' differs from 'Leads per month' (cell A7) only in case"],
+        w.out),
     "unknown-unit": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Unit", 0, "bananas"))), 2, ["found 'bananas'", "expected one of"],
         w.out),
@@ -476,6 +502,7 @@ CASES: dict[str, Callable[[World], Case]] = {
         w, _month_out_of_range(w), "found the month 2030-01", "expected a month of FY2027Q1"),
     "previous-table-missing": lambda w: _previous_problem(
         w, _no_actuals_table(w), "the actuals table Sales_Actuals is missing"),
+    "review-names-not-criteria": _review_exact,
     "previous-encrypted": lambda w: Case(_gen(w, out=_encrypted_previous(w)), 2,
                                          ["password-protected"], w.out / "FY2027Q2"),
     # Overwriting ---------------------------------------------------------------------------
