@@ -1,7 +1,8 @@
 """Checks an .xlsx file must pass before openpyxl touches it: untrusted files are read safely.
 
 Plans and last quarter's workbooks come from many hands. Before any XML parser sees a file,
-:func:`check_xlsx` looks at its bytes and its zip directory (cheap, nothing is decompressed except
+:func:`check_xlsx` makes sure it is a regular file (a named pipe, device or socket is refused
+before it is opened, since reading one can block for ever), then looks at its bytes and its zip directory (cheap, nothing is decompressed except
 what is scanned for a DTD, in bounded chunks) and refuses, with a message in both languages:
 
 - an encrypted (password-protected) workbook and an Excel 97-2003 ``.xls`` file (both are OLE
@@ -99,6 +100,7 @@ def check_xlsx(path: Path, what: dict[str, str] | None = None) -> None:
     """
     path = Path(path)
     name = path.name
+    _check_regular(path)
     with open(path, "rb") as handle:
         head = handle.read(4096)
     if head.startswith(_OLE):
@@ -158,6 +160,23 @@ def check_xlsx(path: Path, what: dict[str, str] | None = None) -> None:
                     f"ブックには含まれないもので、XML 爆弾の恐れがあるため読みません。",
                     f"{name}: {info.filename} holds a document type declaration (DOCTYPE/"
                     f"ENTITY). Excel workbooks never do; it is refused as a possible XML bomb.")
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file: a named pipe would block the read for ever."""
+    import os
+    import stat
+
+    from kpi_xl.core.i18n import t
+
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("fifo" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "folder" if stat.S_ISDIR(mode) else "other")
+    raise _refuse(path, *(t(lang, "file.not_regular", name=path.name,
+                            kind=t(lang, f"file.kind.{kind}")) for lang in ("ja", "en")))
 
 
 def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:

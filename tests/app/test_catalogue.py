@@ -243,6 +243,84 @@ def _review_exact(world: World) -> Case:
     return Case(_gen(world, out=out), 0, [], None, check)
 
 
+def _fifo(path: Path) -> Path:
+    import os
+
+    os.mkfifo(path)
+    return path
+
+
+def _fifo_folder(world: World) -> Path:
+    folder = world.tmp / "books"
+    shutil.copytree(world.q1, folder)
+    _fifo(folder / "FY2027Q1_zzz_en.xlsx")
+    return folder
+
+
+def _rename_ref(wb: openpyxl.Workbook, name: str, change: Callable[[str], str]) -> None:
+    defined = wb.defined_names[name]
+    sheet, ref = next(iter(defined.destinations))
+    defined.attr_text = f"'{sheet}'!{change(ref)}"
+
+
+def _below(ref: str) -> str:
+    col, row = re.match(r"\$?([A-Z]+)\$?(\d+)", ref).groups()  # type: ignore[union-attr]
+    return f"${col}${int(row) + 1}"
+
+
+def _whole_sheet_name(world: World) -> Case:
+    import time
+
+    plan = _plan_with(world, lambda wb: _rename_ref(wb, "Sales_AvgDealSize",
+                                                   lambda r: "$A$1:$XFD$1048576"))
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched name must cost nothing"
+    return Case(_gen(world, plan), 2, ["points at A1:XFD1048576 (17,179,869,184 cells)"],
+                world.out, check)
+
+
+def _rename_plan_sheet(wb: openpyxl.Workbook) -> None:
+    wb["Plan"].title = "Inputs"  # openpyxl, unlike Excel, leaves the defined names as they were
+
+
+def _stretch(wb: openpyxl.Workbook) -> None:
+    """The tables with nothing below them stretched to Excel's last row (1,048,576)."""
+    for ws in wb.worksheets:
+        for name in list(ws.tables):
+            if name in ("Sales_KPIList", "Sales_WeeklyActuals", "Sales_Reviews"):
+                ws.tables[name].ref = re.sub(r"\d+$", "1048576", ws.tables[name].ref)
+
+
+def _stretched_previous(world: World) -> Case:
+    import time
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Tracking"]
+        list(ws[ws.tables["Sales_Actuals"].ref])[1][5].value = 500
+        _stretch(wb)
+    out = _edit_q1(world, edit)
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched table must cost nothing"
+        assert (out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx").is_file()
+    return Case(_gen(world, out=out), 0, [], None, check)
+
+
+def _stretched_check(world: World) -> Case:
+    import time
+
+    out = _edit_q1(world, _stretch)
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched table must cost nothing"
+    # Exit 1: the report's own findings (a target of 0% without saved results), not a failure.
+    return Case(["check", str(world.q1_book()), "--lang", "en"], 1, [], None, check)
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -366,6 +444,10 @@ CASES: dict[str, Callable[[World], Case]] = {
     "missing-file": lambda w: Case(_gen(w, w.tmp / "nope.xlsx"), 2, ["Plan file not found"],
                                    w.out),
     "folder": lambda w: Case(_gen(w, _mk(w.tmp / "plans.xlsx")), 2, ["is a folder"], w.out),
+    "plan-is-a-fifo": lambda w: Case(_gen(w, _fifo(w.tmp / "plan.xlsx")), 2,
+                                     ["plan.xlsx is not a regular file (a named pipe)"], w.out),
+    "check-folder-with-fifo": lambda w: Case(["check", str(_fifo_folder(w)), "--lang", "en"], 2,
+                                             ["is not a regular file (a named pipe)"]),
     "csv-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.csv", b"a,b\n")), 2,
                                     ["not an .xlsx file (.csv)"], w.out),
     "xls-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.xls", _encrypted()[:512])),
@@ -446,6 +528,13 @@ CASES: dict[str, Callable[[World], Case]] = {
     "named-cell-deleted": lambda w: Case(_gen(w, _plan_with(
         w, lambda wb: wb.defined_names.pop("Sales_AvgDealSize"))), 2,
         ["the named cell Sales_AvgDealSize is missing"], w.out),
+    "named-cell-two-cells": lambda w: Case(_gen(w, _plan_with(
+        w, lambda wb: _rename_ref(wb, "Sales_AvgDealSize", lambda r: r + ":" + _below(r)))), 2,
+        ["the name Sales_AvgDealSize points at", "(2 cells)", "one cell"], w.out),
+    "named-cell-whole-sheet": _whole_sheet_name,
+    "plan-sheet-renamed": lambda w: Case(_gen(w, _plan_with(w, _rename_plan_sheet)), 2,
+                                         ["points at the sheet 'Plan', which the workbook does "
+                                          "not have (its sheets: 'Inputs'"], w.out),
     # KPI and OKR tables --------------------------------------------------------------------
     "duplicate-kpi": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "KPI", 1, "Leads per month"))), 2,
@@ -503,6 +592,8 @@ CASES: dict[str, Callable[[World], Case]] = {
     "previous-table-missing": lambda w: _previous_problem(
         w, _no_actuals_table(w), "the actuals table Sales_Actuals is missing"),
     "review-names-not-criteria": _review_exact,
+    "previous-table-stretched": _stretched_previous,
+    "check-table-stretched": _stretched_check,
     "previous-encrypted": lambda w: Case(_gen(w, out=_encrypted_previous(w)), 2,
                                          ["password-protected"], w.out / "FY2027Q2"),
     # Overwriting ---------------------------------------------------------------------------

@@ -37,8 +37,9 @@ def plans() -> tuple[object, object]:
 
 
 def _build_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).iterdir()
-            if p.name.startswith(files.BUILD_PREFIX)}
+    """This process's build folders (other processes may be building at the same time)."""
+    mine = f"{files.BUILD_PREFIX}{os.getpid()}-"
+    return {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith(mine)}
 
 
 def test_a_failure_on_the_third_workbook_leaves_all_four_as_they_were(
