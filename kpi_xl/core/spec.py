@@ -15,7 +15,27 @@ from typing import Union
 
 from kpi_xl.core.expr import Expr
 
-__all__ = ["KINDS", "InputSpec", "OutputSpec", "check_value"]
+__all__ = ["KINDS", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "InputSpec", "OutputSpec", "check_value",
+           "shorten", "utf16_len"]
+
+#: A name (a KPI, an owner, the company) goes into drop-down lists and formula text, where Excel
+#: takes at most 255 characters (UTF-16 units); longer is refused, never cut.
+MAX_NAME_UNITS = 255
+#: Free text (a definition, a KSF, an objective): far below Excel's 32,767 per cell, far above
+#: any real sentence; a 10 MB paste is refused rather than carried into every workbook.
+MAX_TEXT_UNITS = 2_000
+
+
+def utf16_len(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, keep: int = 40) -> str:
+    """Text for a message: itself when short, else its start and its length."""
+    if len(text) <= keep + 10:
+        return text
+    return f"{text[:keep]}… ({len(text):,} characters)"
 
 Scalar = Union[float, int, str, None]
 Text = dict  # {"ja": "...", "en": "..."}
@@ -168,7 +188,13 @@ def check_value(spec: InputSpec, raw: object,
             return spec.blank_value, None
         return None, (_describe(None, lang), expected)
     if spec.kind == "text":
-        return str(raw).strip(), None
+        text = str(raw).strip()
+        if utf16_len(text) > MAX_NAME_UNITS:
+            from kpi_xl.core.i18n import t
+
+            return None, (t(lang, "text.too_long", text=shorten(text), count=f"{utf16_len(text):,}"),
+                          t(lang, "text.limit", limit=f"{MAX_NAME_UNITS:,}"))
+        return text, None
     typed_text = raw if isinstance(raw, str) else None
     if typed_text is not None:
         # Numbers typed as text are understood when they can mean one thing only: full-width

@@ -112,10 +112,32 @@ def _table_problems(table: _Table, name: str, label: str, lang: str) -> list[Cel
         for c in table.missing]
 
 
+#: Fields of free text (longer limit); every other text field is a name.
+_FREE_TEXT = frozenset(("definition", "ksf", "objective", "key_result"))
+
+
+def _too_long(text: str, free: bool, lang: str) -> tuple[str, str] | None:
+    """(found, expected) when ``text`` is longer than its field allows (core.spec's limits)."""
+    from kpi_xl.core.i18n import t
+    from kpi_xl.core.spec import MAX_NAME_UNITS, MAX_TEXT_UNITS, shorten, utf16_len
+
+    limit = MAX_TEXT_UNITS if free else MAX_NAME_UNITS
+    units = utf16_len(text) if len(text) > limit // 2 else len(text)
+    if units <= limit:
+        return None
+    return (t(lang, "text.too_long", text=shorten(text), count=f"{units:,}"),
+            t(lang, "text.limit_free" if free else "text.limit", limit=f"{limit:,}"))
+
+
 def _problem(sheet: str, cell: str, name: str, label: str, found: Any, expected: str,
              lang: str) -> CellProblem:
+    from kpi_xl.core.spec import shorten
+
     if found is None or (isinstance(found, str) and not found.strip()):
         shown = "空欄です" if lang == "ja" else "the cell is blank"
+    elif isinstance(found, str):
+        shown = (f"「{shorten(found)}」が入っています" if lang == "ja"
+                 else f"found {shorten(found)!r}")
     else:
         shown = f"「{found}」が入っています" if lang == "ja" else f"found {found!r}"
     return CellProblem(sheet, cell, name, label, shown, expected)
@@ -191,6 +213,10 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
             problems.append(_problem(sheet, cell, table, t(lang, f"kpi.{field}"), None,
                                      "文字を入力してください" if lang == "ja"
                                      else "expected some text", lang))
+        too_long = _too_long(value, field in _FREE_TEXT, lang)
+        if too_long:
+            problems.append(CellProblem(sheet, cell, table, t(lang, f"kpi.{field}"), *too_long))
+            return ""
         return value
 
     def choice(field: str, choices: dict[str, dict[str, str]]) -> str:
@@ -352,6 +378,9 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
                 problems.append(_problem(sheet, c, OKR_TABLE, field, v,
                                          "文字を入力してください" if lang == "ja"
                                          else "expected some text", lang))
+            too_long = _too_long(texts[field], field in _FREE_TEXT, lang)
+            if too_long:
+                problems.append(CellProblem(sheet, c, OKR_TABLE, field, *too_long))
         numbers = {}
         for field in ("start", "target"):
             c, v = row.get(field, row["_at"])

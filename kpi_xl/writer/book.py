@@ -35,6 +35,8 @@ from kpi_xl.core.spec import KINDS
 __all__ = ["BookWriter", "SheetWriter"]
 
 FONTS = {"ja": "Yu Gothic", "en": "Calibri"}
+#: The hidden sheet that holds drop-down lists too long or too odd to write inline.
+LISTS_SHEET = "kpi-xl lists"
 
 # One palette for every workbook: inputs are pale yellow with blue text (the common convention in
 # financial models), formulas pale grey with black text.
@@ -218,6 +220,8 @@ class BookWriter:
         self._names: dict[str, str] = {}
         self.env = _LazyEnv(self)
         self._rendered = False
+        self._lists: SheetWriter | None = None  # the hidden sheet of drop-down sources
+        self._list_columns = 0
         # Input cells as written, for the fingerprint that tells a later run nobody typed here.
         self._inputs: dict[tuple[str, int, int], tuple[object, bool]] = {}
 
@@ -365,6 +369,19 @@ class BookWriter:
         self.wb.close()
         self._rendered = True
         return self._tmp_path
+
+    def list_source(self, items: Sequence[str]) -> str:
+        """A range on the hidden lists sheet holding ``items`` (for a drop-down list)."""
+        if self._lists is None:
+            self._lists = self.sheet(LISTS_SHEET)
+            self._lists.ws.hide()
+            self._list_columns = 0
+        col = self._list_columns
+        self._list_columns += 1
+        for row, item in enumerate(items):
+            self._lists.text(row, col, item, "plain_note", fit=False)
+        last = max(len(items) - 1, 0)
+        return f"={_quote(LISTS_SHEET)}!{_abs(0, col)}:{_abs(last, col)}"
 
     def _content_digests(self) -> list[str]:
         """Each sheet's content fingerprint (kpi_xl.core.fingerprint), from the cells as written."""
@@ -592,7 +609,21 @@ class SheetWriter:
 
     def list_validation(self, first_row: int, col: int, last_row: int, source: str | Sequence[str],
                         title: str = "", text: str = "") -> None:
-        """A drop-down list: a range reference (``=$H$2:$H$5``) or a short list of choices."""
+        """A drop-down list: a range reference (``=$H$2:$H$5``) or a list of choices.
+
+        A list is written inline when Excel can hold it so (255 UTF-16 units with the commas, no
+        item holding a comma or a double quote); any other list (planners' names: ``Leads,
+        "qualified"``, long or many) goes to a hidden sheet and the drop-down refers to its range,
+        so nothing is altered, truncated or dropped.
+        """
+        if not isinstance(source, str):
+            items = [str(item) for item in source]
+            joined = ",".join(items)
+            if any("," in item or '"' in item for item in items) or \
+                    len(joined.encode("utf-16-le")) // 2 > 255:
+                source = self.book.list_source(items)
+            else:
+                source = items
         options: dict[str, Any] = {"validate": "list", "source": source}
         if text:
             options.update(input_title=title[:32], input_message=text[:255])

@@ -321,6 +321,44 @@ def _stretched_check(world: World) -> Case:
     return Case(["check", str(world.q1_book()), "--lang", "en"], 1, [], None, check)
 
 
+def _quoted_names(world: World) -> Case:
+    """KPI and owner names with double quotes and commas, owners too long to list inline."""
+    name = 'Leads, "qualified"'
+    owners = ["Ｏｗｎｅｒ　" + "担当" * 30 + str(i) for i in range(4)]  # > 255 UTF-16 units
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        _set_kpi("Sales_KPIs", "KPI", 0, name)(wb)
+        for i, owner in enumerate(owners):
+            _set_kpi("Sales_KPIs", "Owner", i, owner)(wb)
+    plan = _plan_with(world, edit)
+
+    def check() -> None:
+        book = world.out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        wb = openpyxl.load_workbook(book)
+        lists = wb["kpi-xl lists"]
+        assert lists.sheet_state == "hidden"
+        listed = {c.value for row in lists.iter_rows() for c in row}
+        assert name in listed and set(owners) <= listed
+        sources = [dv.formula1 for ws in wb.worksheets for dv in ws.data_validations.dataValidation
+                   if dv.type == "list"]
+        assert not any("qualified" in (f or "") or "担当" in (f or "") for f in sources)
+        assert sum("'kpi-xl lists'!" in (f or "") for f in sources) >= 2
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
+def _huge_name(world: World) -> Case:
+    import random
+
+    rng = random.Random(16)
+    name = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz ", k=10_000_000)).encode("ascii")
+    # openpyxl cuts what it saves at Excel's 32,767; a crafted file holds the whole name.
+    marked = _plan_with(world, _set_kpi("Sales_KPIs", "KPI", 0, "HUGE-NAME-HERE"), "marked.xlsx")
+    plan = _rezip(marked, world.tmp / "plan.xlsx", lambda n, d: d.replace(
+        b"HUGE-NAME-HERE", name) if n.startswith("xl/") else d)
+    return Case(_gen(world, plan), 2, ["found 10,000,000 characters",
+                                       "… (10,000,000 characters)"], world.out)
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -562,6 +600,11 @@ CASES: dict[str, Callable[[World], Case]] = {
         "Sales_KPIs", "KPI", 1, "LEADS PER MONTH"))), 2,
         ["the KPI 'LEADS PER MONTH' differs from 'Leads per month' (cell A7) only in case"],
         w.out),
+    "name-with-quotes": _quoted_names,
+    "kpi-name-too-long": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "KPI", 0, "L" * 300))), 2,
+        ["cell A7 (KPI / Sales_KPIs): found 300 characters", "at most 255 characters"], w.out),
+    "kpi-name-10mb": _huge_name,
     "unknown-unit": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Unit", 0, "bananas"))), 2, ["found 'bananas'", "expected one of"],
         w.out),
