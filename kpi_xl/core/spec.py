@@ -15,8 +15,8 @@ from typing import Union
 
 from kpi_xl.core.expr import Expr
 
-__all__ = ["KINDS", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "InputSpec", "OutputSpec", "check_value",
-           "shorten", "utf16_len"]
+__all__ = ["KINDS", "MAX_FIGURE", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "InputSpec", "OutputSpec",
+           "check_value", "figure_problem", "shorten", "utf16_len"]
 
 #: A name (a KPI, an owner, the company) goes into drop-down lists and formula text, where Excel
 #: takes at most 255 characters (UTF-16 units); longer is refused, never cut.
@@ -24,6 +24,25 @@ MAX_NAME_UNITS = 255
 #: Free text (a definition, a KSF, an objective): far below Excel's 32,767 per cell, far above
 #: any real sentence; a 10 MB paste is refused rather than carried into every workbook.
 MAX_TEXT_UNITS = 2_000
+
+
+#: The largest figure kpi-xl works with: a quadrillion (10^15) yen, leads or weights. Excel
+#: computes up to about 1e308, but the plan multiplies and adds its figures (a deal size of 1e308
+#: overflows at once), and no business counts beyond this; above it is a slip, refused by name.
+MAX_FIGURE = 1e15
+
+
+def figure_problem(value: float, lang: str, *, negative_ok: bool = False) -> str | None:
+    """What is wrong with a figure (an input, a target, an actual); None when it is usable."""
+    from kpi_xl.core.i18n import t
+
+    if not math.isfinite(value):
+        return t(lang, "figure.not_finite")
+    if abs(value) > MAX_FIGURE:
+        return t(lang, "figure.too_large", value=f"{value:g}", limit=f"{MAX_FIGURE:,.0f}")
+    if value < 0 and not negative_ok:
+        return t(lang, "figure.negative", value=f"{value:,g}")
+    return None
 
 
 def utf16_len(text: str) -> int:
@@ -215,6 +234,11 @@ def check_value(spec: InputSpec, raw: object,
             found += (f"(= {raw * 100:g}%。{raw:g}% のつもりなら {raw:g}% または {raw / 100:g} と入力)"
                       if lang == "ja" else
                       f" (that is {raw * 100:g}%; for {raw:g}% type {raw:g}% or {raw / 100:g})")
+        return None, (found, expected)
+    if abs(raw) > MAX_FIGURE:
+        from kpi_xl.core.i18n import t
+
+        found = t(lang, "figure.too_large", value=f"{raw:g}", limit=f"{MAX_FIGURE:,.0f}")
         return None, (found, expected)
     if kind.rule in ("count", "month", "year"):
         return int(raw), None

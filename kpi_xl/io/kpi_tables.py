@@ -254,7 +254,16 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
         link = None
     target_cell, target = get("target")
     if isinstance(target, str) and target.startswith("="):
+        formula = target
         target = None if link else formula_result(sheet, target_cell)
+        if target is None and not link:  # a formula saved without its result is not "blank"
+            from kpi_xl.io.plan_reader import _unsaved_formula
+
+            problems.append(CellProblem(sheet, target_cell, table, t(lang, "kpi.target"),
+                                        _unsaved_formula(formula, lang),
+                                        "0 以上の数値を入力してください" if lang == "ja"
+                                        else "expected a number of 0 or more"))
+            target = 0
     # Whether the planner saw a percentage: a cell formatted as %, or text such as "110%".
     seen_percent = "%" in str(get("_fmt.target")[1] or "")
     if isinstance(target, str) and not link:
@@ -278,6 +287,15 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
                                  "0 以上の数値を入力してください" if lang == "ja"
                                  else "expected a number of 0 or more", lang))
         target = 0
+    if not link and isinstance(target, (int, float)) and not isinstance(target, bool):
+        from kpi_xl.core.spec import figure_problem
+
+        too_big = figure_problem(float(target), lang) if math.isfinite(target) else None
+        if too_big:
+            problems.append(CellProblem(sheet, target_cell, table, t(lang, "kpi.target"), too_big,
+                                        "0 以上の数値を入力してください" if lang == "ja"
+                                        else "expected a number of 0 or more"))
+            target = 0
     owner = text("owner")
     deadline_cell, deadline_raw = get("deadline")
     deadline = _date(deadline_raw)
@@ -384,12 +402,21 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
         numbers = {}
         for field in ("start", "target"):
             c, v = row.get(field, row["_at"])
-            v = _number(v)
+            raw, v = v, _number(v)
             if v is None:
-                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                problems.append(_problem(sheet, c, OKR_TABLE, field, raw,
                                          "数値を入力してください" if lang == "ja"
                                          else "expected a number", lang))
                 v = 0
+            else:
+                from kpi_xl.core.spec import figure_problem
+
+                trouble = figure_problem(v, lang, negative_ok=True)
+                if trouble:
+                    problems.append(CellProblem(sheet, c, OKR_TABLE, field, trouble,
+                                                "数値を入力してください" if lang == "ja"
+                                                else "expected a number"))
+                    v = 0
             numbers[field] = float(v)
         if len(problems) == before and dept is not None:
             okrs.append(Okr(dept, texts["objective"], texts["key_result"], texts["kpi"],

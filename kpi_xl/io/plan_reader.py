@@ -254,9 +254,9 @@ def _is_default(spec: InputSpec, formula: str) -> bool:
 
 def _unsaved_formula(formula: str, lang: str) -> str:
     # openpyxl and some tools save formulas without their results; Excel and Calc always save them.
-    if lang == "ja":
-        return f"数式「{formula}」の計算結果が保存されていません(値を直接入力してください)"
-    return f"found the formula {formula} with no saved result (type the value itself)"
+    from kpi_xl.core.spec import shorten
+
+    return t(lang, "formula.unsaved", formula=shorten(formula))
 
 
 def _where_name_is(wb: Any, dests: list[tuple[str, str]], sheet: str, spec: InputSpec,

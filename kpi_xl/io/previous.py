@@ -220,6 +220,13 @@ def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
             problems.append(_problem(table.sheet, actual_cell, table_name, f"{label} ({name})",
                                      _shown(raw, lang), expected))
             continue
+        from kpi_xl.core.spec import figure_problem
+
+        trouble = figure_problem(number, lang, negative_ok=unit == "点")
+        if trouble:
+            problems.append(_problem(table.sheet, actual_cell, table_name, f"{label} ({name})",
+                                     trouble, t(lang, "figure.expected_actual")))
+            continue
         month_raw = book.value(table.sheet, table.cell("month", r))
         month = as_month(month_raw)
         if month is None or (months_of_quarter and month not in months_of_quarter):

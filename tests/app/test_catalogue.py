@@ -563,6 +563,14 @@ CASES: dict[str, Callable[[World], Case]] = {
                                                       "result"),
     "weights-all-zero": lambda w: _plan_problem(w, {}, "the weights add up to 0",
                                                 weights=[0] * 12),
+    "amount-1e308": lambda w: _plan_problem(w, {"Sales_AvgDealSize": 1e308}, "Sales_AvgDealSize",
+                                            "found 1e+308, above the largest figure kpi-xl works "
+                                            "with (1,000,000,000,000,000)"),
+    "weights-1e308": lambda w: _plan_problem(w, {}, "Plan_Seasonality", "found 1e+308",
+                                             weights=[1e308] * 12),
+    "kpi-target-formula-unsaved": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Dev_KPIs", "Target", 1, "=5*2"))), 2,
+        ["(Target / Dev_KPIs): found the formula =5*2 with no saved result"], w.out),
     "named-cell-deleted": lambda w: Case(_gen(w, _plan_with(
         w, lambda wb: wb.defined_names.pop("Sales_AvgDealSize"))), 2,
         ["the named cell Sales_AvgDealSize is missing"], w.out),
@@ -630,6 +638,12 @@ CASES: dict[str, Callable[[World], Case]] = {
         w, _type_into_q1(w, "CS_Actuals", 1, 20, dept="customer_success"),
         "for 20% type 20% or 0.2"),
     "previous-actual-full-width": _full_width_actual,
+    "previous-actual-1e308": lambda w: _previous_problem(
+        w, _type_into_q1(w, "Sales_Actuals", 0, 1e308), "cell F8", "found 1e+308, above the "
+        "largest figure kpi-xl works with"),
+    "previous-actual-negative": lambda w: _previous_problem(
+        w, _type_into_q1(w, "Sales_Actuals", 0, -50), "cell F8",
+        "found the negative figure -50", "negative only for a KPI in points"),
     "previous-month-out-of-range": lambda w: _previous_problem(
         w, _month_out_of_range(w), "found the month 2030-01", "expected a month of FY2027Q1"),
     "previous-table-missing": lambda w: _previous_problem(
