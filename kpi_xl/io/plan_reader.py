@@ -89,7 +89,10 @@ def open_checked(path: Path, data_only: bool = False) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-            return openpyxl.load_workbook(path, data_only=data_only)
+            # A file object, not the name: openpyxl judges a name by its extension and refuses
+            # "..xlsx" (InvalidFileException); the content was checked above.
+            with open(path, "rb") as handle:
+                return openpyxl.load_workbook(handle, data_only=data_only)
     except Exception as err:
         raise _file_error(
             path,
@@ -106,7 +109,8 @@ def _cached_values(path: Path) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return openpyxl.load_workbook(path, data_only=True)
+        with open(path, "rb") as handle:
+            return openpyxl.load_workbook(handle, data_only=True)
 
 
 def _destinations(wb: Any, name: str) -> list[tuple[str, str]]:

@@ -77,7 +77,8 @@ class SavedWorkbook:
         self.formulas = open_checked(self.path, data_only=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.results = openpyxl.load_workbook(self.path, data_only=True)
+            with open(self.path, "rb") as handle:  # a file object: see open_checked
+                self.results = openpyxl.load_workbook(handle, data_only=True)
 
     def table(self, name: str, fields: dict[str, str]) -> TableView | None:
         """The Excel Table ``name`` (any sheet), its columns mapped by header to ``fields``."""

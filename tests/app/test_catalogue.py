@@ -359,6 +359,11 @@ def _huge_name(world: World) -> Case:
                                        "… (10,000,000 characters)"], world.out)
 
 
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copyfile(source, target)
+    return target
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -486,6 +491,7 @@ CASES: dict[str, Callable[[World], Case]] = {
                                      ["plan.xlsx is not a regular file (a named pipe)"], w.out),
     "check-folder-with-fifo": lambda w: Case(["check", str(_fifo_folder(w)), "--lang", "en"], 2,
                                              ["is not a regular file (a named pipe)"]),
+    "dot-dot-xlsx": lambda w: Case(_gen(w, _copy(w.plan, w.tmp / "..xlsx")), 0),
     "csv-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.csv", b"a,b\n")), 2,
                                     ["not an .xlsx file (.csv)"], w.out),
     "xls-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.xls", _encrypted()[:512])),
