@@ -714,6 +714,14 @@ class SheetWriter:
         self.ws.set_footer("&L&A&R&P / &N")
         self.ws.print_area(0, 0, self.max_row, self.max_col)
         self.ws.hide_gridlines(2)  # cells carry their own borders
+        if self.protect and self.book._fingerprint and self.name != LISTS_SHEET:
+            # A notes area beside the content (three unlocked columns after a gap), so a planner
+            # can write a remark on a protected sheet; regenerating keeps it (it counts as
+            # entered data, see kpi_xl.io.overwrite).
+            notes = self.book.wb.add_format({"locked": False, "text_wrap": True, "valign": "top",
+                                             "font_name": FONTS.get(self.book.lang, "Calibri"),
+                                             "font_size": 10})
+            self.ws.set_column(self.max_col + 2, self.max_col + 4, 30, notes)
         if self.protect:
             # No password: protection guards formulas against slips and is easy to lift.
             self.ws.protect("", {"format_columns": True, "format_rows": True, "sort": True,

@@ -364,6 +364,20 @@ def _copy(source: Path, target: Path) -> Path:
     return target
 
 
+def _notes_area(world: World) -> Case:
+    """A remark in the notes area beside the Plan sheet's content (unlocked on a protected sheet)."""
+    from openpyxl.utils import get_column_letter
+
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book())
+    ws = wb["Plan"]
+    letter = get_column_letter(ws.max_column + 2)
+    assert ws.protection.sheet and ws.column_dimensions[letter].protection.locked is False
+    ws[f"{letter}5"].value = "ask finance about Q3"
+    wb.save(world.q1_book())
+    return _overwrite(world, out, f"(1 cell): Plan!{letter}5 (ask finance about Q3)")
+
+
 def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
     ws[cell].value = value
 
@@ -686,6 +700,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-review-note": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Review log"], "K8", "see minutes")),
         "Review log!K8"),
+    "overwrite-notes-area": _notes_area,
     "overwrite-added-sheet": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb.create_sheet("Notes"), "A1", "ideas")),
         "sheets kpi-xl did not write (1 sheet): 'Notes'"),
