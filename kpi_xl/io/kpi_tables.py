@@ -257,10 +257,10 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
         formula = target
         target = None if link else formula_result(sheet, target_cell)
         if target is None and not link:  # a formula saved without its result is not "blank"
-            from kpi_xl.io.plan_reader import _unsaved_formula
+            from kpi_xl.core.spec import shorten
 
             problems.append(CellProblem(sheet, target_cell, table, t(lang, "kpi.target"),
-                                        _unsaved_formula(formula, lang),
+                                        t(lang, "formula.unsaved", formula=shorten(formula)),
                                         "0 以上の数値を入力してください" if lang == "ja"
                                         else "expected a number of 0 or more"))
             target = 0
