@@ -735,6 +735,13 @@ def test_every_catalogue_entry_has_a_case_and_every_case_an_entry() -> None:
     assert set(ids) == set(CASES)
 
 
+def test_the_catalogue_heading_says_how_many_cases_it_holds() -> None:
+    heading = CATALOGUE.read_text(encoding="utf-8").splitlines()[0]
+    match = re.match(r"^# Bad input: (\d+) cases tried", heading)
+    assert match, heading
+    assert int(match.group(1)) == len(catalogue_ids())
+
+
 def _snapshot(folder: Path | None) -> dict[str, bytes] | None:
     if folder is None:
         return None
