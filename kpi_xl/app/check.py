@@ -10,32 +10,42 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kpi_xl.core.departments import DEPARTMENTS, Department
-from kpi_xl.core.errors import PlanError
+from kpi_xl.core.errors import KpiXlError, PlanError, WorkbookError
+from kpi_xl.core.expr import ExcelError
+from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.i18n import t
+from kpi_xl.core.kpi_checks import smart_check
 from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
     KINDS_OF_INDICATOR,
     Kpi,
     normalise_choice,
-    smart_check,
     unit_key,
 )
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, PlanValues
 from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
+from kpi_xl.io.previous import read_actuals
 
-__all__ = ["CheckReport", "check_path", "check_plan", "check_workbook"]
+__all__ = ["SCHEMA", "CheckReport", "check_path", "check_plan", "check_workbook", "document",
+           "error_document"]
+
+_WORKBOOK_NAME = re.compile(r"^FY(\d{4})Q([1-4])_")
+#: The JSON document's schema id; docs/check.schema.json describes it.
+SCHEMA = "kpi-xl-check/1"
 
 @dataclass
 class Finding:
     """One thing the planner should look at."""
 
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "info" (info: said, never counted)
     kind: str  # "smart" | "tree" | "benchmark" | "kpi_failure"
     code: str
     subject: str
@@ -89,8 +99,9 @@ class CheckReport:
                 "departments": [asdict(d) for d in self.departments]}
 
     def to_json(self) -> str:
-        """One JSON document."""
+        """This report alone as JSON (see :func:`document` for what ``--json`` prints)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
 
     def render(self) -> str:
         """The report as text a planner reads top to bottom."""
@@ -98,21 +109,13 @@ class CheckReport:
 
         env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True)
-        return env.from_string(_TEMPLATE).render(report=self, say=_LABELS[self.lang])
+        say = {key: t(self.lang, f"report.{key}") for key in _LABELS}
+        return env.from_string(_TEMPLATE).render(report=self, say=say)
 
 
-_LABELS = {
-    "en": {"plan": "plan", "workbook": "department workbook", "smart": "SMART ({n} KPIs)",
-           "findings": "Findings", "error": "ERROR  ", "warning": "warning",
-           "none": "No tree, benchmark or actuals findings.",
-           "total": "{errors} error(s), {warnings} warning(s).",
-           "fix": " Fix the errors, then run kpi-xl check again."},
-    "ja": {"plan": "計画", "workbook": "部門ブック", "smart": "SMART 判定(KPI {n} 個)",
-           "findings": "指摘事項", "error": "エラー", "warning": "注意  ",
-           "none": "KPI ツリー・業界目安・実績に指摘はありません。",
-           "total": "エラー {errors} 件、注意 {warnings} 件。",
-           "fix": "エラーを修正して再度 kpi-xl check を実行してください。"},
-}
+_LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "info", "none", "total",
+           "fix")
+
 
 _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
 {% for dept in report.departments %}
@@ -141,6 +144,30 @@ _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
 """
 
 
+def document(source: str, lang: str | None, reports: list[CheckReport]) -> dict[str, Any]:
+    """What ``kpi-xl check --json`` prints: one shape for a plan, a workbook and a folder.
+
+    ``reports`` holds one report per file (one for a plan or a workbook, one per workbook for
+    a folder); ``summary`` adds them up; ``error`` is null (see :func:`error_document`).
+    """
+    return {"schema": SCHEMA, "source": source,
+            "lang": lang or (reports[0].lang if reports else None),
+            "ok": not any(r.errors for r in reports),
+            "summary": {"files": len(reports), "errors": sum(r.errors for r in reports),
+                        "warnings": sum(r.warnings for r in reports),
+                        "kpis": sum(len(d.kpis) for r in reports for d in r.departments)},
+            "reports": [r.to_dict() for r in reports], "error": None}
+
+
+def error_document(source: str, lang: str, error: KpiXlError) -> dict[str, Any]:
+    """The same document for input that could not be checked: no reports, and the error."""
+    doc = document(source, lang, [])
+    doc["ok"] = False
+    doc["error"] = {"exit_code": error.exit_code, "type": type(error).__name__,
+                    "message": error.message(lang)}
+    return doc
+
+
 # Checking a plan -------------------------------------------------------------------------------
 
 def _verdict(kpi: Kpi, lang: str, plan: Plan | None) -> KpiVerdict:
@@ -166,12 +193,9 @@ def _benchmark_findings(dept: Department, values: Mapping[str, Any], lang: str) 
         bench = benchmarks.get(spec.benchmark) if spec.benchmark else None
         if bench is None or not isinstance(value, (int, float)) or bench.contains(value) is not False:
             continue
-        band = _band(bench.low, bench.high, spec.kind)
-        shown = _shown(value, spec.kind)
-        message = (f"{spec.label['ja']}({spec.name})が {shown} で、業界目安 {band} の範囲外です。"
-                   "前提が楽観的すぎないか確認してください。" if lang == "ja" else
-                   f"{spec.label['en']} ({spec.name}) is {shown}, outside the benchmark "
-                   f"{band.replace('〜', '–')}. Check the assumption is not too optimistic.")
+        band = _band(bench.low, bench.high, spec.kind).replace("〜", t(lang, "report.band_sep"))
+        message = t(lang, "report.outside_benchmark", label=spec.label[lang], name=spec.name,
+                    shown=_shown(value, spec.kind), band=band)
         out.append(Finding("warning", "benchmark", "outside_benchmark", spec.name, message))
     return out
 
@@ -237,7 +261,7 @@ def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
             name=str(row["name"]), definition=str(row.get("definition") or ""),
             ksf=str(row.get("ksf") or ""), unit=unit_key(row.get("unit")) or "件",
             direction=normalise_choice(row.get("direction"), DIRECTIONS) or "higher",
-            target=float(target) if isinstance(target, (int, float)) else 0.0,
+            target=float(target) if isinstance(target, (int, float)) else None,  # type: ignore[arg-type]
             deadline=deadline if isinstance(deadline, dt.date) else None,
             owner=str(row.get("owner") or ""),
             cadence=normalise_choice(row.get("cadence"), CADENCES) or "monthly",
@@ -247,13 +271,55 @@ def _workbook_kpis(rows: list[dict[str, Any]]) -> list[Kpi]:
 
 
 def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
-    out = {}
-    for name in [s.name for s in dept.inputs] + [o.name for o in dept.outputs]:
-        defined = saved.formulas.defined_names.get(name)
-        if defined is not None:
-            for sheet, ref in defined.destinations:
-                out[name] = saved.value(sheet, ref.replace("$", ""))
+    """The workbook's inputs as typed, and its outputs recomputed from them.
+
+    Outputs come from the same expressions the workbook's formulas were written from, so a
+    workbook saved without formula results (openpyxl) is judged on its figures, not on zeros.
+    """
+    inputs: dict[str, Any] = {}
+    for spec in dept.inputs:
+        defined = saved.formulas.defined_names.get(spec.name)
+        for sheet, ref in (defined.destinations if defined is not None else ()):
+            value = saved.value(sheet, ref.replace("$", ""))
+            if value is None:
+                value = spec.blank_value
+            if value is not None:
+                inputs[spec.name] = value
+    env = PlanValues(inputs)
+    out = dict(inputs)
+    for output in dept.outputs:
+        try:
+            out[output.name] = env[output.name]
+        except (ExcelError, KeyError, TypeError, ZeroDivisionError):
+            continue
     return out
+
+
+def _linked_targets(dept: Department, kpis: list[Kpi], values: dict[str, Any]) -> list[Kpi]:
+    """KPIs whose linked target the file did not keep (no saved results), recomputed."""
+    env = PlanValues(values)
+    out = []
+    for kpi in kpis:
+        expr = dept.link_expr(kpi) if kpi.target is None else None
+        try:
+            target = expr.evaluate(env) if expr is not None else None
+        except (ExcelError, KeyError, TypeError, ZeroDivisionError):
+            target = None
+        out.append(replace(kpi, target=float(target) if isinstance(target, (int, float))  # type: ignore[arg-type]
+                           else (kpi.target if kpi.target is not None else 0.0)))
+    return out
+
+
+def _actuals_findings(path: Path, dept: Department, lang: str) -> list[Finding]:
+    """Every actual that ``generate`` would refuse when rolling this workbook forward."""
+    match = _WORKBOOK_NAME.match(path.name)
+    quarter = FiscalQuarter(int(match.group(1)), int(match.group(2))) if match else None
+    try:
+        read_actuals(path, dept.key, quarter or FiscalQuarter(2000, 1), lang)
+    except WorkbookError as err:
+        return [Finding("error", "actuals", "invalid_actual", f"{p.sheet}!{p.cell}",
+                        p.describe(lang)) for p in err.problems]
+    return []
 
 
 def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str, Any]],
@@ -277,7 +343,8 @@ def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str,
     if not any(r["kind"] == "KGI" for r in records):
         return []
     return [Finding(f.severity, "kpi_failure", f.code, f.node or "", f.message)
-            for f in failure.analyze(records, lang=lang)]
+            for f in failure.analyze(records, lang=lang,
+                                     min_periods=failure.EVIDENCE_MIN_PERIODS)]
 
 
 def check_workbook(path: Path, lang: str | None) -> CheckReport:
@@ -292,8 +359,9 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
             "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
             "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
     lang = lang or ("ja" if any("実績" in name for name in saved.formulas.sheetnames) else "en")
-    kpis = _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))
     values = _named_values(saved, dept)
+    kpis = _linked_targets(dept, _workbook_kpis(_rows(saved, f"{dept.prefix}_KPIList",
+                                                      _KPI_FIELDS)), values)
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
                                    [_verdict(k, lang, None) for k in kpis])
@@ -305,6 +373,7 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
     dept_report.findings += _benchmark_findings(dept, values, lang)
     dept_report.findings += _failure_findings(
         dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
+    dept_report.findings += _actuals_findings(Path(path), dept, lang)
     report.departments.append(dept_report)
     return report
 

@@ -205,17 +205,19 @@ def _generate_many(args: argparse.Namespace, plans: list[Path]) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from kpi_xl.app.check import check_path
+    from kpi_xl.app.check import check_path, document, error_document
     from kpi_xl.io.resources import sample_plan_path
 
     path: Path = args.path or sample_plan_path(args.lang or "ja")
-    reports = check_path(path, args.lang)
+    try:
+        reports = check_path(path, args.lang)
+    except KpiXlError as err:
+        if args.json:  # tools get a document to parse; people still get the message on stderr
+            print(json.dumps(error_document(str(path), args.lang or err.lang or "en", err),
+                             ensure_ascii=False, indent=2))
+        raise
     if args.json:
-        document = reports[0].to_dict() if len(reports) == 1 else {
-            "reports": [r.to_dict() for r in reports],
-            "summary": {"errors": sum(r.errors for r in reports),
-                        "warnings": sum(r.warnings for r in reports)}}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print(json.dumps(document(str(path), args.lang, reports), ensure_ascii=False, indent=2))
     else:
         for report in reports:
             print(report.render(), end="")

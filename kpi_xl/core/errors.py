@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kpi_xl.core.i18n import t
+
 __all__ = ["CellProblem", "EnteredData", "KpiXlError", "OverwriteError", "PlanError", "UsageError",
            "WorkbookError"]
 
@@ -27,12 +29,19 @@ class KpiXlError(Exception):
 class UsageError(KpiXlError):
     """A command line that cannot be carried out (bad option value, unwritable folder...).
 
-    ``UsageError(en, ja)``: the message in English and, optionally, in Japanese.
+    ``UsageError.text(key, **values)``: the message is the text table's ``key``
+    (:mod:`kpi_xl.core.i18n`), told in whichever language is asked. ``UsageError(en, ja)`` gives
+    the two texts directly (for details that exist in one language only, such as an OS error).
     """
 
     def __init__(self, en: str, ja: str | None = None) -> None:
         super().__init__(en)
         self.texts = {"en": en, "ja": ja or en}
+
+    @classmethod
+    def text(cls, key: str, **values: object) -> UsageError:
+        """The error whose message is ``key`` of the text table, in either language."""
+        return cls(t("en", key, **values), t("ja", key, **values))
 
     def message(self, lang: str = "en") -> str:
         return self.texts.get(lang, self.texts["en"])
@@ -51,11 +60,8 @@ class CellProblem:
 
     def describe(self, lang: str = "en") -> str:
         """One line naming the sheet, the cell, the input, what was found and what is expected."""
-        if lang == "ja":
-            return (f"シート「{self.sheet}」セル {self.cell}({self.label} / {self.name}): "
-                    f"{self.found}。{self.expected}")
-        return (f"Sheet '{self.sheet}', cell {self.cell} ({self.label} / {self.name}): "
-                f"{self.found}; {self.expected}")
+        return t(lang, "error.cell_problem", sheet=self.sheet, cell=self.cell, label=self.label,
+                 name=self.name, found=self.found, expected=self.expected)
 
 
 @dataclass
@@ -84,11 +90,8 @@ class PlanError(KpiXlError):
 
     def _frame(self, lang: str, count: int) -> tuple[str, str]:
         """The lines before and after the list of problems."""
-        if lang == "ja":
-            return (f"計画ファイル {self.source} に {count} 件の入力エラーがあります:",
-                    "修正してから再実行してください。ファイルは何も書き出していません。")
-        return (f"The plan {self.source} has {count} input error{'s' if count != 1 else ''}:",
-                "Correct them and run again. Nothing was written.")
+        return (t(lang, "error.plan_head" if count == 1 else "error.plan_head_many",
+                  source=self.source, count=count), t(lang, "error.plan_tail"))
 
 
 @dataclass
@@ -96,14 +99,8 @@ class WorkbookError(PlanError):
     """Problems in a department workbook read back (last quarter's actuals), not in the plan."""
 
     def _frame(self, lang: str, count: int) -> tuple[str, str]:
-        if lang == "ja":
-            return (f"前四半期のブック {self.source} に {count} 件の問題があります:",
-                    "修正してから再実行してください(--previous で別のフォルダも指定できます)。"
-                    "ファイルは何も書き出していません。")
-        return (f"Last quarter's workbook {self.source} has {count} "
-                f"problem{'s' if count != 1 else ''}:",
-                "Correct them and run again (or point --previous at another folder). "
-                "Nothing was written.")
+        return (t(lang, "error.workbook_head" if count == 1 else "error.workbook_head_many",
+                  source=self.source, count=count), t(lang, "error.workbook_tail"))
 
 
 @dataclass(frozen=True)
@@ -124,18 +121,11 @@ class OverwriteError(KpiXlError):
 
     def message(self, lang: str = "en") -> str:
         lang = "ja" if lang == "ja" else "en"
-        if lang == "ja":
-            lines = [f"次の {len(self.files)} 個のブックには入力済みのデータがあるため、上書きしません:"]
-        else:
-            lines = [f"Refusing to overwrite {len(self.files)} workbook"
-                     f"{'s that hold' if len(self.files) != 1 else ' that holds'} entered data:"]
+        count = len(self.files)
+        lines = [t(lang, "error.overwrite_head" if count == 1 else "error.overwrite_head_many",
+                   count=count)]
         for entry in self.files:
             lines.append(f"  - {entry.path}")
             lines.extend(f"      {finding[lang]}" for finding in entry.findings)
-        if lang == "ja":
-            lines.append("別の --out を指定するか、--force を付けて置き換えてください(元のファイルは "
-                         "日時付きのバックアップ .bak.xlsx として残します)。ファイルは何も書き出していません。")
-        else:
-            lines.append("Choose another --out, or add --force to replace them (each old file is "
-                         "kept as a timestamped .bak.xlsx backup beside it). Nothing was written.")
+        lines.append(t(lang, "error.overwrite_tail"))
         return "\n".join(lines)

@@ -652,6 +652,32 @@ def _index_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
     return 0 if value is None else value
 
 
+def isnumber(x: Operand) -> Expr:
+    """Excel ISNUMBER: true for a number (not for text, a logical value or a blank)."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        try:
+            value = a[0].evaluate(e)
+        except (ExcelError, KeyError):
+            return False
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return Func("ISNUMBER", (lift(x),), impl)
+
+
+class CellResolver:
+    """Resolves one key to a cell address: for a rule written as a cell's validation formula."""
+
+    def __init__(self, key: str, address: str) -> None:
+        self.key, self.address = key, address
+
+    def ref(self, key: str) -> str:
+        if key != self.key:
+            raise KeyError(key)
+        return self.address
+
+    def area(self, keys: Sequence[str]) -> str:
+        raise TypeError("a cell rule has no areas")
+
+
 def mod_(x: Operand, divisor: Operand) -> Expr:
     """Excel MOD: the remainder with the divisor's sign (as Python's %)."""
     def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:

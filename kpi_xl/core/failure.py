@@ -11,8 +11,9 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 - ``weak_correlation`` (warning): the Pearson correlation between the KPI's and the KGI's
   actuals over their common periods is below ``threshold`` (default 0.3). The sign is turned
   for a lower-is-better KPI (or KGI), so churn falling while revenue rises counts as tracking.
-  Needs at least ``min_periods`` (default 3) common periods and some variation in both series;
-  otherwise there is no verdict and no finding. ``actual`` holds the (sign-adjusted)
+  Needs at least ``min_periods`` (default 3; the workbooks and ``kpi-xl check`` ask for
+  :data:`EVIDENCE_MIN_PERIODS`) common periods and some variation in both series; with fewer
+  periods the verdict is ``not_enough_data`` (info: "not enough data yet") instead. ``actual`` holds the (sign-adjusted)
   correlation, ``expected`` the threshold.
 - ``no_kgi`` (error): no KGI rows, so nothing to compare with.
 - ``ambiguous_kgi`` (warning): several KGIs and nothing says which one a KPI serves.
@@ -38,38 +39,19 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kpi_xl.core.i18n import LANGS, t
 from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["analyze", "is_met", "pearson"]
+__all__ = ["EVIDENCE_MIN_PERIODS", "analyze", "is_met", "pearson"]
 
-SEVERITY = {"kpi_met_kgi_missed": "warning", "weak_correlation": "warning", "no_kgi": "error",
+#: The fewest common periods (months) before a correlation is reported as evidence: two
+#: quarters. Three months of one quarter can correlate by chance.
+EVIDENCE_MIN_PERIODS = 6
+
+SEVERITY = {"kpi_met_kgi_missed": "warning", "weak_correlation": "warning", "not_enough_data": "info", "no_kgi": "error",
             "ambiguous_kgi": "warning", "unknown_kgi": "error"}
-
-_TEXT = {
-    "en": {
-        "kpi_met_kgi_missed": "{node} met its target in {met} of the {missed} periods in which "
-                              "the KGI {kgi} missed ({periods}): meeting it did not deliver the "
-                              "KGI. Re-check the cause and effect between them (KPI collapse).",
-        "weak_correlation": "{node} does not move with the KGI {kgi}: correlation {r} over {n} "
-                            "periods (below {threshold}). It may not drive the KGI.",
-        "no_kgi": "There are no KGI rows to compare the KPIs with.",
-        "ambiguous_kgi": "{node}: there are several KGIs ({kgis}); say which one it serves in a "
-                         "kgi column.",
-        "unknown_kgi": "{node}: the KGI {kgi} has no rows.",
-    },
-    "ja": {
-        "kpi_met_kgi_missed": "KGI {kgi} が未達だった{missed}期間のうち{met}期間で {node} は目標を達成していました"
-                              "({periods})。KPIを達成してもKGIにつながっていません(KPI倒れ)。因果関係を見直してください。",
-        "weak_correlation": "{node} の実績は KGI {kgi} と連動していません(相関係数 {r}、{n}期間、基準 {threshold} 未満)。"
-                            "KGIを動かす指標になっていない可能性があります。",
-        "no_kgi": "比較するKGIの行がありません。",
-        "ambiguous_kgi": "{node}: KGIが複数あります({kgis})。kgi 列でどのKGIに貢献するかを指定してください。",
-        "unknown_kgi": "{node}: KGI {kgi} の行がありません。",
-    },
-}
-
 
 def is_met(actual: float, target: float, direction: str = "higher") -> bool:
     """Whether ``actual`` meets ``target``: >= for "higher" is better, <= for "lower"."""
@@ -169,7 +151,7 @@ def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
     correlation below which a KPI is flagged; ``met_share`` the share of KGI-missed periods in
     which the KPI must have been met to be flagged; ``lang`` "en" or "ja".
     """
-    text = _TEXT["ja" if lang == "ja" else "en"]
+    lang = lang if lang in LANGS else "en"
     kgi_id = _text(kgi)
     findings: list[Finding] = []
 
@@ -177,29 +159,10 @@ def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
             actual: float | None = None, related: tuple[str, ...] = (),
             value: str | None = None, **fields: object) -> None:
         findings.append(Finding(code, SEVERITY[code], node,
-                                text[code].format(node=node, **fields), expected, actual,
+                                t(lang, f"failure.{code}", node=node, **fields), expected, actual,
                                 related, None, None, value))
 
-    series: dict[str, _Series] = {}
-    for index, record in enumerate(_records(data, kgi_id)):
-        if not isinstance(record, Mapping):
-            continue
-        fields = {(_text(k) or "").lower(): v for k, v in record.items()}
-        ident = _text(fields.get("id"))
-        period = _period_key(fields.get("period"))
-        if ident is None:
-            continue
-        entry = series.get(ident)
-        if entry is None:
-            entry = series[ident] = _Series(ident, index)
-        entry.kind = entry.kind or kind_of(fields.get("kind"))
-        entry.kgi = entry.kgi or _text(fields.get("kgi"))
-        entry.direction = entry.direction or parse_direction(fields.get("direction"))
-        if period is not None:
-            entry.points[period] = (_value(fields.get("actual")), _value(fields.get("target")))
-
-    if kgi_id is not None and kgi_id in series:
-        series[kgi_id].kind = "KGI"
+    series = _series(data, kgi_id)
     kgis = [s for s in series.values() if s.kind == "KGI"]
     kpis = [s for s in series.values() if s.kind != "KGI"]
     if not series:
@@ -221,6 +184,31 @@ def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
         _judge(kpi, goal, add, min_periods, threshold, met_share)
 
     return sorted(findings, key=lambda f: f.severity != "error")
+
+
+def _series(data: object, kgi_id: str | None) -> dict[str, _Series]:
+    """Each id's points by period, with its kind, KGI and direction (the first given wins);
+    ``kgi_id``, when it has rows, is the KGI whatever its rows say."""
+    series: dict[str, _Series] = {}
+    for index, record in enumerate(_records(data, kgi_id)):
+        if not isinstance(record, Mapping):
+            continue
+        fields = {(_text(k) or "").lower(): v for k, v in record.items()}
+        ident = _text(fields.get("id"))
+        period = _period_key(fields.get("period"))
+        if ident is None:
+            continue
+        entry = series.get(ident)
+        if entry is None:
+            entry = series[ident] = _Series(ident, index)
+        entry.kind = entry.kind or kind_of(fields.get("kind"))
+        entry.kgi = entry.kgi or _text(fields.get("kgi"))
+        entry.direction = entry.direction or parse_direction(fields.get("direction"))
+        if period is not None:
+            entry.points[period] = (_value(fields.get("actual")), _value(fields.get("target")))
+    if kgi_id is not None and kgi_id in series:
+        series[kgi_id].kind = "KGI"
+    return series
 
 
 def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: float,
@@ -251,6 +239,10 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
     pairs = [(kpi.points[p][0], goal.points[p][0]) for p in common]
     pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
     if len(pairs) < max(min_periods, 2):
+        if pairs:
+            add("not_enough_data", kpi.id, expected=float(max(min_periods, 2)),
+                actual=float(len(pairs)), related=(goal.id,), kgi=goal.id, n=len(pairs),
+                min=max(min_periods, 2))
         return
     r = pearson([x for x, _ in pairs], [y for _, y in pairs])  # type: ignore[misc]
     if r is None:

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kpi_xl.core import funnel, measures
+from kpi_xl.core.spec import is_rate
 
 __all__ = [
     "FUNCTIONS",
@@ -277,7 +278,7 @@ def _rate(value: object, name: str) -> float:
     """A conversion rate as a fraction in (0, 1]; 20 is refused, never read as 20%."""
     raw = _scalar(value)
     number = _number(raw, name)
-    if not 0 < number <= 1:
+    if not is_rate(number):
         raise _refuse("rate", name=name, got=raw if isinstance(raw, str) else number)
     return number
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kpi_xl.core.expr import Expr, Operand, Value, area, lift, ref, rounddown, roundup, sum_
+from kpi_xl.core.spec import is_rate
 
 __all__ = [
     "max_lost",
@@ -43,7 +44,7 @@ def _evaluate(expr: Expr, env: dict[str, Value] | None = None) -> float:
 
 
 def _check_rate(rate: float, what: str = "rate") -> None:
-    if not (0 < rate <= 1):
+    if not is_rate(rate):
         raise ValueError(f"{what} must be greater than 0 and at most 1 (100%), got {rate!r}")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+
+from kpi_xl.core.i18n import t
 
 __all__ = [
     "CADENCES",
@@ -148,66 +149,32 @@ def _format_number(value: float, unit: str) -> str:
 
 
 def statement(kpi: Kpi, lang: str) -> str:
-    """The KPI as one SMART sentence, built from its fields in ``lang``."""
-    amount = _format_number(kpi.target, kpi.unit)
-    unit_label = UNIT_LABELS.get(kpi.unit, {"ja": kpi.unit, "en": kpi.unit})[lang]
+    """The KPI as one SMART sentence, built from its fields in ``lang``.
+
+    A KPI named as a measure reads "by <deadline>, bring <name> to <target>"; one named as an
+    intention ("顧客満足度を上げる") keeps its own verb and gets the target alongside, so the
+    sentence stays grammatical while the SMART check points out the vague name.
+    """
+    # Lazy: the SMART checker compiles its patterns on import, which readers of KPI records
+    # (the plan reader, the add-in) should not pay for until a statement is built.
+    from kpi_xl.core.smart import is_intention
+
+    number = _format_number(kpi.target, kpi.unit)
+    amount = (t(lang, f"statement.amount.{kpi.unit}", amount=number) if kpi.unit in UNIT_LABELS
+              else t(lang, "statement.amount.other", amount=number, unit=kpi.unit))
+    fields = {"name": kpi.name, "amount": amount,
+              "bound": t(lang, f"statement.{kpi.direction}"),
+              "deadline": (t(lang, "statement.deadline", year=kpi.deadline.year,
+                             day=kpi.deadline.day,
+                             month_name=t(lang, f"month.{kpi.deadline.month}"))
+                           if kpi.deadline else "")}
+    shape = "statement.intention" if is_intention(kpi.name) else "statement.measure"
+    text = t(lang, shape + (".dated" if kpi.deadline else ""), **fields)
     cadence = CADENCES.get(kpi.cadence, {}).get(lang, "")
-    if lang == "ja":
-        deadline = (f"{kpi.deadline.year}年{kpi.deadline.month}月{kpi.deadline.day}日までに"
-                    if kpi.deadline else "")
-        bound = "以上" if kpi.direction == "higher" else "以下"
-        unit_text = "" if kpi.unit == "%" else unit_label
-        text = f"{deadline}{kpi.name}を{amount}{unit_text}{bound}にする"
-        extra = []
-        if kpi.owner:
-            extra.append(f"担当: {kpi.owner}")
-        if cadence:
-            extra.append(f"{cadence}レビュー")
-        if kpi.ksf:
-            extra.append(f"KSF: {kpi.ksf}")
-        return text + (f"({'、'.join(extra)})" if extra else "")
-    deadline = f" by {kpi.deadline.isoformat()}" if kpi.deadline else ""
-    bound = "at least" if kpi.direction == "higher" else "at most"
-    # "at least 417 count" reads badly: a count's noun is already in the KPI name.
-    unit_text = "" if kpi.unit in ("%", "件") else f" {unit_label}"
-    text = f"{kpi.name}: {bound} {amount}{unit_text}{deadline}"
-    extra = []
-    if kpi.owner:
-        extra.append(f"owner {kpi.owner}")
-    if cadence:
-        extra.append(f"reviewed {cadence}")
-    if kpi.ksf:
-        extra.append(f"KSF: {kpi.ksf}")
-    return text + (f" ({'; '.join(extra)})" if extra else "")
-
-
-def benchmark_for(kpi: Kpi) -> Any:
-    """The benchmark (:class:`kpi_xl.core.benchmarks.Benchmark`) that judges a KPI, or None.
-
-    Found through the metric its name names, as the SMART checker reads it.
-    """
-    from kpi_xl.core import benchmarks, smart
-
-    for key in smart.metric_keys(kpi.name):
-        bench = benchmarks.for_metric(key)
-        if bench is not None:
-            return bench
-    return None
-
-
-def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
-    """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
-
-    Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
-    same verdict (and byte-identical workbooks).
-    """
-    from kpi_xl.core import smart
-
-    text = statement(kpi, lang)
-    bench = benchmark_for(kpi)
-    fy, start = (getattr(plan, "fiscal_year", None), getattr(plan, "start_month", 4))
-    today = dt.date(fy, start, 1) if fy else None
-    return smart.check(text, target=kpi.target if kpi.unit != "%" else f"{kpi.target * 100:g}%",
-                       unit=kpi.unit, deadline=kpi.deadline, owner=kpi.owner,
-                       direction=kpi.direction, parent=kpi.ksf or None,
-                       benchmark=bench, lang=lang, today=today, fiscal_year_start=start)
+    extra = [t(lang, key, value=value) for key, value in (
+        ("statement.owner", kpi.owner), ("statement.cadence", cadence), ("statement.ksf", kpi.ksf))
+        if value]
+    if not extra:
+        return text
+    return t(lang, "statement.with_extra", text=text,
+             extra=t(lang, "statement.extra_separator").join(extra))

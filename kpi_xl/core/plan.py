@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kpi_xl.core.fiscal import fiscal_months
+from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import Kpi, Okr
 from kpi_xl.core.spec import InputSpec, Scalar
 
@@ -32,7 +33,7 @@ SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
 
 def plan_sheet_name(lang: str) -> str:
     """Name of the template's input sheet."""
-    return "計画" if lang == "ja" else "Plan"
+    return t(lang, "sheet.plan_input")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.departments.base import Department
-from kpi_xl.core.failure import analyze
+from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, analyze
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.funnel import monthly_split
 from kpi_xl.core.kpis import aggregation
@@ -164,7 +164,8 @@ def failure_findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None
     records = [{"period": row.month.isoformat(), "id": row.kpi,
                 "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
                 "target": row.target, "direction": row.direction} for row in last.rows]
-    return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang)]
+    return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang,
+                                       min_periods=EVIDENCE_MIN_PERIODS)]
 
 
 

@@ -11,14 +11,20 @@ Judgement rules
 S (specific) passes when the statement names a metric or subject: a known KPI name from the
 vocabulary below (リード, 商談, 受注, 売上, 解約率, NPS, leads, MQL, win rate, churn...), or a
 metric-shaped phrase (a Japanese noun ending in 数/率/額/単価/時間..., "number of X", "X rate",
-"300 sign-ups"). It fails only when nothing measurable is named ("頑張る", "do better").
-So "リード獲得を増やす" passes S (it names leads) and fails M and T.
+"300 sign-ups"). It fails when nothing measurable is named ("頑張る", "do better"), and when
+the subject is an intention rather than a measure: a verb or noun of intention (上げる, 増やす,
+改善, 強化, 向上, 徹底, improve, increase, boost, better, enhance...) with no number. With
+``name=`` (the KPI's own name) that judgement reads the name, whatever the target fields hold;
+so "顧客満足度を上げる" fails S even with a target of 4 points, and the article's bad example
+"リード獲得を増やす" fails S, M and T. The hint names a measure ("NPS", "月間リード獲得数").
 
 M (measurable) passes when the statement holds a number (outside its deadline) that has a
 unit, a percent or multiplier, a comparator (以上, at least...), or stands next to a named
 metric ("NPS50以上"); or when ``target=`` gives a finite number. Otherwise it fails.
 
-A (achievable) is unknown without ``baseline``, ``history`` or ``benchmark`` (or without a
+A (achievable) fails first when ``required=`` (what the plan needs for the period, with a
+label) is not reached by the target (or, lower-is-better, is exceeded), naming both numbers.
+Otherwise it is unknown without ``baseline``, ``history`` or ``benchmark`` (or without a
 target figure to judge). Past values are the history plus the baseline; "best" is their
 highest (lower-is-better: lowest). A relative target ("前四半期比50%増", "+20%", "1.5倍") is
 turned into an absolute one from the baseline (else the latest history value).
@@ -65,6 +71,7 @@ from datetime import date
 from functools import lru_cache
 
 from kpi_xl.core import benchmarks as _bm
+from kpi_xl.core.i18n import LANGS, TEXT
 from kpi_xl.core.textnum import (
     Quantity,
     TimeFrame,
@@ -222,6 +229,21 @@ _DOWN_WORDS = re.compile(r"(?=[削減低下抑短少ゼrcdlmsbufRCDLMSBUF])(?:�
                          r"\blower\b|\bminimi[sz]|\bshorten|\bbelow\b|\bunder\b|\bfewer\b)", re.I)
 
 
+# Words of intention rather than measurement: a KPI named "顧客満足度を上げる" or "improve NPS"
+# says which way to go but not what number to reach. With a figure beside them they are fine
+# ("リード獲得数を月300件に増やす").
+_INTENT = re.compile(
+    r"上げ|上がる|増やす|増や|増加させ|改善|強化|向上|徹底|高め|伸ば|促進|活性化|底上げ|"
+    r"\b(?:improv|increas|boost|better|enhanc|grow|rais|strengthen|maximi[sz])", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+
+
+def is_intention(text: str) -> bool:
+    """Whether ``text`` states an intention (改善, 増やす, improve...) without any number."""
+    folded = normalize(text) if isinstance(text, str) else ""
+    return _INTENT.search(folded) is not None and _DIGIT.search(folded) is None
+
+
 def metric_keys(text: str) -> tuple[str, ...]:
     """The known metric keys named in ``text``, in order of first appearance."""
     if not isinstance(text, str):
@@ -238,123 +260,6 @@ def _families(keys: Iterable[str]) -> set[str]:
     for key in keys:
         out.update(_METRICS[key][0])
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Text users read, per language
-# ---------------------------------------------------------------------------------------------
-_EXAMPLE = {  # metric key -> (ja, en) example of a measurable, time-bound figure
-    "leads": ("月間リード獲得数300件", '"300 leads a month"'),
-    "opportunities": ("月間商談獲得数50件", '"50 opportunities a month"'),
-    "orders": ("受注数100件", '"100 orders"'),
-    "revenue": ("売上1億円", '"revenue of 100 million yen"'),
-    "win_rate": ("受注率20%以上", '"a win rate of 20% or more"'),
-    "lead_to_opportunity_rate": ("商談化率10%", '"a lead-to-opportunity rate of 10%"'),
-    "mql": ("MQL月間150件", '"150 MQLs a month"'),
-    "sql": ("SQL月間50件", '"50 SQLs a month"'),
-    "cvr": ("CVR3%", '"a CVR of 3%"'),
-    "traffic": ("月間PV10万", '"100,000 page views a month"'),
-    "retention": ("継続率90%以上", '"retention of 90% or more"'),
-    "churn": ("解約率5%以下", '"churn of 5% or less"'),
-    "nps": ("NPS50以上", '"an NPS of 50 or more"'),
-    "onboarding": ("オンボーディング完了率80%以上", '"80% or more onboarding completion"'),
-    "sprint": ("スプリント完了率90%以上", '"90% or more sprint completion"'),
-    "bugs": ("バグ月10件以下", '"10 bugs a month or fewer"'),
-    "deploys": ("デプロイ週2回以上", '"2 deploys a week or more"'),
-    "code_review": ("コードレビュー24時間以内", '"code review within 24 hours"'),
-}
-_FAMILY_EXAMPLE = {
-    _ACQ: ("リード獲得数・商談獲得数・受注率", "leads, opportunities, win rate"),
-    _RET: ("継続率・解約率・NPS", "retention, churn, NPS"),
-    _DEV: ("スプリント完了率・バグ件数・デプロイ頻度", "sprint completion, bugs, deploy frequency"),
-}
-
-_TEXT: dict[str, dict[str, str]] = {
-    "ja": {
-        "S.pass": "指標「{metric}」が特定されています",
-        "S.fail": "何を測るのか(指標や対象)が書かれていません",
-        "S.hint": "測る指標の名前を書いてください(例: 商談獲得数、解約率、NPS)",
-        "M.pass": "数値目標 {target} があります",
-        "M.pass_ctx": "数値目標 {target} が指定されています",
-        "M.fail": "数値目標がなく、達成したかどうかを測れません",
-        "M.hint": "数値目標と単位を入れてください(例: {example})",
-        "A.unknown": "過去実績・前期実績・業界ベンチマークがないため判断できません",
-        "A.unknown.hint": "前期実績(baseline)、過去実績(history)、業界ベンチマーク(benchmark)を渡すと判定できます",
-        "A.no_target": "比較する数値目標が読み取れないため判断できません",
-        "A.no_target.hint": "数値目標を書くか target を渡してください",
-        "A.relative": "増加率の目標ですが、基準となる実績がないため判断できません",
-        "A.relative.hint": "前期実績(baseline)を渡すと目標値に換算して判定できます",
-        "A.pass": "目標 {target} は過去実績・ベンチマークから見て現実的な範囲です",
-        "A.pass.okr": "目標 {target} は達成率60-70%を見込む挑戦的なOKRとして妥当です",
-        "A.too_high": "目標 {target} は過去最高 {best} の{ratio}倍で、1.5倍を超えています",
-        "A.too_high.hint": "{cap} 程度までにするか、上積みの根拠となる施策を添えてください",
-        "A.too_low": "目標 {target} は過去のどの実績({edge})よりも低く、低すぎます",
-        "A.too_low.hint": "少なくとも直近の実績 {last} を基準に目標を引き上げてください",
-        "A.bench_high": "目標 {target} は業界水準({range})を超えており、達成は難しそうです",
-        "A.bench_high.hint": "業界水準 {range} の範囲に収めるか、上回る根拠を示してください",
-        "A.bench_low": "目標 {target} は業界水準({range})に届いておらず、低すぎます",
-        "A.bench_low.hint": "業界水準 {range} を目安に目標を見直してください",
-        "A.okr_easy": "KR {target} は過去最高 {best} からほぼ確実に達成でき(見込み達成率{attain})、挑戦的ではありません",
-        "A.okr_easy.hint": "見込み達成率が60-70%になるよう {stretch} 前後に引き上げてください",
-        "A.okr_far": "KR {target} は過去最高 {best} の{ratio}倍で、見込み達成率{attain}は低すぎます",
-        "A.okr_far.hint": "見込み達成率60-70%を目安に {stretch} 前後まで下げてください",
-        "R.unknown": "上位のKSF/KGIが指定されていないため判断できません",
-        "R.unknown.hint": "この指標がつながる KSF または KGI を parent に渡してください",
-        "R.pass": "「{parent}」と関連する指標です",
-        "R.fail": "「{parent}」とのつながりが見えません",
-        "R.fail.hint": "「{parent}」を動かす指標にしてください(例: {example})",
-        "T.pass": "期限・期間「{frame}」があります",
-        "T.pass_ctx": "期限 {frame} が指定されています",
-        "T.unknown": "期限「{frame}」を日付として読み取れません",
-        "T.unknown.hint": "期限は 2026年3月31日 や 2026年度末 のように書いてください",
-        "T.fail": "期限や期間が書かれていません",
-        "T.hint": "期限か期間を入れてください(例: 2026年3月末までに、今期中、月間)",
-    },
-    "en": {
-        "S.pass": 'Names the metric "{metric}"',
-        "S.fail": "Does not name anything to measure (a metric or subject)",
-        "S.hint": 'Name the metric you will measure, e.g. "opportunities", "churn rate" or "NPS"',
-        "M.pass": "Has the figure {target}",
-        "M.pass_ctx": "The target {target} is given",
-        "M.fail": "Has no figure, so nobody can tell whether it was achieved",
-        "M.hint": "Add a number and unit, e.g. {example}",
-        "A.unknown": "No baseline, history or benchmark to judge against",
-        "A.unknown.hint": "Pass baseline= (last period's actual), history= or benchmark= to judge "
-                          "achievability",
-        "A.no_target": "No target figure to judge",
-        "A.no_target.hint": "Write the figure in the statement or pass target=",
-        "A.relative": "A relative target, but no baseline to apply it to",
-        "A.relative.hint": "Pass baseline= (last period's actual) to turn it into a figure",
-        "A.pass": "The target {target} is realistic against history and benchmarks",
-        "A.pass.okr": "The KR {target} is a fair stretch (about 60-70% attainment expected)",
-        "A.too_high": "The target {target} is {ratio}× the best past value {best}, beyond 1.5×",
-        "A.too_high.hint": "Aim for about {cap}, or attach the plan that justifies the jump",
-        "A.too_low": "The target {target} is below every past value (down to {edge}): too low",
-        "A.too_low.hint": "Raise it to at least the latest actual, {last}",
-        "A.bench_high": "The target {target} lies beyond the industry range {range}",
-        "A.bench_high.hint": "Keep it within {range}, or show why you can beat the industry",
-        "A.bench_low": "The target {target} falls short of the industry range {range}: too low",
-        "A.bench_low.hint": "Use the industry range {range} as the yardstick",
-        "A.okr_easy": "The KR {target} is almost sure to be met from the best past value {best} "
-                      "(expected attainment {attain}): not a stretch",
-        "A.okr_easy.hint": "Raise it to about {stretch} so that 60-70% attainment is a stretch",
-        "A.okr_far": "The KR {target} is {ratio}× the best past value {best}; expected attainment "
-                     "{attain} is too low even for an OKR",
-        "A.okr_far.hint": "Bring it to about {stretch} (60-70% expected attainment)",
-        "R.unknown": "No parent KSF or KGI to relate to",
-        "R.unknown.hint": "Pass parent= (the KSF or KGI this metric serves)",
-        "R.pass": 'Relates to "{parent}"',
-        "R.fail": 'No visible link to "{parent}"',
-        "R.fail.hint": 'Pick a metric that drives "{parent}", e.g. {example}',
-        "T.pass": 'Has the time frame "{frame}"',
-        "T.pass_ctx": "The deadline {frame} is given",
-        "T.unknown": 'Cannot read the deadline "{frame}" as a date',
-        "T.unknown.hint": 'Write the deadline as "2026-03-31" or "by the end of FY2026"',
-        "T.fail": "Has no deadline or time frame",
-        "T.hint": 'Add a deadline or period, e.g. "by March 31, 2026", "this quarter" or '
-                  '"a month"',
-    },
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,7 +450,11 @@ def _history(value: object) -> list[float]:
     return out
 
 
-def _bench_bounds(value: object) -> tuple[float | None, float | None, bool, str | None] | None:
+#: A benchmark as (low, high, bounds are fractions, the better direction or None).
+_Bounds = tuple[float | None, float | None, bool, str | None]
+
+
+def _bench_bounds(value: object) -> _Bounds | None:
     """(low, high, bounds are fractions, direction) from a tuple, a mapping, a key or a Benchmark."""
     if isinstance(value, str):
         value = _bm.get(value)
@@ -653,25 +562,37 @@ _ONE_FIELD = re.compile(r"([^{}]*)\{[a-z_]+\}([^{}]*)")
 
 
 class _Say:
-    """Formats the text of one language (one instance per language, shared)."""
+    """The reasons and hints of one language (one instance per language, shared).
+
+    The texts are the ``smart.*`` keys of :data:`kpi_xl.core.i18n.TEXT`, without the prefix.
+    """
 
     __slots__ = ("fixed", "lang", "split", "table")
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.table = _TEXT[lang]
-        self.fixed = _FIXED[lang]
+        self.table = {key[len(_PREFIX):]: text for key, text in TEXT[lang].items()
+                      if key.startswith(_PREFIX)}
         # Templates with a single field as (before, after): joining strings is far cheaper than
         # str.format, and gives the same text for the str values that check() fills in.
         self.split = {key: (m.group(1), m.group(2)) for key, template in self.table.items()
                       if (m := _ONE_FIELD.fullmatch(template))}
+        # Verdicts whose reason and hint take no fields, built once (criteria are read-only,
+        # so one instance serves every statement).
+        self.fixed = {key: Criterion(letter, status, self.table[key].format(),
+                                     self.table[hint].format())
+                      for key, (letter, status, hint) in _FIXED_VERDICTS.items()}
 
     def __call__(self, key: str, **fields: object) -> str:
         return self.table[key].format(**fields)
 
+    def example(self, metric_key: str | None) -> str:
+        """An example of a measurable figure for the metric (for leads when it has none)."""
+        return self.table.get(f"example.{metric_key or 'leads'}", self.table["example.leads"])
 
-# Verdicts whose reason and hint take no fields, built once per language (criteria are
-# read-only, so one instance serves every statement): reason key -> (letter, status, hint key).
+
+_PREFIX = "smart."
+# Verdicts whose reason and hint take no fields: reason key -> (letter, status, hint key).
 _FIXED_VERDICTS = {
     "S.fail": ("S", "fail", "S.hint"),
     "A.unknown": ("A", "unknown", "A.unknown.hint"),
@@ -680,11 +601,7 @@ _FIXED_VERDICTS = {
     "R.unknown": ("R", "unknown", "R.unknown.hint"),
     "T.fail": ("T", "fail", "T.hint"),
 }
-_FIXED: dict[str, dict[str, Criterion]] = {
-    lang: {key: Criterion(letter, status, table[key].format(), table[hint].format())
-           for key, (letter, status, hint) in _FIXED_VERDICTS.items()}
-    for lang, table in _TEXT.items()}
-_SAY = {lang: _Say(lang) for lang in _TEXT}
+_SAY = {lang: _Say(lang) for lang in LANGS}
 
 
 @lru_cache(maxsize=4096)
@@ -715,6 +632,8 @@ def check(
     lang: object = None,
     today: date | None = None,
     fiscal_year_start: int = 4,
+    name: object = None,
+    required: object = None,
 ) -> SmartResult:
     """Judge a KPI statement against the five SMART criteria.
 
@@ -724,24 +643,77 @@ def check(
     :class:`kpi_xl.core.benchmarks.Benchmark` or its key), ``direction`` ("higher"/"lower",
     "以上"/"以下"...), ``parent`` (the KSF or KGI served), ``kind`` ("kpi" or "okr_kr"),
     ``lang`` ("ja"/"en"; detected from the script otherwise), ``today`` and
-    ``fiscal_year_start`` (for 今期, Q3...). Never raises on odd values; the module docstring
-    lists the rules.
+    ``fiscal_year_start`` (for 今期, Q3...), ``name`` (the KPI's own name: S is judged on it,
+    whatever the statement around it says) and ``required`` (``(value, label)``: what the plan
+    needs the target to reach for the same period; a target short of it fails A). Never raises
+    on odd values; the module docstring lists the rules.
     """
+    # (the usual None context values skip their readers: each gives what its reader gives None)
     raw = statement if isinstance(statement, str) else _text_of(statement)
     text = normalize(raw)
-    # (the usual None context values skip their readers: each gives what its reader gives None)
     language = ("en" if text.isascii() else _lang(text, None)) if lang is None else _lang(
         text, lang)
     say = _SAY[language]
     kind_key = "kpi" if kind.__class__ is str and kind == "kpi" else _kind(kind)
     if not isinstance(today, date):
         today = date.today()
-    fy_start = fiscal_year_start if isinstance(fiscal_year_start, int) and not isinstance(
-        fiscal_year_start, bool) and 1 <= fiscal_year_start <= 12 else 4
-
+    fy_start = _fiscal_start(fiscal_year_start)
     frames, quantities, metric_matches, keys, down_words = _read(text, today, fy_start)
 
-    # The figure: a relative change, else the first absolute number with a unit or comparator.
+    # The metric, the target figure and which way is better.
+    relative, target_q = _figures(quantities, keys)
+    primary = _primary(metric_matches, target_q or relative)
+    metric_key = _ALIAS[primary.group(1).lower()] if primary else None
+    metric_text = _metric_phrase(text, primary, language) if primary else _generic_metric(
+        text, quantities)
+    ctx_target = None if target is None else parse_quantity(target)
+    value, value_unit = _target_value(ctx_target, unit, target_q)
+    growth, delta = (None, None) if relative is None else (relative.growth, relative.delta)
+    bench = None if benchmark is None else _bench_bounds(benchmark)
+    comparator = (target_q.comparator if target_q else None) or (
+        relative.comparator if relative else None)
+    chosen_direction = _direction(direction, comparator, relative, down_words, bench,
+                                  metric_key)
+
+    # The five letters.
+    subject = name if isinstance(name, str) and name.strip() else None
+    intention = is_intention(subject) if subject is not None else (
+        target_q is None and relative is None and is_intention(text))
+    s = _specific(say, metric_text, intention, subject or text)
+    m = _measurable(say, text, ctx_target, value_unit, target_q or relative, metric_key)
+    past = [] if history is None else _history(history)
+    base = None if baseline is None else _number(baseline)
+    if value is None and (growth is not None or delta is not None):
+        value, value_unit = _from_relative(growth, delta, base, past, value_unit)
+    a = _short_of_plan(say, value, value_unit, chosen_direction, required) or _achievable(
+        say, kind_key, value, value_unit, chosen_direction, past, base, bench,
+        relative_only=value is None and relative is not None)
+    r = say.fixed["R.unknown"] if parent is None else _relevant(say, text, keys, parent)
+    t, deadline_date, frame_text = _time_bound(say, frames, deadline, today, fy_start)
+
+    parsed = Parsed(
+        metric=metric_text, metric_key=metric_key, metrics=tuple(keys), target=value,
+        unit=value_unit, comparator=comparator, growth=growth, delta=delta,
+        direction=chosen_direction, deadline=deadline_date, time_frame=frame_text,
+        cadence=next((f.cadence for f in frames if f.cadence), None),
+        owner=None if owner is None else _text_of(owner).strip() or None)
+    return SmartResult(raw, language, kind_key, (s, m, a, r, t), parsed)
+
+
+def _fiscal_start(value: object) -> int:
+    """The fiscal year's first month (1-12), April when ``value`` is not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
+        return value
+    return 4
+
+
+def _figures(quantities: list[Quantity], keys: list[str]) -> tuple[Quantity | None,
+                                                                   Quantity | None]:
+    """(the first relative change, the target figure) among the statement's numbers.
+
+    The target is the first absolute number with a unit or comparator; failing that, the
+    first absolute number when the statement names a known metric ("NPS 50").
+    """
     relative = target_q = first_absolute = None
     for q in quantities:
         if q.change:
@@ -754,20 +726,12 @@ def check(
                 target_q = q
     if target_q is None and keys and first_absolute is not None:
         target_q = first_absolute  # "NPS 50": a bare number beside a named metric
-    primary = _primary(metric_matches, target_q or relative)
-    metric_key = _ALIAS[primary.group(1).lower()] if primary else None
-    metric_text = _metric_phrase(text, primary, language) if primary else _generic_metric(
-        text, quantities)
+    return relative, target_q
 
-    # ---- S
-    if metric_text:
-        before, after = say.split["S.pass"]
-        s = Criterion("S", "pass", before + metric_text + after)
-    else:
-        s = say.fixed["S.fail"]
 
-    # ---- target, unit, direction
-    ctx_target = None if target is None else parse_quantity(target)
+def _target_value(ctx_target: tuple[float, str | None] | None, unit: object,
+                  target_q: Quantity | None) -> tuple[float | None, str | None]:
+    """(target, unit): ``target=`` wins over the statement's figure; ``unit=`` over theirs."""
     ctx_unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
     value: float | None = None
     value_unit: str | None = None
@@ -775,74 +739,88 @@ def check(
         value, value_unit = ctx_target[0], ctx_unit or ctx_target[1]
     elif target_q is not None:
         value, value_unit = target_q.value, ctx_unit or target_q.unit
-    growth = delta = None
-    if relative is not None:
-        growth, delta = relative.growth, relative.delta
     if value_unit is None and ctx_unit:
         value_unit = ctx_unit
+    return value, value_unit
 
-    bench = None if benchmark is None else _bench_bounds(benchmark)
-    comparator = (target_q.comparator if target_q else None) or (
-        relative.comparator if relative else None)
-    chosen_direction = None if direction is None else parse_direction(direction)
-    if chosen_direction is None and comparator:
-        chosen_direction = "higher" if comparator.startswith(">") else "lower"
-    if chosen_direction is None and ((relative and relative.change == "down") or down_words):
-        chosen_direction = "lower"
-    if chosen_direction is None and bench and bench[3]:
-        chosen_direction = bench[3]
-    if chosen_direction is None and metric_key:
-        chosen_direction = _METRICS[metric_key][1]
-    chosen_direction = chosen_direction or "higher"
 
-    # ---- M
+def _direction(direction: object, comparator: str | None, relative: Quantity | None,
+               down_words: bool, bench: _Bounds | None, metric_key: str | None) -> str:
+    """Which way is better: ``direction=``, else the comparator, else decrease words, else
+    the benchmark's direction, else the metric's usual one, else "higher"."""
+    chosen = None if direction is None else parse_direction(direction)
+    if chosen is None and comparator:
+        chosen = "higher" if comparator.startswith(">") else "lower"
+    if chosen is None and ((relative and relative.change == "down") or down_words):
+        chosen = "lower"
+    if chosen is None and bench and bench[3]:
+        chosen = bench[3]
+    if chosen is None and metric_key:
+        chosen = _METRICS[metric_key][1]
+    return chosen or "higher"
+
+
+def _specific(say: _Say, metric_text: str | None, intention: bool, subject: str) -> Criterion:
+    """S: passes when the statement names a metric or subject, and that subject is a measure
+    rather than an intention ("顧客満足度を上げる" names no number to reach)."""
+    if intention:
+        keys = metric_keys(subject)
+        suggestion = say.table.get(f"measure.{keys[0]}" if keys else "", say("measure.any"))
+        return Criterion("S", "fail", say("S.vague", name=subject.strip()),
+                         say("S.vague.hint", name=subject.strip(), suggestion=suggestion))
+    if not metric_text:
+        return say.fixed["S.fail"]
+    before, after = say.split["S.pass"]
+    return Criterion("S", "pass", before + metric_text + after)
+
+
+def _measurable(say: _Say, text: str, ctx_target: tuple[float, str | None] | None,
+                value_unit: str | None, shown: Quantity | None,
+                metric_key: str | None) -> Criterion:
+    """M: passes with ``target=`` or a figure in the statement (``shown``)."""
     if ctx_target is not None:
         before, after = say.split["M.pass_ctx"]
-        m = Criterion("M", "pass", before + _fmt(ctx_target[0], value_unit) + after)
-    elif target_q is not None or relative is not None:
-        shown = target_q or relative
-        assert shown is not None
+        return Criterion("M", "pass", before + _fmt(ctx_target[0], value_unit) + after)
+    if shown is not None:
         before, after = say.split["M.pass"]
-        m = Criterion("M", "pass", before + text[shown.start:shown.end].strip() + after)
-    else:
-        example = _EXAMPLE.get(metric_key or "leads", _EXAMPLE["leads"])
-        m = Criterion("M", "fail", say("M.fail"),
-                      say("M.hint", example=example[0 if language == "ja" else 1]))
+        return Criterion("M", "pass", before + text[shown.start:shown.end].strip() + after)
+    return Criterion("M", "fail", say("M.fail"), say("M.hint", example=say.example(metric_key)))
 
-    # ---- A
-    past = [] if history is None else _history(history)
-    base = None if baseline is None else _number(baseline)
-    if value is None and (growth is not None or delta is not None):
-        reference = base if base is not None else (past[-1] if past else None)
-        if reference is not None:
-            value = reference * growth if growth is not None else reference + (delta or 0.0)
-            value_unit = value_unit or None
-    a = _achievable(say, kind_key, value, value_unit, chosen_direction, past, base, bench,
-                    relative_only=value is None and relative is not None)
 
-    # ---- R
-    r = say.fixed["R.unknown"] if parent is None else _relevant(say, text, keys, parent)
+def _from_relative(growth: float | None, delta: float | None, base: float | None,
+                   past: list[float], unit: str | None) -> tuple[float | None, str | None]:
+    """A relative target ("+50%", "1.5倍", "+20件") made absolute from the baseline, else the
+    latest past value; (None, unit) when there is neither."""
+    reference = base if base is not None else (past[-1] if past else None)
+    if reference is None:
+        return None, unit
+    value = reference * growth if growth is not None else reference + (delta or 0.0)
+    return value, unit or None
 
-    # ---- T
-    t, deadline_date, frame_text = _time_bound(say, frames, deadline, today, fy_start)
-    cadence = None
-    for f in frames:
-        if f.cadence:
-            cadence = f.cadence
-            break
 
-    parsed = Parsed(
-        metric=metric_text, metric_key=metric_key, metrics=tuple(keys), target=value,
-        unit=value_unit, comparator=comparator, growth=growth, delta=delta,
-        direction=chosen_direction, deadline=deadline_date, time_frame=frame_text,
-        cadence=cadence, owner=None if owner is None else _text_of(owner).strip() or None)
-    return SmartResult(raw, language, kind_key, (s, m, a, r, t), parsed)
+def _short_of_plan(say: _Say, target: float | None, unit: str | None, direction: str,
+                   required: object) -> Criterion | None:
+    """A fails when the target falls short of what the plan needs for the same period."""
+    if target is None or not isinstance(required, tuple) or len(required) != 2:
+        return None
+    need, label = required
+    if not isinstance(need, (int, float)) or isinstance(need, bool) or not math.isfinite(need):
+        return None
+    if unit == "%" and abs(target) > 1 >= abs(need):
+        need = need * 100  # the target in points (20%), the plan's rate as a fraction (0.2)
+    short = target < need if direction != "lower" else target > need
+    if not short:
+        return None
+    key = "A.short" if direction != "lower" else "A.over"
+    fields = {"target": _fmt(target, unit), "required": _fmt(need, unit), "figure": label}
+    return Criterion("A", "fail", say(key, **fields), say(key + ".hint", **fields))
 
 
 def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, direction: str,
-                past: list[float], base: float | None,
-                bench: tuple[float | None, float | None, bool, str | None] | None,
+                past: list[float], base: float | None, bench: _Bounds | None,
                 *, relative_only: bool) -> Criterion:
+    """A: the target against past values (history and baseline), then against the benchmark;
+    the first failure found is the verdict."""
     if not past and base is None and bench is None:
         return say.fixed["A.unknown"]
     if target is None:
@@ -857,62 +835,86 @@ def _achievable(say: _Say, kind: str, target: float | None, unit: str | None, di
     shown = _fmt(target, unit)
     failures: list[Criterion] = []
     if values:
-        best = max(values) if higher else min(values)
-        last = values[-1]
-        ratio = None
-        if best > 0 and target > 0:
-            ratio = target / best if higher else best / target
-        if kind == "okr_kr":
-            if ratio is not None and math.isfinite(ratio):
-                attain = 1 / ratio
-                stretch = best * 1.5 if higher else best / 1.5
-                if attain >= 0.9:
-                    failures.append(Criterion("A", "fail", say(
-                        "A.okr_easy", target=shown, best=_fmt(best, unit), attain=_pct(attain)),
-                        say("A.okr_easy.hint", stretch=_fmt(stretch, unit))))
-                elif ratio > 3:
-                    failures.append(Criterion("A", "fail", say(
-                        "A.okr_far", target=shown, best=_fmt(best, unit), ratio=f"{ratio:.1f}",
-                        attain=_pct(attain)), say("A.okr_far.hint", stretch=_fmt(stretch, unit))))
-            elif (target <= best) if higher else (target >= best):
-                failures.append(Criterion("A", "fail", say(
-                    "A.okr_easy", target=shown, best=_fmt(best, unit), attain="100%"),
-                    say("A.okr_easy.hint", stretch=_fmt(best * 1.5 if higher else best / 1.5,
-                                                        unit))))
-        else:
-            if ratio is not None and ratio > 1.5:
-                cap = best * 1.5 if higher else best / 1.5
-                failures.append(Criterion("A", "fail", say(
-                    "A.too_high", target=shown, best=_fmt(best, unit),
-                    ratio=f"{ratio:.1f}" if math.isfinite(ratio) else "∞"),
-                    say("A.too_high.hint", cap=_fmt(cap, unit))))
-            worst = min(values) if higher else max(values)
-            if (target < worst) if higher else (target > worst):
-                failures.append(Criterion("A", "fail", say(
-                    "A.too_low", target=shown, edge=_fmt(worst, unit)),
-                    say("A.too_low.hint", last=_fmt(last, unit))))
+        failures += _against_past(say, kind, target, shown, unit, higher, values)
     if bench is not None:
-        low, high, fraction, _ = bench
-        compared = target
-        if fraction and (unit == "%" or (unit is None and 1 < abs(target) <= 100)):
-            compared = target / 100
-        scale_unit = "%" if fraction else unit
-        shown_range = _range_text(low, high, fraction, scale_unit)
-        above = high is not None and compared > high
-        below = low is not None and compared < low
-        hard, easy = (above, below) if higher else (below, above)
-        if hard and kind != "okr_kr":
-            failures.append(Criterion("A", "fail", say("A.bench_high", target=shown,
-                                                       range=shown_range),
-                                      say("A.bench_high.hint", range=shown_range)))
-        if easy:
-            failures.append(Criterion("A", "fail", say("A.bench_low", target=shown,
-                                                       range=shown_range),
-                                      say("A.bench_low.hint", range=shown_range)))
+        failures += _against_benchmark(say, kind, target, shown, unit, higher, bench)
     if failures:
         return failures[0]
     key = "A.pass.okr" if kind == "okr_kr" else "A.pass"
     return Criterion("A", "pass", say(key, target=shown))
+
+
+def _against_past(say: _Say, kind: str, target: float, shown: str, unit: str | None,
+                  higher: bool, values: list[float]) -> list[Criterion]:
+    """A KPI fails above 1.5× the best past value, or below every past value; a KR is judged
+    by :func:`_okr_against_best`."""
+    best = max(values) if higher else min(values)
+    ratio = None
+    if best > 0 and target > 0:
+        ratio = target / best if higher else best / target
+    if kind == "okr_kr":
+        return _okr_against_best(say, target, shown, unit, higher, best, ratio)
+    failures: list[Criterion] = []
+    if ratio is not None and ratio > 1.5:
+        cap = best * 1.5 if higher else best / 1.5
+        failures.append(Criterion("A", "fail", say(
+            "A.too_high", target=shown, best=_fmt(best, unit),
+            ratio=f"{ratio:.1f}" if math.isfinite(ratio) else "∞"),
+            say("A.too_high.hint", cap=_fmt(cap, unit))))
+    worst = min(values) if higher else max(values)
+    if (target < worst) if higher else (target > worst):
+        failures.append(Criterion("A", "fail", say(
+            "A.too_low", target=shown, edge=_fmt(worst, unit)),
+            say("A.too_low.hint", last=_fmt(values[-1], unit))))
+    return failures
+
+
+def _okr_against_best(say: _Say, target: float, shown: str, unit: str | None, higher: bool,
+                      best: float, ratio: float | None) -> list[Criterion]:
+    """A KR fails as too easy at an expected attainment (best / target) of 90% or more, and as
+    beyond a stretch below 1/3."""
+    if ratio is not None and math.isfinite(ratio):
+        attain = 1 / ratio
+        stretch = best * 1.5 if higher else best / 1.5
+        if attain >= 0.9:
+            return [Criterion("A", "fail", say(
+                "A.okr_easy", target=shown, best=_fmt(best, unit), attain=_pct(attain)),
+                say("A.okr_easy.hint", stretch=_fmt(stretch, unit)))]
+        if ratio > 3:
+            return [Criterion("A", "fail", say(
+                "A.okr_far", target=shown, best=_fmt(best, unit), ratio=f"{ratio:.1f}",
+                attain=_pct(attain)), say("A.okr_far.hint", stretch=_fmt(stretch, unit)))]
+        return []
+    if (target <= best) if higher else (target >= best):
+        return [Criterion("A", "fail", say(
+            "A.okr_easy", target=shown, best=_fmt(best, unit), attain="100%"),
+            say("A.okr_easy.hint", stretch=_fmt(best * 1.5 if higher else best / 1.5, unit)))]
+    return []
+
+
+def _against_benchmark(say: _Say, kind: str, target: float, shown: str, unit: str | None,
+                       higher: bool, bench: _Bounds) -> list[Criterion]:
+    """Beyond the industry range fails as too hard (KPIs only: a KR may stretch), short of it
+    as too easy."""
+    low, high, fraction, _ = bench
+    compared = target
+    if fraction and (unit == "%" or (unit is None and 1 < abs(target) <= 100)):
+        compared = target / 100
+    scale_unit = "%" if fraction else unit
+    shown_range = _range_text(low, high, fraction, scale_unit)
+    above = high is not None and compared > high
+    below = low is not None and compared < low
+    hard, easy = (above, below) if higher else (below, above)
+    failures: list[Criterion] = []
+    if hard and kind != "okr_kr":
+        failures.append(Criterion("A", "fail", say("A.bench_high", target=shown,
+                                                   range=shown_range),
+                                  say("A.bench_high.hint", range=shown_range)))
+    if easy:
+        failures.append(Criterion("A", "fail", say("A.bench_low", target=shown,
+                                                   range=shown_range),
+                                  say("A.bench_low.hint", range=shown_range)))
+    return failures
 
 
 def _range_text(low: float | None, high: float | None, fraction: bool, unit: str | None) -> str:
@@ -940,7 +942,7 @@ def _relevant(say: _Say, text: str, keys: list[str], parent: object) -> Criterio
     if related:
         return Criterion("R", "pass", say("R.pass", parent=shown))
     family = sorted(_families(parent_keys)) or [_ACQ]
-    example = _FAMILY_EXAMPLE[family[0]][0 if say.lang == "ja" else 1]
+    example = say.table[f"family.{family[0]}"]
     return Criterion("R", "fail", say("R.fail", parent=shown),
                      say("R.fail.hint", parent=shown, example=example))
 

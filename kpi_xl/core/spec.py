@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
-from kpi_xl.core.expr import Expr
+from kpi_xl.core.expr import CellResolver, Expr, and_, isnumber, ref
 
-__all__ = ["KINDS", "MAX_FIGURE", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "InputSpec", "OutputSpec",
-           "check_value", "figure_problem", "shorten", "utf16_len"]
+__all__ = ["KINDS", "MAX_FIGURE", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "RATE_RULE", "InputSpec",
+           "OutputSpec", "check_value", "figure_problem", "is_rate", "rate_rule_formula", "shorten",
+           "utf16_len"]
 
 #: A name (a KPI, an owner, the company) goes into drop-down lists and formula text, where Excel
 #: takes at most 255 characters (UTF-16 units); longer is refused, never cut.
@@ -181,9 +182,26 @@ _ERROR_VALUES = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALU
 
 Validator = Callable[[float], bool]
 
+_CELL = "value"
+#: A rate is a fraction above 0 (a zero rate would need infinitely many leads) and at most 1
+#: (100%). One definition: the plan reader, the funnel, the Excel functions and the workbooks'
+#: data validation (:func:`rate_rule_formula`) all apply it.
+RATE_RULE: Expr = and_(isnumber(ref(_CELL)), ref(_CELL).gt(0), ref(_CELL).le(1))
+
+
+def is_rate(value: object) -> bool:
+    """Whether ``value`` is a usable conversion rate under :data:`RATE_RULE`."""
+    return RATE_RULE.evaluate({_CELL: value}) is True  # type: ignore[dict-item]
+
+
+def rate_rule_formula(address: str) -> str:
+    """:data:`RATE_RULE` as an Excel validation formula for one cell: ``=AND(ISNUMBER(C5),...)``."""
+    return "=" + RATE_RULE.formula(CellResolver(_CELL, address))
+
+
 _RULES: dict[str, Validator] = {
     "count": lambda v: v >= 0 and float(v).is_integer(),
-    "rate": lambda v: 0 < v <= 1,
+    "rate": is_rate,
     "money": lambda v: v > 0,
     "weight": lambda v: v >= 0,
     "month": lambda v: float(v).is_integer() and 1 <= v <= 12,

@@ -45,9 +45,10 @@ Standard library only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from kpi_xl.core.i18n import LANGS, t
 from kpi_xl.core.textnum import as_fraction, is_dimensionless, parse_quantity, unit_key
 from kpi_xl.core.textnum import cell_text as _text
 
@@ -86,59 +87,6 @@ class Finding:
     value: str | None = None
 
 
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "bad_row": "Row {row} is not a table row (got {value}).",
-        "missing_id": "Row {row} has no id, so it cannot be placed in the tree.",
-        "duplicate_id": "The id {node} is used again in row {row}; only its first row counts.",
-        "bad_number": "{node}: the target {value!r} is not a number.",
-        "unknown_parent": "{node}: its parent {value} is not in the tree.",
-        "cycle": "{node}: parents loop back on themselves ({path}).",
-        "no_kgi": "The tree has no KGI: put the final goal at the top.",
-        "orphan": "{node} ({kind}) does not lead up to any KGI; link it under the KGI it serves.",
-        "decomposition_mismatch": "{node}: the children's {op} is {actual}, but the target is "
-                                  "{expected} (off by {diff}).",
-        "unit_mismatch.sum": "{node}: a sum of children in {children} cannot give {unit}.",
-        "unit_mismatch.product": "{node}: none of the children carries the unit {unit} "
-                                 "(children: {children}).",
-        "bad_operator": "{node}: the operator {value!r} is not ×, *, x or +; the decomposition "
-                        "is not checked.",
-        "operator_without_children": "{node}: has the operator {value} but no children.",
-        "missing_target": "{node} ({kind}) has no target.",
-        "unknown_kind": "{node}: the kind {value!r} is not KGI, KSF or KPI.",
-        "kind_order": "{node} ({kind}) sits under {parent} ({parent_kind}); a {kind} belongs "
-                      "above it.",
-        "too_many_kpis": "The department {department} has {actual} KPIs; keep it to {expected} "
-                         "or fewer so each gets attention.",
-        "too_few_kpis": "The department {department} has {actual} KPIs; {expected} or more "
-                        "cover its key success factors.",
-        "missing_owner": "{node}: no owner is named for this KPI.",
-        "product": "product", "sum": "sum", "blank": "(blank)",
-    },
-    "ja": {
-        "bad_row": "{row}行目は表の行として読めません({value})。",
-        "missing_id": "{row}行目にIDがないため、ツリーに配置できません。",
-        "duplicate_id": "ID {node} が{row}行目でも使われています。最初の行だけが有効です。",
-        "bad_number": "{node}: 目標値 {value!r} を数値として読めません。",
-        "unknown_parent": "{node}: 親 {value} がツリーにありません。",
-        "cycle": "{node}: 親をたどると循環しています({path})。",
-        "no_kgi": "KGIがありません。最終目標をツリーの頂点に置いてください。",
-        "orphan": "{node}({kind})はどのKGIにもつながっていません。貢献するKGIの下に配置してください。",
-        "decomposition_mismatch": "{node}: 子の{op}は {actual} ですが、目標は {expected} です(差 {diff})。",
-        "unit_mismatch.sum": "{node}: 単位 {children} の子を合計しても {unit} にはなりません。",
-        "unit_mismatch.product": "{node}: 単位 {unit} を持つ子がありません(子の単位: {children})。",
-        "bad_operator": "{node}: 演算子 {value!r} は ×・*・x・+ のいずれでもないため、分解を検算していません。",
-        "operator_without_children": "{node}: 演算子 {value} がありますが、子がありません。",
-        "missing_target": "{node}({kind})に目標値がありません。",
-        "unknown_kind": "{node}: 種別 {value!r} は KGI・KSF・KPI のいずれでもありません。",
-        "kind_order": "{node}({kind})が {parent}({parent_kind})の下にあります。{kind}は上位に置いてください。",
-        "too_many_kpis": "部門「{department}」のKPIが{actual}個あります。{expected}個以内に絞ってください。",
-        "too_few_kpis": "部門「{department}」のKPIが{actual}個です。重要成功要因を測るには{expected}個以上が目安です。",
-        "missing_owner": "{node}: このKPIの担当者が決まっていません。",
-        "product": "積", "sum": "合計", "blank": "(空欄)",
-    },
-}
-
 _KINDS = {
     "KGI": "KGI", "GOAL": "KGI", "重要目標達成指標": "KGI", "最終目標": "KGI", "ゴール": "KGI",
     "KSF": "KSF", "KFS": "KSF", "CSF": "KSF", "重要成功要因": "KSF", "成功要因": "KSF",
@@ -167,9 +115,9 @@ class _Node:
     __slots__ = ("children", "department", "id", "kind", "name", "operator", "owner", "parent",
                  "row", "target", "unit")
 
-    def __init__(self, row: int, fields: dict[str, object]) -> None:
+    def __init__(self, row: int, ident: str, fields: dict[str, object]) -> None:
         self.row = row
-        self.id = _text(fields.get("id"))
+        self.id = ident
         self.parent = _text(fields.get("parent"))
         self.name = _text(fields.get("name"))
         self.department = _text(fields.get("department"))
@@ -213,6 +161,36 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
+class _Findings:
+    """The findings of one validation, their messages in one language (``tree.finding.*``)."""
+
+    __slots__ = ("items", "lang")
+
+    def __init__(self, lang: str) -> None:
+        self.items: list[Finding] = []
+        self.lang = lang if lang in LANGS else "en"
+
+    def word(self, key: str) -> str:
+        """A word used inside messages: "product", "sum" or "blank"."""
+        return t(self.lang, f"tree.finding.{key}")
+
+    def add(self, code: str, node: str | None, *, expected: float | None = None,
+            actual: float | None = None, related: tuple[str, ...] = (),
+            department: str | None = None, row: int | None = None, value: str | None = None,
+            message_key: str | None = None, severity: str | None = None,
+            **fields: object) -> None:
+        """Record one finding; ``fields`` fill the message's other placeholders."""
+        message = t(self.lang, f"tree.finding.{message_key or code}", node=node, row=row,
+                    value=value, department=department, expected=_fmt(expected),
+                    actual=_fmt(actual), **fields)
+        self.items.append(Finding(code, severity or SEVERITY[code], node, message, expected,
+                                  actual, related, department, row, value))
+
+    def ordered(self) -> list[Finding]:
+        """Errors first, each group in the order found (stable)."""
+        return sorted(self.items, key=lambda f: f.severity != "error")
+
+
 def validate(rows: object, *, lang: str = "en", tolerance: float = 0.005, min_kpis: int = 3,
              max_kpis: int = 5) -> list[Finding]:
     """Check a KPI tree and return its findings, errors first (see the module docstring).
@@ -221,162 +199,207 @@ def validate(rows: object, *, lang: str = "en", tolerance: float = 0.005, min_kp
     children's product or sum (0.005 = 0.5% of the node's target); ``min_kpis``/``max_kpis``
     the KPI count expected per department; ``lang`` "en" or "ja" for the messages.
     """
-    text = _TEXT["ja" if lang == "ja" else "en"]
-    findings: list[Finding] = []
+    found = _Findings(lang)
+    nodes, by_id, owners_recorded = _read_rows(rows, found)
+    if not nodes:
+        return found.ordered()
+    broken = _link(nodes, by_id, found)
+    reach = _reach_kgi(nodes, by_id, broken, found)
+    _check_anchors(nodes, reach, found)
+    for node in nodes:
+        _check_node(node, by_id, tolerance, found)
+    _check_departments(nodes, min_kpis, max_kpis, found)
+    if owners_recorded:
+        _check_owners(nodes, found)
+    return found.ordered()
 
-    def add(code: str, node: str | None, *, expected: float | None = None,
-            actual: float | None = None, related: tuple[str, ...] = (),
-            department: str | None = None, row: int | None = None, value: str | None = None,
-            message_key: str | None = None, severity: str | None = None,
-            **fields: object) -> None:
-        message = text[message_key or code].format(
-            node=node, row=row, value=value, department=department, expected=_fmt(expected),
-            actual=_fmt(actual), **fields)
-        findings.append(Finding(code, severity or SEVERITY[code], node, message, expected, actual,
-                                related, department, row, value))
 
-    # ---- read rows
+def _read_rows(rows: object, found: _Findings) -> tuple[list[_Node], dict[str, _Node], bool]:
+    """The nodes in row order, the nodes by id, and whether any row names an owner.
+
+    Rows that are not mappings, lack an id or repeat one are reported and left out; each
+    node's kind, operator and target are read here (bad ones reported).
+    """
     nodes: list[_Node] = []
     by_id: dict[str, _Node] = {}
     owners_recorded = False
     for index, raw in enumerate(_rows(rows)):
         if not isinstance(raw, Mapping):
-            add("bad_row", None, row=index, value=type(raw).__name__)
+            found.add("bad_row", None, row=index, value=type(raw).__name__)
             continue
         fields: dict[str, object] = {}
         for key, value in raw.items():
             column = _COLUMNS.get((_text(key) or "").lower())
             if column and column not in fields:
                 fields[column] = value
-        node = _Node(index, fields)
-        if node.id is None:
-            add("missing_id", None, row=index)
+        ident = _text(fields.get("id"))
+        if ident is None:
+            found.add("missing_id", None, row=index)
             continue
-        if node.id in by_id:
-            add("duplicate_id", node.id, row=index)
+        if ident in by_id:
+            found.add("duplicate_id", ident, row=index)
             continue
+        node = _Node(index, ident, fields)
         by_id[node.id] = node
         nodes.append(node)
         owners_recorded = owners_recorded or node.owner is not None
+        _read_fields(node, fields, found)
+    return nodes, by_id, owners_recorded
 
-        node.kind = kind_of(fields.get("kind"))
-        if node.kind is None:
-            add("unknown_kind", node.id, row=index,
-                value=_text(fields.get("kind")) or text["blank"])
 
-        op_text = _text(fields.get("operator"))
-        if op_text:
-            node.operator = _OPERATORS.get(op_text.upper())
-            if node.operator is None:
-                add("bad_operator", node.id, row=index, value=op_text)
+def _read_fields(node: _Node, fields: dict[str, object], found: _Findings) -> None:
+    """Set a node's kind, operator and target (and a unit written with the target)."""
+    node.kind = kind_of(fields.get("kind"))
+    if node.kind is None:
+        found.add("unknown_kind", node.id, row=node.row,
+                  value=_text(fields.get("kind")) or found.word("blank"))
 
-        raw_target = fields.get("target")
-        if raw_target is not None and _text(raw_target) is not None:
-            parsed = parse_quantity(raw_target)
-            if parsed is None:
-                add("bad_number", node.id, row=index, value=_text(raw_target))
+    op_text = _text(fields.get("operator"))
+    if op_text:
+        node.operator = _OPERATORS.get(op_text.upper())
+        if node.operator is None:
+            found.add("bad_operator", node.id, row=node.row, value=op_text)
+
+    raw_target = fields.get("target")
+    if raw_target is not None and _text(raw_target) is not None:
+        parsed = parse_quantity(raw_target)
+        if parsed is None:
+            found.add("bad_number", node.id, row=node.row, value=_text(raw_target))
+        else:
+            number, found_unit = parsed
+            if node.unit is None and found_unit:
+                node.unit = found_unit
+            if found_unit is not None and unit_key(found_unit) == "%":
+                number /= 100  # an explicit "20%" is always points
             else:
-                number, found_unit = parsed
-                if node.unit is None and found_unit:
-                    node.unit = found_unit
-                if found_unit is not None and unit_key(found_unit) == "%":
-                    number /= 100  # an explicit "20%" is always points
-                else:
-                    number = as_fraction(number, node.unit)
-                node.target = number
+                number = as_fraction(number, node.unit)
+            node.target = number
 
-    if not nodes:
-        return _ordered(findings)
 
-    # ---- links
-    roots: list[_Node] = []
+def _link(nodes: list[_Node], by_id: dict[str, _Node], found: _Findings) -> set[str]:
+    """Attach each node to its parent's children; the ids whose parent is unknown."""
     broken: set[str] = set()
     for node in nodes:
         if node.parent is None:
-            roots.append(node)
-        elif node.parent in by_id:
+            continue
+        if node.parent in by_id:
             by_id[node.parent].children.append(node)
         else:
             broken.add(node.id)
-            add("unknown_parent", node.id, row=node.row, value=node.parent)
+            found.add("unknown_parent", node.id, row=node.row, value=node.parent)
+    return broken
 
-    # ---- cycles and the way up to a KGI, in one iterative pass over the parent links.
-    # reach: True (a KGI on the way up), False (ends at a non-KGI root), None (broken chain).
+
+def _reach_kgi(nodes: list[_Node], by_id: dict[str, _Node], broken: set[str],
+               found: _Findings) -> dict[str, bool | None]:
+    """Whether each node leads up to a KGI, reporting loops, in one iterative pass.
+
+    Per id: True (a KGI on the way up), False (ends at a root that is not a KGI), None (a
+    broken chain: an unknown parent or a loop on the way).
+    """
     reach: dict[str, bool | None] = {}
     for start in nodes:
-        if start.id in reach:
-            continue
-        path: list[_Node] = []
-        on_path: dict[str, int] = {}
-        current: _Node | None = start
-        outcome: bool | None = None
-        while True:
-            assert current is not None
-            if current.id in reach:
-                outcome = reach[current.id]
-                break
-            if current.id in on_path:  # a loop: report it once, from where it closes
-                loop = path[on_path[current.id]:]
-                ids = tuple(n.id for n in loop)
-                shown = [*ids, current.id] if len(ids) <= 10 else [*ids[:9], "…", current.id]
-                add("cycle", current.id, row=current.row, related=ids, path=" → ".join(shown))
-                for member in loop:
-                    reach[member.id] = None
-                path = path[:on_path[current.id]]
-                outcome = None
-                break
-            on_path[current.id] = len(path)
-            path.append(current)
-            if current.parent is None:
-                outcome = False
-                break
-            if current.id in broken:
-                outcome = None
-                break
-            current = by_id[current.parent]
-        for member in reversed(path):
-            if member.kind == "KGI":  # a KGI anchors everything below it
-                outcome = True
-            reach[member.id] = outcome
+        if start.id not in reach:
+            _walk_up(start, by_id, broken, reach, found)
+    return reach
 
+
+def _walk_up(start: _Node, by_id: dict[str, _Node], broken: set[str],
+             reach: dict[str, bool | None], found: _Findings) -> None:
+    """Follow the parent links from ``start`` and judge every node on the way in ``reach``.
+
+    The walk stops at a node already judged, a root, an unknown parent, or a loop (reported
+    once, from where it closes; its members are judged None).
+    """
+    path: list[_Node] = []
+    on_path: dict[str, int] = {}
+    current: _Node | None = start
+    outcome: bool | None = None
+    while True:
+        assert current is not None
+        if current.id in reach:
+            outcome = reach[current.id]
+            break
+        if current.id in on_path:  # a loop: report it once, from where it closes
+            loop = path[on_path[current.id]:]
+            ids = tuple(n.id for n in loop)
+            shown = [*ids, current.id] if len(ids) <= 10 else [*ids[:9], "…", current.id]
+            found.add("cycle", current.id, row=current.row, related=ids,
+                      path=" → ".join(shown))
+            for member in loop:
+                reach[member.id] = None
+            path = path[:on_path[current.id]]
+            outcome = None
+            break
+        on_path[current.id] = len(path)
+        path.append(current)
+        if current.parent is None:
+            outcome = False
+            break
+        if current.id in broken:
+            outcome = None
+            break
+        current = by_id[current.parent]
+    for member in reversed(path):
+        if member.kind == "KGI":  # a KGI anchors everything below it
+            outcome = True
+        reach[member.id] = outcome
+
+
+def _check_anchors(nodes: list[_Node], reach: dict[str, bool | None], found: _Findings) -> None:
+    """A tree needs a KGI, and every KSF and KPI must lead up to one."""
     if not any(node.kind == "KGI" for node in nodes):
-        add("no_kgi", None)
+        found.add("no_kgi", None)
     for node in nodes:
         if node.kind in ("KPI", "KSF") and reach.get(node.id) is False:
-            add("orphan", node.id, row=node.row, department=node.department, kind=node.kind)
+            found.add("orphan", node.id, row=node.row, department=node.department,
+                      kind=node.kind)
 
-    # ---- hierarchy, targets, decomposition, units
-    for node in nodes:
-        parent = by_id.get(node.parent) if node.parent else None
-        if (parent is not None and node.kind and parent.kind
-                and _LEVEL[node.kind] < _LEVEL[parent.kind]):
-            add("kind_order", node.id, row=node.row, related=(parent.id,), kind=node.kind,
-                parent=parent.id, parent_kind=parent.kind)
-        in_decomposition = node.operator is not None or (
-            parent is not None and parent.operator is not None)
-        if node.target is None and (node.kind in ("KGI", "KPI") or in_decomposition):
-            add("missing_target", node.id, row=node.row, department=node.department,
-                kind=node.kind or "?")
-        if node.operator is None:
-            continue
-        if not node.children:
-            add("operator_without_children", node.id, row=node.row,
-                value="×" if node.operator == "*" else "+")
-            continue
-        _check_units(node, add, text)
-        if node.target is None or any(c.target is None for c in node.children):
-            continue
-        targets = [c.target for c in node.children if c.target is not None]
-        actual = math.prod(targets) if node.operator == "*" else math.fsum(targets)
-        expected = node.target
-        allowed = tolerance * abs(expected) if expected else 1e-9
-        if not math.isfinite(actual) or abs(actual - expected) > allowed:
-            add("decomposition_mismatch", node.id, row=node.row, expected=expected,
-                actual=actual, related=tuple(c.id for c in node.children),
-                op=text["product" if node.operator == "*" else "sum"],
-                diff=_fmt(actual - expected) if math.isfinite(actual) else "∞")
 
-    # ---- departments
+def _check_node(node: _Node, by_id: dict[str, _Node], tolerance: float,
+                found: _Findings) -> None:
+    """One node's rank under its parent, its target, and the decomposition it heads."""
+    parent = by_id.get(node.parent) if node.parent else None
+    if (parent is not None and node.kind and parent.kind
+            and _LEVEL[node.kind] < _LEVEL[parent.kind]):
+        found.add("kind_order", node.id, row=node.row, related=(parent.id,), kind=node.kind,
+                  parent=parent.id, parent_kind=parent.kind)
+    in_decomposition = node.operator is not None or (
+        parent is not None and parent.operator is not None)
+    if node.target is None and (node.kind in ("KGI", "KPI") or in_decomposition):
+        found.add("missing_target", node.id, row=node.row, department=node.department,
+                  kind=node.kind or "?")
+    if node.operator is None:
+        return
+    if not node.children:
+        found.add("operator_without_children", node.id, row=node.row,
+                  value="×" if node.operator == "*" else "+")
+        return
+    _check_units(node, found)
+    _check_decomposition(node, tolerance, found)
+
+
+def _check_decomposition(node: _Node, tolerance: float, found: _Findings) -> None:
+    """Whether the children's product or sum gives the node's target, within the tolerance.
+
+    Not checked while the node or any child lacks a target (that is reported elsewhere).
+    """
+    if node.target is None or any(c.target is None for c in node.children):
+        return
+    targets = [c.target for c in node.children if c.target is not None]
+    actual = math.prod(targets) if node.operator == "*" else math.fsum(targets)
+    expected = node.target
+    allowed = tolerance * abs(expected) if expected else 1e-9
+    if not math.isfinite(actual) or abs(actual - expected) > allowed:
+        found.add("decomposition_mismatch", node.id, row=node.row, expected=expected,
+                  actual=actual, related=tuple(c.id for c in node.children),
+                  op=found.word("product" if node.operator == "*" else "sum"),
+                  diff=_fmt(actual - expected) if math.isfinite(actual) else "∞")
+
+
+def _check_departments(nodes: list[_Node], min_kpis: int, max_kpis: int,
+                       found: _Findings) -> None:
+    """Each department named on a KSF or KPI row should have min_kpis to max_kpis KPIs."""
     kpis_by_department: dict[str, int] = {}
     for node in nodes:
         if node.department and node.kind in ("KSF", "KPI"):
@@ -385,19 +408,24 @@ def validate(rows: object, *, lang: str = "en", tolerance: float = 0.005, min_kp
                 kpis_by_department[node.department] += 1
     for department, count in kpis_by_department.items():
         if count > max_kpis:
-            add("too_many_kpis", None, department=department, expected=max_kpis, actual=count)
+            found.add("too_many_kpis", None, department=department, expected=max_kpis,
+                      actual=count)
         elif count < min_kpis:
-            add("too_few_kpis", None, department=department, expected=min_kpis, actual=count)
-
-    if owners_recorded:
-        for node in nodes:
-            if node.kind == "KPI" and node.owner is None:
-                add("missing_owner", node.id, row=node.row, department=node.department)
-
-    return _ordered(findings)
+            found.add("too_few_kpis", None, department=department, expected=min_kpis,
+                      actual=count)
 
 
-def _check_units(node: _Node, add: Callable[..., None], text: dict[str, str]) -> None:
+def _check_owners(nodes: list[_Node], found: _Findings) -> None:
+    """Every KPI should name an owner (checked only when the tree records owners at all)."""
+    for node in nodes:
+        if node.kind == "KPI" and node.owner is None:
+            found.add("missing_owner", node.id, row=node.row, department=node.department)
+
+
+def _check_units(node: _Node, found: _Findings) -> None:
+    """The units of a decomposition: a sum's parts share the node's unit; a product's node
+    unit is carried by one of its non-rate children (a warning otherwise)."""
+    blank = found.word("blank")
     parent_key = unit_key(node.unit)
     child_keys = [(c, unit_key(c.unit)) for c in node.children]
     if node.operator == "+":
@@ -405,9 +433,9 @@ def _check_units(node: _Node, add: Callable[..., None], text: dict[str, str]) ->
         bad = [c for c, k in child_keys if k and ((parent_key and k != parent_key)
                                                   or (not parent_key and len(given) > 1))]
         if bad:
-            add("unit_mismatch", node.id, row=node.row, related=tuple(c.id for c in bad),
-                message_key="unit_mismatch.sum", unit=node.unit or text["blank"],
-                children=", ".join(sorted({c.unit or text["blank"] for c, _ in child_keys})))
+            found.add("unit_mismatch", node.id, row=node.row, related=tuple(c.id for c in bad),
+                      message_key="unit_mismatch.sum", unit=node.unit or blank,
+                      children=", ".join(sorted({c.unit or blank for c, _ in child_keys})))
         return
     dimensional = [(c, k) for c, k in child_keys if not is_dimensionless(c.unit)]
     carried = {k.split("/")[0] for _, k in dimensional}
@@ -417,11 +445,8 @@ def _check_units(node: _Node, add: Callable[..., None], text: dict[str, str]) ->
     elif parent_key:  # a rate made of children with real units
         mismatch = bool(dimensional)
     if mismatch:
-        add("unit_mismatch", node.id, row=node.row, related=tuple(c.id for c, _ in dimensional),
-            message_key="unit_mismatch.product", severity="warning", unit=node.unit or text["blank"],
-            children=", ".join(c.unit or text["blank"] for c, _ in child_keys))
-
-
-def _ordered(findings: list[Finding]) -> list[Finding]:
-    """Errors first, each group in the order found (stable)."""
-    return sorted(findings, key=lambda f: f.severity != "error")
+        found.add("unit_mismatch", node.id, row=node.row,
+                  related=tuple(c.id for c, _ in dimensional),
+                  message_key="unit_mismatch.product", severity="warning",
+                  unit=node.unit or blank,
+                  children=", ".join(c.unit or blank for c, _ in child_keys))

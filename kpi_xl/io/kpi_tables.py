@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.errors import CellProblem
+from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import (
     CADENCES,
     DIRECTIONS,
@@ -28,7 +29,9 @@ from kpi_xl.core.kpis import (
     unit_key,
 )
 from kpi_xl.core.plan_tables import KPI_COLUMNS, OKR_COLUMNS, OKR_TABLE, Column, field_for_header
+from kpi_xl.core.spec import text_number
 from kpi_xl.core.textnum import normalize
+from kpi_xl.io.safety import MAX_TABLE_ROWS
 
 __all__ = ["read_kpis", "read_okrs"]
 
@@ -59,10 +62,6 @@ class _Table:
 
 
 def _rows(wb: Any, name: str, columns: tuple[Column, ...]) -> _Table | None:
-    from openpyxl.utils.cell import range_boundaries
-
-    from kpi_xl.io.safety import MAX_TABLE_ROWS
-
     found = _find_table(wb, name)
     if found is None:
         return None
@@ -93,22 +92,15 @@ def _rows(wb: Any, name: str, columns: tuple[Column, ...]) -> _Table | None:
 
 def _table_problems(table: _Table, name: str, label: str, lang: str) -> list[CellProblem]:
     """A table too big to be a plan, or missing a required column: one problem each."""
-    from kpi_xl.core.i18n import t
-    from kpi_xl.io.safety import MAX_TABLE_ROWS
-
     if table.too_many:
         return [CellProblem(
             table.sheet, table.header, name, label,
-            (f"テーブルが {table.too_many:,} 行あります" if lang == "ja"
-             else f"the table has {table.too_many:,} rows"),
-            (f"{MAX_TABLE_ROWS:,} 行以下にしてください(空の行を削除してください)" if lang == "ja"
-             else f"expected at most {MAX_TABLE_ROWS:,} rows (delete the empty rows)"))]
+            t(lang, "kpitable.too_many_rows", rows=table.too_many),
+            t(lang, "kpitable.too_many_rows.expected", max=MAX_TABLE_ROWS))]
     return [CellProblem(
         table.sheet, table.header, name, label,
-        (f"列「{t(lang, c.label_key)}」がありません" if lang == "ja"
-         else f"the column {t(lang, c.label_key)!r} is missing"),
-        ("見出しをテンプレートのとおりに戻してください" if lang == "ja"
-         else "expected the template's header; restore it as the template has it"))
+        t(lang, "kpitable.column_missing", column=t(lang, c.label_key)),
+        t(lang, "kpitable.column_missing.expected"))
         for c in table.missing]
 
 
@@ -134,12 +126,11 @@ def _problem(sheet: str, cell: str, name: str, label: str, found: Any, expected:
     from kpi_xl.core.spec import shorten
 
     if found is None or (isinstance(found, str) and not found.strip()):
-        shown = "空欄です" if lang == "ja" else "the cell is blank"
+        shown = t(lang, "kpitable.blank")
     elif isinstance(found, str):
-        shown = (f"「{shorten(found)}」が入っています" if lang == "ja"
-                 else f"found {shorten(found)!r}")
+        shown = t(lang, "kpitable.found", found=shorten(found))
     else:
-        shown = f"「{found}」が入っています" if lang == "ja" else f"found {found!r}"
+        shown = t(lang, "kpitable.found", found=found)
     return CellProblem(sheet, cell, name, label, shown, expected)
 
 
@@ -150,8 +141,6 @@ def _choices(choices: dict[str, dict[str, str]], lang: str) -> str:
 def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
               formula_result: FormulaResult) -> dict[str, tuple[Kpi, ...]]:
     """Each department's KPIs from its table; problems are appended, not raised."""
-    from kpi_xl.core.i18n import t
-
     out: dict[str, tuple[Kpi, ...]] = {}
     for key, dept in DEPARTMENTS.items():
         table = _rows(wb, dept.kpi_table, KPI_COLUMNS)
@@ -159,9 +148,7 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             sheet, cell = _where_heading_is(wb, dept.name[lang], lang)
             problems.append(CellProblem(
                 sheet, cell, dept.kpi_table, dept.name[lang],
-                "KPI テーブルがありません" if lang == "ja" else "the KPI table is missing",
-                "kpi-xl template の KPI シートのテーブルを使ってください" if lang == "ja"
-                else "expected the KPI table of the kpi-xl template"))
+                t(lang, "kpitable.table_missing"), t(lang, "kpitable.table_missing.expected")))
             continue
         trouble = _table_problems(table, dept.kpi_table, dept.name[lang], lang)
         if trouble:
@@ -179,93 +166,135 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             if folded in names:
                 cell = row["name"][0]
                 first, first_cell = names[folded]
-                found = (t(lang, "kpi.duplicate", name=kpi.name) if first == kpi.name else
+                found = (t(lang, "kpitable.duplicate", name=kpi.name) if first == kpi.name else
                          t(lang, "kpi.duplicate_case", name=kpi.name, first=first,
                            cell=first_cell))
                 problems.append(CellProblem(sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
-                                            found, t(lang, "kpi.duplicate_expected")))
+                                            found, t(lang, "kpitable.duplicate.expected")))
                 continue
             names[folded] = (kpi.name, row["name"][0])
             kpis.append(kpi)
         if not kpis and not any(p.name == dept.kpi_table for p in problems):
             problems.append(CellProblem(
                 sheet, table.first_data, dept.kpi_table, dept.name[lang],
-                "KPI が 1 つもありません" if lang == "ja" else "the department has no KPIs",
-                "3〜5 個の KPI を入力してください" if lang == "ja"
-                else "expected 3 to 5 KPIs"))
+                t(lang, "kpitable.no_kpis"), t(lang, "kpitable.no_kpis.expected")))
         out[key] = tuple(kpis)
     return out
 
 
-def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[str, str],
-         lang: str, problems: list[CellProblem], formula_result: FormulaResult) -> Kpi | None:
-    from kpi_xl.core.i18n import t
+class _Cells:
+    """One KPI table row being read: its cells by field, and the list its problems go to."""
 
-    before = len(problems)
+    __slots__ = ("lang", "problems", "row", "sheet", "table")
 
-    def get(field: str) -> tuple[str, Any]:
-        return row.get(field, row["_at"])
+    def __init__(self, row: dict[str, tuple[str, Any]], sheet: str, table: str, lang: str,
+                 problems: list[CellProblem]) -> None:
+        self.row = row
+        self.sheet = sheet
+        self.table = table
+        self.lang = lang
+        self.problems = problems
 
-    def text(field: str, required: bool = True) -> str:
-        cell, value = get(field)
+    def get(self, field: str) -> tuple[str, Any]:
+        """(cell, value) of a field; the row's first cell and None when the column is absent."""
+        return self.row.get(field, self.row["_at"])
+
+    def refuse(self, cell: str, field: str, found: Any, expected: str, **values: Any) -> None:
+        """Record that ``cell`` holds ``found`` where the text ``kpitable.<expected>`` asks for
+        something else (``values`` fill its placeholders)."""
+        self.problems.append(_problem(self.sheet, cell, self.table, t(self.lang, f"kpi.{field}"),
+                                      found, t(self.lang, f"kpitable.{expected}", **values),
+                                      self.lang))
+
+    def text(self, field: str, required: bool = True) -> str:
+        """A text cell, stripped ("" when blank; a problem when blank and required)."""
+        cell, value = self.get(field)
         value = "" if value is None else str(value).strip()
         if required and not value:
-            problems.append(_problem(sheet, cell, table, t(lang, f"kpi.{field}"), None,
-                                     "文字を入力してください" if lang == "ja"
-                                     else "expected some text", lang))
-        too_long = _too_long(value, field in _FREE_TEXT, lang)
+            self.refuse(cell, field, None, "expect.text")
+        too_long = _too_long(value, field in _FREE_TEXT, self.lang)
         if too_long:
-            problems.append(CellProblem(sheet, cell, table, t(lang, f"kpi.{field}"), *too_long))
+            self.problems.append(CellProblem(self.sheet, cell, self.table,
+                                             t(self.lang, f"kpi.{field}"), *too_long))
             return ""
         return value
 
-    def choice(field: str, choices: dict[str, dict[str, str]]) -> str:
-        cell, value = get(field)
+    def choice(self, field: str, choices: dict[str, dict[str, str]]) -> str:
+        """The key of the choice a cell names in either language (the first after a problem)."""
+        cell, value = self.get(field)
         key = normalise_choice(value, choices)
         if key is None:
-            problems.append(_problem(sheet, cell, table, t(lang, f"kpi.{field}"), value,
-                                     (f"次のいずれかを選んでください: {_choices(choices, lang)}"
-                                      if lang == "ja" else
-                                      f"expected one of: {_choices(choices, lang)}"), lang))
+            self.refuse(cell, field, value, "expect.choice", choices=_choices(choices, self.lang))
             return next(iter(choices))
         return key
 
-    name = text("name")
-    definition = text("definition", required=False)
-    ksf = text("ksf")
-    unit_cell, unit_raw = get("unit")
-    unit = unit_key(unit_raw)
+
+def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[str, str],
+         lang: str, problems: list[CellProblem], formula_result: FormulaResult) -> Kpi | None:
+    """The KPI of one table row, or None when any of its cells has a problem (each appended
+    to ``problems``, in the order of the columns)."""
+    before = len(problems)
+    cells = _Cells(row, sheet, table, lang, problems)
+    name = cells.text("name")
+    definition = cells.text("definition", required=False)
+    ksf = cells.text("ksf")
+    unit = _unit(cells)
+    direction = cells.choice("direction", DIRECTIONS)
+    cadence = cells.choice("cadence", CADENCES)
+    indicator = cells.choice("indicator", KINDS_OF_INDICATOR)
+    link = _link(cells, links)
+    target = _target(cells, unit, link, formula_result)
+    owner = cells.text("owner")
+    deadline = _deadline(cells)
+    if len(problems) > before or deadline is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        target = 0  # a linked KPI's target comes from the plan's formula, whatever the cell says
+    return Kpi(name, definition, ksf, unit, direction, float(target), deadline, owner,
+               cadence, indicator, link=link)
+
+
+def _unit(cells: _Cells) -> str:
+    """The unit's key ("件", "%"...); "件" after a problem."""
+    cell, raw = cells.get("unit")
+    unit = unit_key(raw)
     if unit is None:
-        problems.append(_problem(sheet, unit_cell, table, t(lang, "kpi.unit"), unit_raw,
-                                 (f"次のいずれかを選んでください: "
-                                  f"{' / '.join(v[lang] for v in UNIT_LABELS.values())}"
-                                  if lang == "ja" else
-                                  f"expected one of: "
-                                  f"{' / '.join(v[lang] for v in UNIT_LABELS.values())}"), lang))
-        unit = "件"
-    direction = choice("direction", DIRECTIONS)
-    cadence = choice("cadence", CADENCES)
-    indicator = choice("indicator", KINDS_OF_INDICATOR)
-    link = text("link", required=False) or None
+        cells.refuse(cell, "unit", raw, "expect.choice",
+                     choices=_choices(UNIT_LABELS, cells.lang))
+        return "件"
+    return unit
+
+
+def _link(cells: _Cells, links: dict[str, str]) -> str | None:
+    """The plan figure the target is linked to, or None (blank, or not one of ``links``)."""
+    link = cells.text("link", required=False) or None
     if link and link not in links:
-        problems.append(_problem(sheet, get("link")[0], table, t(lang, "kpi.link"), link,
-                                 (f"次のいずれか(または空欄): {' / '.join(links)}" if lang == "ja"
-                                  else f"expected one of (or blank): {' / '.join(links)}"), lang))
-        link = None
-    target_cell, target = get("target")
+        cells.refuse(cells.get("link")[0], "link", link, "expect.link",
+                     choices=" / ".join(links))
+        return None
+    return link
+
+
+def _target(cells: _Cells, unit: str, link: str | None, formula_result: FormulaResult) -> Any:
+    """The target as typed; 0 after a problem. A linked KPI's cell is not judged.
+
+    A formula gives its saved result; text such as "20%", full-width digits or "1,000" is
+    read as a number; a rate above 1 typed without % (20: 20% or 2000%?) is refused.
+    """
+    cell, target = cells.get("target")
     if isinstance(target, str) and target.startswith("="):
         formula = target
-        target = None if link else formula_result(sheet, target_cell)
+        target = None if link else formula_result(cells.sheet, cell)
         if target is None and not link:  # a formula saved without its result is not "blank"
             from kpi_xl.core.spec import shorten
 
-            problems.append(CellProblem(sheet, target_cell, table, t(lang, "kpi.target"),
-                                        t(lang, "formula.unsaved", formula=shorten(formula)),
-                                        "0 以上の数値を入力してください" if lang == "ja"
-                                        else "expected a number of 0 or more"))
-            target = 0
+            cells.problems.append(CellProblem(
+                cells.sheet, cell, cells.table, t(cells.lang, "kpi.target"),
+                t(cells.lang, "formula.unsaved", formula=shorten(formula)),
+                t(cells.lang, "kpitable.expect.number_not_negative")))
+            return 0
     # Whether the planner saw a percentage: a cell formatted as %, or text such as "110%".
-    seen_percent = "%" in str(get("_fmt.target")[1] or "")
+    seen_percent = "%" in str(cells.get("_fmt.target")[1] or "")
     if isinstance(target, str) and not link:
         # "20%", full-width digits, "1,000": understood; other text is refused below.
         seen_percent = normalize(target).strip().endswith("%")
@@ -275,46 +304,36 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
             and (target > MAX_PERCENT or (target > 1 and not seen_percent))):
         # 20 in a rate row that is not formatted as %: 20% or 2000%? Refused, with the fix.
         # (In a cell formatted as %, 1.1 was seen and typed as 110%, and is kept.)
-        problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
-                                 (f"率は % で入力してください({target:g}% のつもりなら {target:g}% "
-                                  f"または {target / 100:g})" if lang == "ja" else
-                                  f"expected a rate typed with % (for {target:g}% type "
-                                  f"{target:g}% or {target / 100:g})"), lang))
-        target = 0
-    elif not link and (isinstance(target, bool) or not isinstance(target, (int, float))
-                       or not math.isfinite(target) or target < 0):
-        problems.append(_problem(sheet, target_cell, table, t(lang, "kpi.target"), target,
-                                 "0 以上の数値を入力してください" if lang == "ja"
-                                 else "expected a number of 0 or more", lang))
-        target = 0
-    if not link and isinstance(target, (int, float)) and not isinstance(target, bool):
+        cells.refuse(cell, "target", target, "expect.percent", target=target,
+                     fraction=target / 100)
+        return 0
+    if not link and (isinstance(target, bool) or not isinstance(target, (int, float))
+                     or not math.isfinite(target) or target < 0):
+        cells.refuse(cell, "target", target, "expect.number_not_negative")
+        return 0
+    if not link and isinstance(target, (int, float)):
         from kpi_xl.core.spec import figure_problem
 
-        too_big = figure_problem(float(target), lang) if math.isfinite(target) else None
+        too_big = figure_problem(float(target), cells.lang)
         if too_big:
-            problems.append(CellProblem(sheet, target_cell, table, t(lang, "kpi.target"), too_big,
-                                        "0 以上の数値を入力してください" if lang == "ja"
-                                        else "expected a number of 0 or more"))
-            target = 0
-    owner = text("owner")
-    deadline_cell, deadline_raw = get("deadline")
-    deadline = _date(deadline_raw)
+            cells.problems.append(CellProblem(
+                cells.sheet, cell, cells.table, t(cells.lang, "kpi.target"), too_big,
+                t(cells.lang, "kpitable.expect.number_not_negative")))
+            return 0
+    return target
+
+
+def _deadline(cells: _Cells) -> dt.date | None:
+    """The deadline's date, or None (with a problem) when the cell does not name one day."""
+    cell, raw = cells.get("deadline")
+    deadline = _date(raw)
     if deadline is None:
-        problems.append(_problem(sheet, deadline_cell, table, t(lang, "kpi.deadline"), deadline_raw,
-                                 "日付を入力してください(例: 2027-03-31)" if lang == "ja"
-                                 else "expected a date such as 2027-03-31", lang))
-    if len(problems) > before:
-        return None
-    if isinstance(target, bool) or not isinstance(target, (int, float)):
-        target = 0  # a linked KPI's target comes from the plan's formula, whatever the cell says
-    return Kpi(name, definition, ksf, unit, direction, float(target), deadline, owner,
-               cadence, indicator, link=link)
+        cells.refuse(cell, "deadline", raw, "expect.date")
+    return deadline
 
 
 def _number(value: Any, percent: bool = False) -> float | None:
     """A number, or a number typed as text (full-width digits, separators, "20%")."""
-    from kpi_xl.core.spec import text_number
-
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -353,8 +372,6 @@ def _date(value: Any) -> dt.date | None:
 
 def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
     """Where a department's section of the KPI sheet is (its heading), when its table is gone."""
-    from kpi_xl.core.i18n import t
-
     names = [t(lang, "sheet.kpis"), t("ja", "sheet.kpis"), t("en", "sheet.kpis")]
     for name in names:
         if name in wb.sheetnames:
@@ -368,8 +385,6 @@ def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
 
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
     """The OKR table's rows; a missing table means no OKRs."""
-    from kpi_xl.core.i18n import t
-
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
     if table is None:
         return ()
@@ -394,8 +409,7 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
             texts[field] = "" if v is None else str(v).strip()
             if not texts[field]:
                 problems.append(_problem(sheet, c, OKR_TABLE, field, v,
-                                         "文字を入力してください" if lang == "ja"
-                                         else "expected some text", lang))
+                                         t(lang, "kpitable.expect.text"), lang))
             too_long = _too_long(texts[field], field in _FREE_TEXT, lang)
             if too_long:
                 problems.append(CellProblem(sheet, c, OKR_TABLE, field, *too_long))
@@ -405,8 +419,7 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
             raw, v = v, _number(v)
             if v is None:
                 problems.append(_problem(sheet, c, OKR_TABLE, field, raw,
-                                         "数値を入力してください" if lang == "ja"
-                                         else "expected a number", lang))
+                                         t(lang, "kpitable.expect.number"), lang))
                 v = 0
             else:
                 from kpi_xl.core.spec import figure_problem
@@ -414,8 +427,7 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
                 trouble = figure_problem(v, lang, negative_ok=True)
                 if trouble:
                     problems.append(CellProblem(sheet, c, OKR_TABLE, field, trouble,
-                                                "数値を入力してください" if lang == "ja"
-                                                else "expected a number"))
+                                                t(lang, "kpitable.expect.number")))
                     v = 0
             numbers[field] = float(v)
         if len(problems) == before and dept is not None:

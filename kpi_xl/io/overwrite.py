@@ -155,10 +155,8 @@ def _finding(key: str, cells: list[str] | None = None,
 
 
 def _count(n: int, lang: str, sheets: bool = False) -> str:
-    if lang == "ja":
-        return f"{n} シート" if sheets else f"{n} セル"
-    noun = "sheet" if sheets else "cell"
-    return f"{n} {noun}{'s' if n != 1 else ''}"
+    key = f"overwrite.{'sheet' if sheets else 'cell'}{'' if n == 1 else 's'}"
+    return t(lang, key, n=n)
 
 
 def _content(cell: Any) -> str | None:

@@ -339,7 +339,5 @@ def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
         coordinate = f"{cells[0][0]}:{cells[-1][0]}"
         problems.append(CellProblem(
             sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
-            "ウェイトの合計が 0 です" if lang == "ja" else "the weights add up to 0",
-            "少なくとも 1 か月は 0 より大きくしてください" if lang == "ja"
-            else "expected at least one month above 0"))
+            t(lang, "weights.zero"), t(lang, "weights.zero_expected")))
     return tuple(weights)

@@ -22,9 +22,14 @@ from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.departments.base import Department
 from kpi_xl.core.errors import CellProblem, PlanError, UsageError, WorkbookError
 from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, normalise_choice, unit_key
 from kpi_xl.core.plan import Plan
 from kpi_xl.core.rollforward import MonthActual, QuarterActuals, with_planned_targets
+from kpi_xl.core.spec import text_number
+from kpi_xl.core.textnum import normalize
+from kpi_xl.io.safety import MAX_TABLE_ROWS
+from kpi_xl.io.saved_workbook import SavedWorkbook, TableView, as_month
 
 __all__ = ["find_previous", "read_actuals"]
 
@@ -64,22 +69,15 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
     out: dict[str, list[tuple[FiscalQuarter, Path]]] = {}
     if previous_dir is not None:
         if not previous_dir.is_dir():
-            raise UsageError(
-                f"--previous {previous_dir}: no such folder; give the folder of last quarter's "
-                f"workbooks (e.g. workbooks/FY{quarter.previous().year}Q{quarter.previous().quarter})",
-                f"--previous {previous_dir}: フォルダがありません。前四半期のブックのフォルダ"
-                f"(例: workbooks/{quarter.previous().folder_name})を指定してください")
+            raise UsageError.text("error.no_previous_folder", folder=previous_dir,
+                                  example=quarter.previous().folder_name)
         found = _candidates(previous_dir)
         for (q, dept), langs in sorted(found.items(), key=lambda item: item[0][0]):
             if q < quarter and dept in DEPARTMENTS:
                 out.setdefault(dept, []).append((q, _pick(langs, lang)))
         if not out:
-            raise UsageError(
-                f"--previous {previous_dir}: no kpi-xl workbooks of a quarter before {quarter} "
-                f"there (names like FY{quarter.previous().year}Q{quarter.previous().quarter}"
-                f"_sales_ja.xlsx)",
-                f"--previous {previous_dir}: {quarter} より前の四半期の kpi-xl ブック"
-                f"({quarter.previous().folder_name}_sales_ja.xlsx のような名前)がありません")
+            raise UsageError.text("error.no_previous_books", folder=previous_dir, quarter=quarter,
+                                  example=quarter.previous().folder_name)
         return out
     quarters = [FiscalQuarter(quarter.year, q) for q in range(1, quarter.quarter)]
     if quarter.quarter == 1:
@@ -96,25 +94,17 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
 
 # Reading one workbook ----------------------------------------------------------------------------
 
-def _problem(sheet: str, cell: str, name: str, label: str, found: str, expected: str
-             ) -> CellProblem:
-    return CellProblem(sheet, cell, name, label, found, expected)
-
-
 def _shown(value: object, lang: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return "空欄です" if lang == "ja" else "the cell is blank"
+        return t(lang, "prev.blank")
     if isinstance(value, str):
-        return f"文字「{value}」が入っています" if lang == "ja" else f"found the text {value!r}"
-    return f"{value!r} が入っています" if lang == "ja" else f"found {value!r}"
+        return t(lang, "prev.text", value=value)
+    return t(lang, "prev.value", value=repr(value))
 
 
 def _actual_number(raw: object, percent: bool, seen_percent: bool
                    ) -> tuple[float | None, str | None]:
     """(number, None), or (None, reason) where reason is 'text', 'percent' or 'number'."""
-    from kpi_xl.core.spec import text_number
-    from kpi_xl.core.textnum import normalize
-
     if isinstance(raw, bool):
         return None, "number"
     if isinstance(raw, str):
@@ -138,124 +128,137 @@ def _actual_number(raw: object, percent: bool, seen_percent: bool
 
 def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
                  plan: Plan | None = None) -> QuarterActuals:
-    """A department's reported months from its workbook; raise WorkbookError on bad cells."""
-    from kpi_xl.core.i18n import t
-    from kpi_xl.io.safety import MAX_TABLE_ROWS
-    from kpi_xl.io.saved_workbook import SavedWorkbook, as_month
+    """A department's reported months from its workbook; raise WorkbookError on bad cells.
 
+    Every bad cell is collected before anything is refused, so the planner sees them all.
+    """
     dept = DEPARTMENTS[department]
-    try:
-        book = SavedWorkbook(path)
-    except PlanError as err:
-        raise WorkbookError(str(path), file_problem=err.file_problem, lang=err.lang) from None
-    table_name = dept.actuals_table
-    table = book.table(table_name, ACTUAL_FIELDS)
-    problems: list[CellProblem] = []
-    label = t(lang, "track.actual")
-    if table is None:
-        raise WorkbookError(str(path), [_problem(
-            t(lang, "sheet.tracking"), "A1", table_name, dept.name[lang],
-            (f"実績テーブル {table_name} がありません" if lang == "ja"
-             else f"the actuals table {table_name} is missing"),
-            ("kpi-xl generate で作成したブックの実績テーブルに入力してください" if lang == "ja"
-             else "expected the tracking table of a workbook written by kpi-xl generate"))],
-            lang=lang)
-    missing = [f for f in ("month", "kpi", "actual") if f not in table.columns]
-    if missing:
-        raise WorkbookError(str(path), [_problem(
-            table.sheet, table.header, table_name, dept.name[lang],
-            (f"列「{'」「'.join(t(lang, ACTUAL_FIELDS[f]) for f in missing)}」がありません"
-             if lang == "ja" else
-             f"the column(s) {', '.join(repr(t(lang, ACTUAL_FIELDS[f])) for f in missing)} "
-             f"are missing"),
-            ("見出しを生成時のとおりに戻してください" if lang == "ja"
-             else "expected the headers as kpi-xl wrote them; restore them"))], lang=lang)
-    if table.last_row - table.first_row + 1 > MAX_TABLE_ROWS:
-        raise WorkbookError(str(path), [_problem(
-            table.sheet, table.header, table_name, dept.name[lang],
-            (f"テーブルが {table.last_row - table.first_row + 1:,} 行あります" if lang == "ja"
-             else f"the table has {table.last_row - table.first_row + 1:,} rows"),
-            (f"{MAX_TABLE_ROWS:,} 行以下にしてください" if lang == "ja"
-             else f"expected at most {MAX_TABLE_ROWS:,} rows"))], lang=lang)
-    plan_kpis = {k.name: k for k in (plan.kpis.get(department, ()) if plan else ())}
-    months_of_quarter = _quarter_months(quarter, plan, book, table)
-    rows: list[MonthActual] = []
-    missing_targets = False
-    for r in table.rows():
-        actual_cell = table.cell("actual", r)
-        raw = book.raw(table.sheet, actual_cell)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            continue
-        where = f"{table.sheet}!{actual_cell}"
-        name_value = book.value(table.sheet, table.cell("kpi", r))
-        name = str(name_value).strip() if name_value not in (None, "") else ""
-        kpi = plan_kpis.get(name)
-        unit = unit_key(book.value(table.sheet, table.cell("unit", r))) if "unit" in \
-            table.columns else None
-        unit = unit or (kpi.unit if kpi else "件")
-        direction = normalise_choice(book.value(table.sheet, table.cell("direction", r)),
-                                     DIRECTIONS) if "direction" in table.columns else None
-        direction = direction or (kpi.direction if kpi else "higher")
-        if isinstance(raw, str) and raw.startswith("="):
-            raw = book.value(table.sheet, actual_cell)
-        number, reason = _actual_number(raw, unit == "%",
-                                        "%" in book.number_format(table.sheet, actual_cell))
-        if not name:
-            problems.append(_problem(
-                table.sheet, table.cell("kpi", r), table_name, t(lang, "kpi.name"),
-                _shown(name_value, lang),
-                "実績を入力した行には KPI 名が必要です" if lang == "ja"
-                else "expected the KPI's name on a row with an actual"))
-            continue
-        if number is None:
-            if reason == "percent":
-                expected = (f"率は % で入力してください({raw:g}% のつもりなら {raw:g}% または "
-                            f"{float(raw) / 100:g})" if lang == "ja" else
-                            f"expected a rate typed with % (for {raw:g}% type {raw:g}% or "
-                            f"{float(raw) / 100:g})") if isinstance(raw, (int, float)) else (
-                    "0%〜1000% の率を入力してください" if lang == "ja"
-                    else "expected a rate between 0% and 1000%")
-            else:
-                expected = "数値を入力してください" if lang == "ja" else "expected a number"
-            problems.append(_problem(table.sheet, actual_cell, table_name, f"{label} ({name})",
-                                     _shown(raw, lang), expected))
-            continue
-        from kpi_xl.core.spec import figure_problem
-
-        trouble = figure_problem(number, lang, negative_ok=unit == "点")
-        if trouble:
-            problems.append(_problem(table.sheet, actual_cell, table_name, f"{label} ({name})",
-                                     trouble, t(lang, "figure.expected_actual")))
-            continue
-        month_raw = book.value(table.sheet, table.cell("month", r))
-        month = as_month(month_raw)
-        if month is None or (months_of_quarter and month not in months_of_quarter):
-            shown = ", ".join(f"{m:%Y-%m}" for m in months_of_quarter)
-            problems.append(_problem(
-                table.sheet, table.cell("month", r), table_name, t(lang, "track.month"),
-                (_shown(month_raw, lang) if month is None else
-                 f"{month:%Y-%m} の月です" if lang == "ja" else f"found the month {month:%Y-%m}"),
-                (f"{quarter.folder_name} の月({shown})を入力してください" if lang == "ja"
-                 else f"expected a month of {quarter.folder_name} ({shown})")))
-            continue
-        target = None
-        if "target" in table.columns:
-            target_value = book.value(table.sheet, table.cell("target", r))
-            if isinstance(target_value, (int, float)) and not isinstance(target_value, bool):
-                target = float(target_value)
-        missing_targets = missing_targets or target is None
-        rows.append(MonthActual(month, name, unit, direction, target, number, where))
-    if problems:
-        raise WorkbookError(str(path), problems, lang=lang)
-    links = _links(book, dept)
-    result = QuarterActuals(department, quarter, Path(path), tuple(rows), links)
-    if missing_targets and plan is not None and plan.fiscal_year == quarter.year:
+    book, table = _actuals_table(path, dept, lang)
+    reader = _RowReader(book, table, dept, quarter, lang, plan)
+    rows = [row for row in (reader.read(r) for r in table.rows()) if row is not None]
+    if reader.problems:
+        raise WorkbookError(str(path), reader.problems, lang=lang)
+    result = QuarterActuals(department, quarter, Path(path), tuple(rows), _links(book, dept))
+    if (any(row.target is None for row in rows) and plan is not None
+            and plan.fiscal_year == quarter.year):
         result = with_planned_targets(result, plan)
     return result
 
 
-def _quarter_months(quarter: FiscalQuarter, plan: Plan | None, book: object,
-                    table: object) -> list[dt.date]:
+def _actuals_table(path: Path, dept: Department, lang: str) -> tuple[SavedWorkbook, TableView]:
+    """The workbook and its actuals table, or WorkbookError when either cannot be used."""
+    try:
+        book = SavedWorkbook(path)
+    except PlanError as err:
+        raise WorkbookError(str(path), file_problem=err.file_problem, lang=err.lang) from None
+    name = dept.actuals_table
+
+    def refuse(sheet: str, cell: str, found: str, expected: str) -> WorkbookError:
+        return WorkbookError(str(path), [CellProblem(sheet, cell, name, dept.name[lang], found,
+                                                     expected)], lang=lang)
+
+    table = book.table(name, ACTUAL_FIELDS)
+    if table is None:
+        raise refuse(t(lang, "sheet.tracking"), "A1", t(lang, "prev.no_table", table=name),
+                     t(lang, "prev.no_table_expected"))
+    missing = [t(lang, ACTUAL_FIELDS[f]) for f in ("month", "kpi", "actual")
+               if f not in table.columns]
+    if missing:
+        columns = t(lang, "prev.column_separator").join(
+            t(lang, "prev.column", name=name) for name in missing)
+        raise refuse(table.sheet, table.header, t(lang, "prev.missing_columns", columns=columns),
+                     t(lang, "prev.missing_columns_expected"))
+    size = table.last_row - table.first_row + 1
+    if size > MAX_TABLE_ROWS:
+        raise refuse(table.sheet, table.header, t(lang, "prev.too_many_rows", rows=size),
+                     t(lang, "prev.too_many_rows_expected", limit=MAX_TABLE_ROWS))
+    return book, table
+
+
+class _RowReader:
+    """Reads one row of an actuals table at a time, collecting the problems it finds."""
+
+    def __init__(self, book: SavedWorkbook, table: TableView, dept: Department,
+                 quarter: FiscalQuarter, lang: str, plan: Plan | None) -> None:
+        self.book, self.table, self.dept, self.quarter, self.lang = book, table, dept, quarter, lang
+        self.plan_kpis = {k.name: k for k in (plan.kpis.get(dept.key, ()) if plan else ())}
+        self.months = _quarter_months(quarter, plan)
+        self.problems: list[CellProblem] = []
+
+    def value(self, field: str, r: int) -> object:
+        """A column's value on row ``r`` (None when the table has no such column)."""
+        if field not in self.table.columns:
+            return None
+        return self.book.value(self.table.sheet, self.table.cell(field, r))
+
+    def problem(self, field: str, r: int, label: str, found: str, expected: str) -> None:
+        self.problems.append(CellProblem(self.table.sheet, self.table.cell(field, r),
+                                         self.dept.actuals_table, label, found, expected))
+
+    def read(self, r: int) -> MonthActual | None:
+        """The row's actual, or None for a row without one or with a problem (recorded)."""
+        table, lang = self.table, self.lang
+        actual_cell = table.cell("actual", r)
+        raw = self.book.raw(table.sheet, actual_cell)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        name_value = self.value("kpi", r)
+        name = str(name_value).strip() if name_value not in (None, "") else ""
+        kpi = self.plan_kpis.get(name)
+        unit = unit_key(self.value("unit", r)) or (kpi.unit if kpi else "件")
+        direction = (normalise_choice(self.value("direction", r), DIRECTIONS)
+                     or (kpi.direction if kpi else "higher"))
+        if isinstance(raw, str) and raw.startswith("="):
+            raw = self.book.value(table.sheet, actual_cell)
+        if not name:
+            self.problem("kpi", r, t(lang, "kpi.name"), _shown(name_value, lang),
+                         t(lang, "prev.name_needed"))
+            return None
+        number, reason = _actual_number(raw, unit == "%",
+                                        "%" in self.book.number_format(table.sheet, actual_cell))
+        if number is None:
+            self.problem("actual", r, f"{t(lang, 'track.actual')} ({name})", _shown(raw, lang),
+                         self._expected_number(raw, reason))
+            return None
+        from kpi_xl.core.spec import figure_problem
+
+        trouble = figure_problem(number, lang, negative_ok=unit == "点")
+        if trouble:  # 1e308 or -50 leads: refused by name, never an overflow later
+            self.problem("actual", r, f"{t(lang, 'track.actual')} ({name})", trouble,
+                         t(lang, "figure.expected_actual"))
+            return None
+        month = self._month(r)
+        if month is None:
+            return None
+        target = self.value("target", r)
+        known = isinstance(target, (int, float)) and not isinstance(target, bool)
+        return MonthActual(month, name, unit, direction,
+                           float(target) if known else None,  # type: ignore[arg-type]
+                           number, f"{table.sheet}!{actual_cell}")
+
+    def _expected_number(self, raw: object, reason: str | None) -> str:
+        if reason != "percent":
+            return t(self.lang, "prev.number_expected")
+        if isinstance(raw, (int, float)):
+            return t(self.lang, "prev.percent_expected", value=raw, fraction=float(raw) / 100)
+        return t(self.lang, "prev.percent_range")
+
+    def _month(self, r: int) -> dt.date | None:
+        """The row's month, when it is one of the quarter's (else a recorded problem)."""
+        raw = self.value("month", r)
+        month = as_month(raw)
+        if month is not None and (not self.months or month in self.months):
+            return month
+        shown = ", ".join(f"{m:%Y-%m}" for m in self.months)
+        found = (_shown(raw, self.lang) if month is None
+                 else t(self.lang, "prev.month_found", month=month))
+        self.problem("month", r, t(self.lang, "track.month"), found,
+                     t(self.lang, "prev.month_expected", quarter=self.quarter.folder_name,
+                       months=shown))
+        return None
+
+
+def _quarter_months(quarter: FiscalQuarter, plan: Plan | None) -> list[dt.date]:
     """The calendar months of ``quarter`` when the plan's fiscal calendar knows them."""
     if plan is None or plan.fiscal_year != quarter.year:
         return []
@@ -263,10 +266,8 @@ def _quarter_months(quarter: FiscalQuarter, plan: Plan | None, book: object,
     return [dt.date(*months[i], 1) for i in quarter.month_indexes()]
 
 
-def _links(book: object, dept: Department) -> dict[str, str]:
-    from kpi_xl.io.saved_workbook import SavedWorkbook
-
-    assert isinstance(book, SavedWorkbook)
+def _links(book: SavedWorkbook, dept: Department) -> dict[str, str]:
+    """KPI name → the plan figure it is linked to, from the workbook's KPI list."""
     table = book.table(f"{dept.prefix}_KPIList", _LIST_FIELDS)
     links: dict[str, str] = {}
     if table is None or "kpi" not in table.columns or "link" not in table.columns:

@@ -44,8 +44,8 @@ def title_block(sheet: SheetWriter, lang: str, title: str, subtitle: str, width:
     sheet.text(0, 0, title, "title", fit=False)
     sheet.ws.set_row(0, 26)
     sheet.text(1, 0, subtitle, "subtitle", fit=False)
-    sheet.text(2, 0, "入力" if lang == "ja" else "Input", "legend_input", fit=False)
-    sheet.text(2, 1, "数式" if lang == "ja" else "Formula", "legend_formula", fit=False)
+    sheet.text(2, 0, t(lang, "legend.input"), "legend_input", fit=False)
+    sheet.text(2, 1, t(lang, "legend.formula"), "legend_formula", fit=False)
     sheet.text(2, 2, t(lang, "legend"), "plain_note", fit=False)
     del width
     return 4

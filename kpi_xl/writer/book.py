@@ -30,7 +30,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from kpi_xl.core.expr import ExcelError, Expr, Value
-from kpi_xl.core.spec import KINDS
+from kpi_xl.core.i18n import t
+from kpi_xl.core.spec import KINDS, rate_rule_formula
 
 __all__ = ["BookWriter", "SheetWriter"]
 
@@ -557,11 +558,8 @@ class SheetWriter:
         kind = info.rule if info is not None else kind  # customers and times validate as counts
         options: dict[str, Any] = {}
         if kind == "rate":
-            # Above 0 (a zero rate would need infinitely many leads) and at most 100%: the same
-            # rule the plan reader applies, so Excel never accepts what kpi-xl then refuses.
-            cell = xl_rowcol_to_cell(row, col)
-            options = {"validate": "custom",
-                       "value": f"=AND(ISNUMBER({cell}),{cell}>0,{cell}<=1)"}
+            # The plan reader's own rule, so Excel never accepts what kpi-xl then refuses.
+            options = {"validate": "custom", "value": rate_rule_formula(xl_rowcol_to_cell(row, col))}
         elif kind == "count":
             options = {"validate": "integer", "criteria": ">=", "value": 0}
         elif kind in ("money",):
@@ -576,7 +574,7 @@ class SheetWriter:
         else:
             options = {"validate": "any"}
         if options["validate"] != "any" and info is not None:
-            options.update(error_title=("入力エラー" if lang == "ja" else "Invalid input"),
+            options.update(error_title=t(lang, "validation.error_title"),
                            error_message=info.expected[lang][:255], error_type="stop")
         if text:
             options.update(input_title=title[:32], input_message=text[:255])

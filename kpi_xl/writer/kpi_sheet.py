@@ -105,7 +105,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
 
 def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
     """A live test of the KPI's target against its benchmark (false when it has none)."""
-    from kpi_xl.core.kpis import benchmark_for
+    from kpi_xl.core.kpi_checks import benchmark_for
 
     bench = benchmark_for(kpi)
     return outside_range_expr(target, *(bench.bounds if bench is not None else (None, None)))
@@ -113,7 +113,7 @@ def _outside_benchmark(kpi: Kpi, target: Expr) -> Expr:
 
 def _smart_results(kpis: Sequence[Kpi], lang: str, ctx: BuildContext) -> list[str]:
     """SMART verdicts, written at generation (a cell cannot run the checker without the add-in)."""
-    from kpi_xl.core.kpis import smart_check
+    from kpi_xl.core.kpi_checks import smart_check
 
     return [smart_check(kpi, lang, ctx.plan).summary() for kpi in kpis]
 

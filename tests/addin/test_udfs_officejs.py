@@ -122,7 +122,7 @@ def test_numbers_match_the_classic_path(officejs: dict) -> None:
 
 def test_empty_cells_sent_as_zero_are_blanks_in_text_arguments(officejs: dict) -> None:
     smart = value(officejs, "smart_column")
-    assert smart[0] == ["OK"] and smart[1][0].startswith("NG: MT") and smart[2] == [""]
+    assert smart[0] == ["OK"] and smart[1][0].startswith("NG: SMT") and smart[2] == [""]
     assert value(officejs, "smart_empty_context") == [["OK"]]
     # Blank parents and operators (0) must not read as a parent called "0".
     assert value(officejs, "tree") == [["OK"]]

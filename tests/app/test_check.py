@@ -10,6 +10,7 @@ import pytest
 
 from kpi_xl.app.check import check_path
 from kpi_xl.app.cli import main
+from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import Recalculated, set_named
 
@@ -29,12 +30,23 @@ def test_json_is_one_document_with_every_department_and_kpi(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(sample_plan_path("ja")), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["kind"] == "plan"
-    assert [d["key"] for d in document["departments"]] == [
-        "sales", "marketing", "customer_success", "development"]
-    assert document["summary"] == {"errors": 0, "warnings": 0, "kpis": 16}
-    first = document["departments"][0]["kpis"][0]
+    valid(document)
+    [report] = document["reports"]
+    assert report["kind"] == "plan" and document["ok"] is True and document["error"] is None
+    assert [d["key"] for d in report["departments"]] == list(DEPARTMENTS)
+    assert document["summary"] == {"files": 1, "errors": 0, "warnings": 0, "kpis": 16}
+    first = report["departments"][0]["kpis"][0]
     assert first["ok"] is True and [c["letter"] for c in first["criteria"]] == list("SMART")
+
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "check.schema.json")
+                    .read_text(encoding="utf-8"))
+
+
+def valid(document: dict) -> None:
+    """The document validates against docs/check.schema.json."""
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(document, SCHEMA)
 
 
 def _plan_with(tmp_path: Path, named: dict | None = None, kpi_edits: dict | None = None) -> Path:
@@ -111,7 +123,33 @@ def test_a_folder_checks_every_workbook(tmp_path: Path, generated: dict[str, Pat
     folder = generated["sample-ja-sales"].parent
     assert main(["check", str(folder), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert len(document["reports"]) == 4
+    valid(document)
+    assert len(document["reports"]) == document["summary"]["files"] == len(DEPARTMENTS)
+
+
+def test_a_single_workbook_has_the_same_document_shape(
+        generated: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(generated["sample-en-sales"]), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    valid(document)
+    assert [r["kind"] for r in document["reports"]] == ["workbook"]
+
+
+@pytest.mark.parametrize("name", ["missing.xlsx", "notes.txt", "empty-folder"])
+def test_unusable_input_with_json_prints_an_error_document_and_exits_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("hello")
+    elif name == "empty-folder":
+        path.mkdir()
+    assert main(["check", str(path), "--json"]) == 2
+    printed = capsys.readouterr()
+    document = json.loads(printed.out)
+    valid(document)
+    assert document["ok"] is False and document["reports"] == []
+    assert document["error"]["exit_code"] == 2 and name in document["error"]["message"]
+    assert name in printed.err and "Traceback" not in printed.err
 
 
 @pytest.mark.parametrize("name", ["missing.xlsx", "notes.txt"])
@@ -123,3 +161,33 @@ def test_unusable_input_exits_2_without_a_traceback(
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and name in err
+
+
+def test_a_workbook_saved_without_results_is_judged_on_recomputed_figures(
+        tmp_path: Path, generated: dict[str, Path]) -> None:
+    # openpyxl keeps formulas and drops every cached result, as a script that edits a workbook
+    # would: the linked targets and outputs are recomputed from the workbook's own inputs.
+    path = tmp_path / "FY2026Q1_sales_ja.xlsx"
+    openpyxl.load_workbook(generated["sample-ja-sales"]).save(path)
+    fresh = check_path(generated["sample-ja-sales"], "ja")[0]
+    resaved = check_path(path, "ja")[0]
+    statements = [k.statement for d in resaved.departments for k in d.kpis]
+    assert statements == [k.statement for d in fresh.departments for k in d.kpis]
+    assert not any("を0件以上" in s for s in statements)
+    assert resaved.to_dict()["departments"][0]["findings"] == \
+        fresh.to_dict()["departments"][0]["findings"] == []
+
+
+def test_an_actual_that_generate_would_refuse_is_an_error_in_check(
+        tmp_path: Path, generated: dict[str, Path]) -> None:
+    wb = openpyxl.load_workbook(generated["sample-ja-sales"])
+    ws = next(ws for ws in wb.worksheets if "Sales_Actuals" in ws.tables)
+    first = list(ws[ws.tables["Sales_Actuals"].ref])[1]
+    first[5].value = "未集計"
+    path = tmp_path / "FY2026Q1_sales_ja.xlsx"
+    wb.save(path)
+    report = check_path(path, "ja")[0]
+    [finding] = [f for d in report.departments for f in d.findings if f.kind == "actuals"]
+    assert finding.severity == "error" and finding.code == "invalid_actual"
+    assert first[5].coordinate in finding.message and "未集計" in finding.message
+    assert report.errors == 1

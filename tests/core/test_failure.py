@@ -7,7 +7,7 @@ import math
 import pytest
 
 from kpi_xl.app.frames import findings_frame
-from kpi_xl.core.failure import analyze, is_met, pearson
+from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, analyze, is_met, pearson
 
 PERIODS = ["2026-04", "2026-05", "2026-06", "2026-07"]
 
@@ -164,3 +164,20 @@ def test_importing_kpi_xl_failure_does_not_import_pandas() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_correlation_from_fewer_periods_than_the_floor_is_not_enough_data_yet() -> None:
+    rows = long_rows({"revenue": REVENUE,
+                      "visits": ("KPI", [(900, 1000), (850, 1000), (990, 1000), (700, 1000)],
+                                 None)})
+    findings = analyze(rows, min_periods=EVIDENCE_MIN_PERIODS)
+    assert "weak_correlation" not in [f.code for f in findings]
+    [floor] = [f for f in findings if f.code == "not_enough_data"]
+    assert floor.severity == "info" and floor.actual == 4 and floor.expected == 6
+    assert floor.message.startswith("Not enough data yet")
+    ja = next(f for f in analyze(rows, min_periods=6, lang="ja") if f.code == "not_enough_data")
+    assert "まだ判断できません" in ja.message and "4 期間" in ja.message
+
+
+def test_the_evidence_floor_is_two_quarters_of_months() -> None:
+    assert EVIDENCE_MIN_PERIODS == 6

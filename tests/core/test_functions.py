@@ -118,9 +118,9 @@ def test_okr_score() -> None:
 
 @pytest.mark.parametrize(("statement", "verdict"), [
     ("2025年3月末までに月間リード獲得数300件を達成する", "OK"),
-    ("リード獲得を増やす", "NG: MT"),
+    ("リード獲得を増やす", "NG: SMT"),
     ("300 SQLs a month by the end of Q3 2026", "OK"),
-    ("increase leads", "NG: MT"),
+    ("increase leads", "NG: SMT"),
     ("今期中に解約率を5%以下にする", "OK"),
     ("頑張る", "NG: SMT"),
 ])
@@ -130,9 +130,9 @@ def test_smart_check_verdicts(statement: str, verdict: str) -> None:
 
 def test_smart_check_speaks_the_statements_language_and_uses_context() -> None:
     ja = KPI_SMART_CHECK("リード獲得を増やす")
-    assert ja.startswith("NG: MT — ") and "件" in ja
+    assert ja.startswith("NG: SMT — ") and "リード獲得数" in ja
     en = KPI_SMART_CHECK("increase leads")
-    assert en.startswith("NG: MT — ") and "leads" in en
+    assert en.startswith("NG: SMT — ") and "Leads" in en
     # A target and a deadline given as cells make M and T pass.
     assert KPI_SMART_CHECK("Monthly leads", 300.0, dt.datetime(2026, 3, 31), "Sato") == "OK"
     assert KPI_SMART_CHECK("月間リード獲得数", 300.0, 46112.0) == "OK"  # a date serial
@@ -142,7 +142,7 @@ def test_smart_check_a_column_of_a_thousand_statements_in_one_call() -> None:
     column = [["2025年3月末までに月間リード獲得数300件を達成する"], ["increase leads"], [None]] * 334
     got = KPI_SMART_CHECK(column[:1000])
     assert len(got) == 1000
-    assert got[0] == ["OK"] and got[1][0].startswith("NG: MT") and got[2] == [""]
+    assert got[0] == ["OK"] and got[1][0].startswith("NG: SMT") and got[2] == [""]
 
 
 TREE_EN = [

@@ -15,11 +15,12 @@ TODAY = date(2026, 4, 1)  # the first day of FY2026 with an April start
 CASES = [
     # The article's two examples.
     ("2025年3月末までに月間リード獲得数300件を達成する", {}, "", "ppuup"),
-    ("リード獲得を増やす", {}, "MT", "pfuuf"),
+    # A verb of intention with no number names no measure: S fails too (issue 11).
+    ("リード獲得を増やす", {}, "SMT", "ffuuf"),
     # Japanese: vague, full-width, multipliers, many deadline shapes.
     ("頑張る", {}, "SMT", "ffuuf"),
     ("もっと良くする", {}, "SMT", "ffuuf"),
-    ("売上を伸ばす", {}, "MT", "pfuuf"),
+    ("売上を伸ばす", {}, "SMT", "ffuuf"),
     ("２０２６年３月末までに受注数１００件", {}, "", "ppuup"),
     ("2026年度末までに売上1億円を達成する", {}, "", "ppuup"),
     ("今期中に商談獲得数を500件にする", {}, "", "ppuup"),
@@ -33,7 +34,9 @@ CASES = [
     ("解約率を5%以下に抑える", {}, "T", "ppuuf"),
     ("コードレビュー完了時間を24時間以内にする", {}, "T", "ppuuf"),
     ("リード獲得数300件", {"deadline": "いつか"}, "", "ppuuu"),
-    ("リード獲得数を増やす", {"target": 300, "deadline": "2026-03-31"}, "", "ppuup"),
+    ("リード獲得数を増やす", {"target": 300, "deadline": "2026-03-31"}, "S", "fpuup"),
+    ("リード獲得数を増やす", {"target": 300, "deadline": "2026-03-31", "name": "月間リード獲得数"},
+     "", "ppuup"),
     # Japanese with benchmarks, history and parents.
     ("90日以内に解約率を3%以下にする", {"benchmark": "churn_rate"}, "", "pppup"),
     ("NPS50以上を今期中に達成", {"benchmark": "nps"}, "", "pppup"),
@@ -56,7 +59,7 @@ CASES = [
     ("今期中に受注数100件", {"parent": {"name": "KSF: 提案品質向上"}}, "", "ppupp"),
     # English.
     ("Generate 300 leads a month by March 31, 2026", {}, "", "ppuup"),
-    ("Increase leads", {}, "MT", "pfuuf"),
+    ("Increase leads", {}, "SMT", "ffuuf"),
     ("Do better", {}, "SMT", "ffuuf"),
     ("Improve things", {}, "SMT", "ffuuf"),
     ("by next month", {}, "SM", "ffuup"),
@@ -110,19 +113,21 @@ def test_article_good_example_passes_with_its_facts_parsed() -> None:
     assert p.cadence == "month"
 
 
-def test_article_bad_example_fails_measurable_and_time_bound_only() -> None:
+def test_article_bad_example_fails_specific_measurable_and_time_bound() -> None:
     result = check("リード獲得を増やす", today=TODAY)
-    assert result.failed == "MT"
+    assert result.failed == "SMT"
     assert not result.ok
-    assert result.criterion("S").status == "pass"
-    assert result.summary() == "NG: MT — 数値目標と単位を入れてください(例: 月間リード獲得数300件)"
+    assert result.criterion("S").reason == (
+        "「リード獲得を増やす」は目指す方向(意図)で、何をいくつにするかを測る指標ではありません")
+    assert result.summary() == "NG: SMT — 測れる指標の名前にしてください(例: 「月間リード獲得数」)"
+    assert result.criterion("M").hint == "数値目標と単位を入れてください(例: 月間リード獲得数300件)"
 
 
 def test_hints_and_reasons_follow_the_statement_language() -> None:
     en = check("Increase leads", today=TODAY)
     assert en.lang == "en"
     assert en.criterion("M").hint == 'Add a number and unit, e.g. "300 leads a month"'
-    assert en.summary().startswith('NG: MT — Add a number and unit, e.g. "300 leads a month"')
+    assert en.summary().startswith('NG: SMT — Name a measure instead (e.g. "Leads per month")')
     forced = check("Increase leads", lang="ja", today=TODAY)
     assert forced.lang == "ja"
     assert "数値目標" in forced.criterion("M").hint

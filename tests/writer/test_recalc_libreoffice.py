@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.funnel import monthly_split, required_count
 from tests.conftest import CHANGED, HELD_OUT, HELD_OUT_WEIGHTS, Recalculated
 from tests.workbook_values import errors_in, formulas, named_values, same, values
 
-DEPARTMENTS = ["sales", "marketing", "customer_success", "development"]
 ORIGINAL_LABELS = [f"{source}-{dept}" for source in ("sample-ja", "sample-en", "held-out")
                    for dept in DEPARTMENTS] + ["template-ja", "template-sample-en"]
 

@@ -75,6 +75,9 @@ class Department:
     sample_okrs: Mapping[str, tuple[Okr, ...]]
     links: dict[str, str] = field(default_factory=dict)  # name → "annual" | "quarter" | "level"
     funnel: tuple[str, ...] = ()  # defined names of the funnel stages, widest first
+    # Metric (as the SMART checker names it: "leads", "win_rate"...) → the plan figure a KPI
+    # measuring it must reach; a typed target short of it fails SMART's A.
+    measures: dict[str, str] = field(default_factory=dict)
     labels: dict[str, Text] = field(default_factory=dict)
 
     def label(self, lang: str, key: str) -> str:

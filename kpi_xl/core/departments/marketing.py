@@ -152,4 +152,6 @@ DEPARTMENT = Department(
            TARGET_SQL: "annual", VISIT_TO_LEAD: "level", LEAD_TO_MQL: "level",
            MQL_TO_SQL: "level"},
     funnel=(REQUIRED_VISITS, REQUIRED_LEADS, REQUIRED_MQL, TARGET_SQL),
+    measures={"traffic": REQUIRED_VISITS, "leads": REQUIRED_LEADS, "mql": REQUIRED_MQL,
+              "sql": TARGET_SQL},
 )

@@ -141,4 +141,7 @@ DEPARTMENT = Department(
     links={REQUIRED_LEADS: "annual", REQUIRED_OPPS: "annual", TARGET_DEALS: "annual",
            WIN_RATE: "level", LEAD_TO_OPP: "level", TARGET_REVENUE: "annual"},
     funnel=(REQUIRED_LEADS, REQUIRED_OPPS, TARGET_DEALS),
+    measures={"leads": REQUIRED_LEADS, "opportunities": REQUIRED_OPPS, "orders": TARGET_DEALS,
+              "revenue": TARGET_REVENUE, "win_rate": WIN_RATE,
+              "lead_to_opportunity_rate": LEAD_TO_OPP},
 )
