@@ -34,6 +34,10 @@ BUILD_PREFIX = "kpi-xl-build-"
 _TMP = re.compile(r"^\.(?P<name>.+)\.kpi-xl-(?P<pid>\d+)-(?P<token>[0-9a-f]+)"
                   r"\.(?P<role>new|old|none|part)\.tmp$")
 _DONE = re.compile(r"^\.kpi-xl-(?P<pid>\d+)-(?P<token>[0-9a-f]+)\.done$")
+#: What versions before the set commit left when killed: ``.<name>.xlsx.<8 random>.tmp``.
+_OLD_STYLE = re.compile(r"^\..+\.xlsx\.[A-Za-z0-9_]{8}\.tmp$")
+#: An old-style temporary file this old belongs to no running program.
+_OLD_STYLE_AGE = 3600
 
 
 class CommitError(OSError):
@@ -195,7 +199,16 @@ def recover_stale(folder: Path) -> list[Path]:
         return []
     groups: dict[tuple[int, str], list[tuple[Path, re.Match[str]]]] = {}
     finished: set[tuple[int, str]] = set()
+    import time
+
     for path in folder.iterdir():
+        if _OLD_STYLE.match(path.name):
+            try:
+                if path.is_file() and time.time() - path.stat().st_mtime > _OLD_STYLE_AGE:
+                    _unlink(path)
+            except OSError:
+                pass
+            continue
         match = _TMP.match(path.name)
         if match:
             groups.setdefault((int(match["pid"]), match["token"]), []).append((path, match))

@@ -200,6 +200,48 @@ def _target_is_a_folder(world: World) -> Case:
                  "every workbook in", "as it was"], out / Q1)
 
 
+_KILL_ON_THIRD_RENAME = """
+import os, sys
+from pathlib import Path
+from kpi_xl.io import files
+real = os.replace
+count = [0]
+def replace(src, dst):
+    if str(src).endswith(".new.tmp") and not str(dst).endswith(".tmp"):
+        count[0] += 1
+        if count[0] == 3:
+            os._exit(9)  # as kill -9: no clean-up runs
+    real(src, dst)
+files.os.replace = replace
+from kpi_xl.app.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _killed_mid_commit(world: World) -> Case:
+    """A run killed (kill -9) between its second and third rename; then a run over it."""
+    import subprocess
+    import sys
+
+    out = world.with_q1()
+    before = {p.name: p.read_bytes() for p in (out / Q1).iterdir()}
+    plan = world.changed_plan({"Sales_WinRate": 0.3})
+    killed = subprocess.run([sys.executable, "-c", _KILL_ON_THIRD_RENAME,
+                             *_gen(world, plan, quarter="2027Q1", out=out)],
+                            capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    assert any(p.name.startswith(".") for p in (out / Q1).iterdir())  # what it left behind
+    mixed = {p.name: p.read_bytes() for p in (out / Q1).iterdir() if p.name in before}
+    assert mixed != before  # two workbooks new, two old
+
+    def check() -> None:
+        names = sorted(p.name for p in (out / Q1).iterdir())
+        assert names == sorted(before), names  # no temporary file left
+    # The next run puts the old set back (so nothing typed is judged against a mixed set),
+    # removes the leftovers, and regenerates.
+    return Case(_gen(world, plan, quarter="2027Q1", out=out), 0, [], None, check)
+
+
 def _shared_file_names(world: World) -> Case:
     """``generate a/plan.xlsx b/plan.xlsx plan-2.xlsx``: three plans, three folders."""
     plans = []
@@ -689,6 +731,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-forced": _forced,
     "target-is-a-folder": _target_is_a_folder,
     "batch-shared-file-names": _shared_file_names,
+    "killed-mid-commit": _killed_mid_commit,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
         "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),

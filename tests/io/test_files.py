@@ -173,3 +173,14 @@ def test_backups_at_the_same_second_get_different_names(tmp_path: Path) -> None:
     assert len(set(backups)) == 16
     assert all(b.read_bytes() == b"PK old" for b in backups)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_old_style_temporary_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    old = tmp_path / ".FY2026Q1_sales_en.xlsx.k2j4h5g6.tmp"
+    fresh = tmp_path / ".FY2026Q1_marketing_en.xlsx.a1b2c3d4.tmp"
+    book = tmp_path / "FY2026Q1_sales_en.xlsx"
+    for path in (old, fresh, book):
+        path.write_bytes(b"PK")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    files.recover_stale(tmp_path)
+    assert not old.exists() and fresh.exists() and book.exists()
