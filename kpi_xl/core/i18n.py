@@ -31,6 +31,8 @@ TEXT: dict[str, dict[str, str]] = {
         "file.kind.device": "デバイス",
         "file.kind.folder": "フォルダ",
         "file.kind.other": "特殊ファイル",
+        "file.too_many_cells": "{name} のシートには {limit} を超えるセルがあります({part} まで数えて超過)。"
+                               "計画や KPI ブックとしては異常なため読みません。",
         "name.missing": "名前付きセル {name} がありません",
         "name.places": "名前 {name} が {count} か所を指しています({refs})",
         "name.no_sheet": "名前 {name} が指すシート「{sheet}」がブックにありません(シート: {sheets})",
@@ -508,6 +510,8 @@ TEXT: dict[str, dict[str, str]] = {
         "file.kind.device": "a device",
         "file.kind.folder": "a folder",
         "file.kind.other": "a special file",
+        "file.too_many_cells": "{name} holds more than {limit} cells (counted up to {part}); that "
+                               "is not a plan or KPI workbook, so it is not read.",
         "name.missing": "the named cell {name} is missing",
         "name.places": "the name {name} points at {count} places ({refs})",
         "name.no_sheet": "the name {name} points at the sheet '{sheet}', which the workbook does not "

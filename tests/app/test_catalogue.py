@@ -537,6 +537,21 @@ def _injection(world: World) -> Case:
     return Case(_gen(world, plan), 0, [], None, check)
 
 
+def _million_cells(world: World) -> Case:
+    """A sheet of 1,015,808 empty cells: 16 MB of XML that openpyxl would hold at once."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c) for c in range(1, 16385)]
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}"/>' for col in letters)
+                   + "</row>" for r in range(1, 63))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+             'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + rows
+             + "</sheetData></worksheet>").encode("ascii")
+    plan = _rezip(world.plan, world.tmp / "cells.xlsx",
+                  lambda n, d: sheet if n == "xl/worksheets/sheet1.xml" else d)
+    return Case(_gen(world, plan), 2, ["cells.xlsx holds more than 1,000,000 cells"], world.out)
+
+
 CASES: dict[str, Callable[[World], Case]] = {
     # Files -----------------------------------------------------------------------------------
     "missing-file": lambda w: Case(_gen(w, w.tmp / "nope.xlsx"), 2, ["Plan file not found"],
@@ -582,6 +597,7 @@ CASES: dict[str, Callable[[World], Case]] = {
         w.plan, w.tmp / "many.xlsx", lambda n, d: d,
         {f"xl/extra/{i}.bin": b"" for i in range(2001)})), 2, ["parts (the limit is 2,000)"],
         w.out),
+    "million-cells": _million_cells,
     "xml-entity-bomb": lambda w: Case(_gen(w, _rezip(
         w.plan, w.tmp / "bomb.xlsx",
         lambda n, d: _with_dtd(d) if n == "xl/workbook.xml" else d)), 2,
