@@ -242,6 +242,24 @@ def _killed_mid_commit(world: World) -> Case:
     return Case(_gen(world, plan, quarter="2027Q1", out=out), 0, [], None, check)
 
 
+def _file_modes(world: World) -> Case:
+    """Regenerating with umask 027: new files 0640; a workbook someone made 0604 stays 0604."""
+    import os
+    import stat
+
+    out = world.with_q1()
+    os.chmod(world.q1_book(), 0o604)
+    (world.out / Q1 / f"{Q1}_marketing_en.xlsx").unlink()  # written anew
+    previous = os.umask(0o027)
+
+    def check() -> None:
+        os.umask(previous)
+        mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (out / Q1).iterdir()}
+        assert mode[f"{Q1}_sales_en.xlsx"] == 0o604, mode
+        assert mode[f"{Q1}_marketing_en.xlsx"] == 0o640, mode
+    return Case(_gen(world, quarter="2027Q1", out=out), 0, [], None, check)
+
+
 def _shared_file_names(world: World) -> Case:
     """``generate a/plan.xlsx b/plan.xlsx plan-2.xlsx``: three plans, three folders."""
     plans = []
@@ -748,6 +766,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "target-is-a-folder": _target_is_a_folder,
     "batch-shared-file-names": _shared_file_names,
     "killed-mid-commit": _killed_mid_commit,
+    "file-modes": _file_modes,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
         "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
