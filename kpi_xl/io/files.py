@@ -17,6 +17,7 @@ Temporary names start with ``.`` and carry the process id, so a stale one is rec
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -69,10 +70,8 @@ def _write_copy(source: Path, target: Path, mode: int | None = None) -> None:
 
 
 def _unlink(path: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _mode_of(path: Path) -> int | None:

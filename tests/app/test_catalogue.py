@@ -372,7 +372,7 @@ def _stretched_previous(world: World) -> Case:
 def _stretched_check(world: World) -> Case:
     import time
 
-    out = _edit_q1(world, _stretch)
+    _edit_q1(world, _stretch)
     started = time.monotonic()
 
     def check() -> None:
