@@ -282,25 +282,46 @@ def _shared_file_names(world: World) -> Case:
 
 
 def _review_exact(world: World) -> Case:
-    """Last quarter's review counts rows by KPI name with an exact comparison, never COUNTIFS.
+    """KPIs named ``Lead*``, ``>100``, ``=x`` and ``~?``: patterns or operators to COUNTIFS.
 
-    A KPI named ``Lead*``, ``>100`` or ``=x`` would be a pattern or an operator as a COUNTIFS
-    criterion; ``SUMPRODUCT((names=name)*...)`` compares the text as it is.
+    Last quarter's review counts rows by KPI name with ``SUMPRODUCT((names=name)*...)``, an exact
+    comparison; its cached values equal LibreOffice's, cell by cell.
     """
-    def every_actual(wb: openpyxl.Workbook) -> None:
-        ws = wb["Tracking"]
-        for line in list(ws[ws.tables["Sales_Actuals"].ref])[1:]:
-            line[5].value = 0.5 if "%" in line[5].number_format else 50
-    out = _edit_q1(world, every_actual)
+    from tests.conftest import require_libreoffice
+
+    require_libreoffice()
+    names = ["Lead*", ">100", "=x", "~?"]
+
+    def rename(wb: openpyxl.Workbook) -> None:
+        for i, name in enumerate(names):
+            _set_kpi("Sales_KPIs", "KPI", i, name, as_text=True)(wb)
+    plan = _plan_with(world, rename)
+    generate(read_plan(plan), FiscalQuarter(2027, 1), world.out, "en")
+    wb = openpyxl.load_workbook(world.q1_book())
+    ws = wb["Tracking"]
+    for line in list(ws[ws.tables["Sales_Actuals"].ref])[1:]:
+        line[5].value = 0.5 if "%" in line[5].number_format else 50
+    wb.save(world.q1_book())
 
     def check() -> None:
-        book = out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
-        wb = openpyxl.load_workbook(book)
-        formulas = [str(c.value) for row in wb["Last quarter review"].iter_rows() for c in row
-                    if c.data_type == "f"]
-        assert any("SUMPRODUCT(" in f for f in formulas)
-        assert not any(f in text for text in formulas for f in ("COUNTIF", "SUMIF", "MATCH("))
-    return Case(_gen(world, out=out), 0, [], None, check)
+        from tests.libreoffice import recalculate
+
+        book = world.out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        sheet = "Last quarter review"
+        formulas = openpyxl.load_workbook(book)[sheet]
+        texts = [str(c.value) for c in formulas._cells.values() if c.data_type == "f"]
+        assert any("SUMPRODUCT(" in f for f in texts)
+        assert not any(f in text for text in texts for f in ("COUNTIF", "SUMIF", "MATCH("))
+        cached = openpyxl.load_workbook(book, data_only=True)[sheet]
+        engine = openpyxl.load_workbook(recalculate([book], world.tmp / "lo")[book],
+                                        data_only=True)[sheet]
+        for (r, c), cell in formulas._cells.items():
+            if cell.data_type == "f":
+                mine, theirs = cached.cell(r, c).value, engine.cell(r, c).value
+                assert mine == theirs or (isinstance(mine, (int, float)) and isinstance(
+                    theirs, (int, float)) and abs(mine - theirs) <= 1e-9 * max(1, abs(mine))), \
+                    (cell.coordinate, cell.value, mine, theirs)
+    return Case(_gen(world, plan), 0, [], None, check)
 
 
 def _fifo(path: Path) -> Path:
