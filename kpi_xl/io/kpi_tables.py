@@ -383,6 +383,12 @@ def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
     return names[0], "A1"
 
 
+def _okr_label(field: str, lang: str) -> str:
+    """An OKR column's header as the planner sees it (not the field's internal name)."""
+    key = next((c.label_key for c in OKR_COLUMNS if c.field == field), None)
+    return t(lang, key) if key else field
+
+
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
     """The OKR table's rows; a missing table means no OKRs."""
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
@@ -408,17 +414,18 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
             c, v = row.get(field, row["_at"])
             texts[field] = "" if v is None else str(v).strip()
             if not texts[field]:
-                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                problems.append(_problem(sheet, c, OKR_TABLE, _okr_label(field, lang), v,
                                          t(lang, "kpitable.expect.text"), lang))
             too_long = _too_long(texts[field], field in _FREE_TEXT, lang)
             if too_long:
-                problems.append(CellProblem(sheet, c, OKR_TABLE, field, *too_long))
+                problems.append(CellProblem(sheet, c, OKR_TABLE, _okr_label(field, lang),
+                                            *too_long))
         numbers = {}
         for field in ("start", "target"):
             c, v = row.get(field, row["_at"])
             raw, v = v, _number(v)
             if v is None:
-                problems.append(_problem(sheet, c, OKR_TABLE, field, raw,
+                problems.append(_problem(sheet, c, OKR_TABLE, _okr_label(field, lang), raw,
                                          t(lang, "kpitable.expect.number"), lang))
                 v = 0
             else:
@@ -426,8 +433,8 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
 
                 trouble = figure_problem(v, lang, negative_ok=True)
                 if trouble:
-                    problems.append(CellProblem(sheet, c, OKR_TABLE, field, trouble,
-                                                t(lang, "kpitable.expect.number")))
+                    problems.append(CellProblem(sheet, c, OKR_TABLE, _okr_label(field, lang),
+                                                trouble, t(lang, "kpitable.expect.number")))
                     v = 0
             numbers[field] = float(v)
         if len(problems) == before and dept is not None:

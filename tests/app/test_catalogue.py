@@ -260,6 +260,20 @@ def _file_modes(world: World) -> Case:
     return Case(_gen(world, quarter="2027Q1", out=out), 0, [], None, check)
 
 
+def _template_mode(world: World) -> Case:
+    """``kpi-xl template`` under umask 022 writes a 0644 file, as any program would."""
+    import os
+    import stat
+
+    target = world.tmp / "blank.xlsx"
+    previous = os.umask(0o022)
+
+    def check() -> None:
+        os.umask(previous)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    return Case(["template", "-o", str(target), "--lang", "en"], 0, [], None, check)
+
+
 def _shared_file_names(world: World) -> Case:
     """``generate a/plan.xlsx b/plan.xlsx plan-2.xlsx``: three plans, three folders."""
     plans = []
@@ -761,6 +775,9 @@ CASES: dict[str, Callable[[World], Case]] = {
         "Sales_KPIs", "KPI", 0, "L" * 300))), 2,
         ["cell A7 (KPI / Sales_KPIs): found 300 characters", "at most 255 characters"], w.out),
     "kpi-name-10mb": _huge_name,
+    "okr-number-text": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Plan_OKRs", "Start", 0, "lots", as_text=True))), 2,
+        ["cell E6 (Start / Plan_OKRs): found 'lots'; expected a number"], w.out),
     "unknown-unit": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Unit", 0, "bananas"))), 2, ["found 'bananas'", "expected one of"],
         w.out),
@@ -829,6 +846,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "batch-shared-file-names": _shared_file_names,
     "killed-mid-commit": _killed_mid_commit,
     "file-modes": _file_modes,
+    "template-mode": _template_mode,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
         "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
