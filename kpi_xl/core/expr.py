@@ -630,9 +630,25 @@ class _SumProduct(Func):
 
 
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
-    """INDEX(result, MATCH(lookup, within, 0)): exact-match lookup; #N/A when absent."""
-    match = Func("MATCH", (lift(lookup), within, Num(0)), _match_impl)
+    """``INDEX(result, MATCH(TRUE, INDEX(within=lookup, 0), 0))``: exact lookup; #N/A if absent.
+
+    Plain ``MATCH(lookup, within, 0)`` reads ``*``, ``?`` and ``~`` in a text lookup as
+    wildcards, so a KPI named ``Lead*`` would find ``Leads``; comparing with ``=`` matches the
+    text as it is (without case, as Excel compares). ``INDEX(…, 0)`` makes the comparison an
+    array without Ctrl+Shift+Enter, in every Excel and in LibreOffice.
+    """
+    match = _ExactMatch("MATCH", (lift(lookup), within), _match_impl)
     return Func("INDEX", (result, match), _index_impl)
+
+
+@dataclass(frozen=True, eq=False)
+class _ExactMatch(Func):
+    def formula(self, resolver: Resolver) -> str:
+        lookup = self.args[0]
+        right = lookup.formula(resolver)
+        if lookup.precedence < _PRECEDENCE["="]:
+            right = f"({right})"
+        return f"MATCH(TRUE,INDEX({self.args[1].formula(resolver)}={right},0),0)"
 
 
 def _match_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
