@@ -1,10 +1,12 @@
 """Many plans in one call: ``kpi-xl generate PLAN1.xlsx PLAN2.xlsx … [--jobs N]``.
 
-Each plan writes into its own folder under ``--out``, named after the plan file, so business
-units never collide. Plans run in parallel worker processes; one failing plan is reported with
-its reason and does not stop the others. On a terminal a progress bar (tqdm: fits the terminal's
-width, counts Japanese file names as double width, shows the ETA) shows on stderr; it stays quiet
-when stderr is not a terminal, and ``--quiet`` silences it anyway.
+Each plan writes into its own folder under ``--out``, named after the plan file and told apart by
+its path when names are shared (:func:`plan_folders`), so business units never collide and each
+finds its own last quarter whatever the order of the arguments. Plans run in parallel worker
+processes; one failing plan is reported with its reason and does not stop the others. On a
+terminal a progress bar (tqdm: fits the terminal's width, counts Japanese file names as double
+width, shows the ETA) shows on stderr; it stays quiet when stderr is not a terminal, and
+``--quiet`` silences it anyway.
 
 Ctrl-C stops the batch promptly: plans not started are cancelled, running workers are told to
 stop (SIGTERM; a worker that is moving its finished workbooks into place completes the move
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["BatchResult", "PlanResult", "generate_many", "plan_folders"]
+__all__ = ["BatchResult", "PlanResult", "folder_notes", "generate_many", "plan_folders"]
 
 
 @dataclass
@@ -51,14 +53,44 @@ class BatchResult:
 
 
 def plan_folders(plans: Sequence[Path], out: Path) -> list[Path]:
-    """One output folder per plan, named after its file; duplicates get -2, -3 …"""
-    seen: dict[str, int] = {}
-    folders = []
-    for plan in plans:
-        stem = Path(plan).stem or "plan"
-        seen[stem] = seen.get(stem, 0) + 1
-        folders.append(out / (stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"))
-    return folders
+    """One output folder per plan, never shared, the same whatever the order of the plans.
+
+    A plan's folder is named after its file. Plans whose file names are equal (compared as a
+    case-insensitive file system would) are told apart by their folder (``a/plan.xlsx`` →
+    ``plan-a``); any name still shared, or taken by another plan's file name, gets a short digest
+    of the plan's full path (``plan-a-3f9c1e``). The same file given twice shares its folder.
+    """
+    import hashlib
+
+    paths = [Path(p).resolve() for p in plans]
+    stems = [p.stem or "plan" for p in paths]
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:6]
+
+    def shared(names: list[str]) -> set[str]:
+        count: dict[str, set[Path]] = {}
+        for name, path in zip(names, paths, strict=True):
+            count.setdefault(name.casefold(), set()).add(path)
+        return {key for key, owners in count.items() if len(owners) > 1}
+
+    names = list(stems)
+    clash = shared(names)
+    names = [f"{stem}-{path.parent.name or 'root'}" if stem.casefold() in clash else stem
+             for stem, path in zip(stems, paths, strict=True)]
+    clash = shared(names)
+    names = [f"{name}-{digest(path)}" if name.casefold() in clash and name != stem else name
+             for name, stem, path in zip(names, stems, paths, strict=True)]
+    return [Path(out) / name for name in names]
+
+
+def folder_notes(plans: Sequence[Path], folders: Sequence[Path], lang: str = "en") -> list[str]:
+    """One line per plan whose folder is not simply its file's name (shown before the run)."""
+    from kpi_xl.core.i18n import t
+
+    return [t(lang, "batch.folder", plan=plan, folder=folder.name)
+            for plan, folder in zip(plans, folders, strict=True)
+            if folder.name != (Path(plan).stem or "plan")]
 
 
 # In each worker process: SIGINT is the parent's business; SIGTERM from the parent means "stop".
@@ -172,6 +204,8 @@ def generate_many(plans: Sequence[Path], out: Path, *, jobs: int | None = None,
     """
     plans = [Path(p) for p in plans]
     folders = plan_folders(plans, Path(out))
+    for note in folder_notes(plans, folders, lang or ui_lang):  # shared names, told apart
+        (progress or sys.stderr).write(f"kpi-xl: {note}\n")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(plans)))
     bar = _Progress(len(plans), progress or sys.stderr, show_progress, ui_lang)
     results: list[PlanResult | None] = [None] * len(plans)

@@ -40,12 +40,16 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     quarters (a department whose workbook is missing, another plan's workbook left out) go to
     ``on_note(line)``.
     """
+    from kpi_xl.io.files import recover_stale, remove_stale_build_folders
     from kpi_xl.writer.book import BookWriter
 
     keys = list(departments or DEPARTMENTS)
+    folder = Path(out_dir) / quarter.folder_name
+    # What a killed run left behind: its half-committed set is put back, its files removed.
+    recover_stale(folder)
+    remove_stale_build_folders()
     carried = (_carried(plan, quarter, out_dir, lang, previous_dir, keys, on_note)
                if roll_forward else {})
-    folder = Path(out_dir) / quarter.folder_name
     built: list[tuple[BookWriter, Path]] = []
     try:
         with _cyclic_gc_paused():
@@ -57,20 +61,19 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
         from kpi_xl.app.interrupts import Interrupted, interrupts_deferred, note_written
-        from kpi_xl.io.files import atomic_move
+        from kpi_xl.io.files import commit_set, keep_backup
 
         keep = {Path(entry.path) for entry in in_the_way}
         written = [target for _, target in rendered]
         try:
             with interrupts_deferred():  # all of the quarter's workbooks move in, or none
-                for source, target in rendered:
+                for _, target in rendered:
                     if target in keep:
-                        from kpi_xl.io.files import keep_backup
-
                         backup = keep_backup(target)
                         if on_backup is not None:
                             on_backup(target, backup)
-                    atomic_move(source, target)
+                # All or nothing for real: a failure on any file puts every file back as it was.
+                commit_set(rendered)
                 note_written(written)
         except KeyboardInterrupt:
             raise Interrupted(written) from None
@@ -110,7 +113,8 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
         dept = DEPARTMENTS[key]
         title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
         book = BookWriter(lang, title=title, company=plan.company,
-                          created=datetime(plan.fiscal_year, plan.start_month, 1))
+                          created=datetime(plan.fiscal_year, plan.start_month, 1),
+                          fingerprint=True)
         # Which plan, department and quarter it is: next quarter finds it by this, not its name.
         book.set_custom_properties(WorkbookIdentity.of(
             plan.company, plan.start_month, key, quarter, lang).properties())
@@ -201,9 +205,17 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
                             previous_dir=previous_dir, force=force, on_backup=on_backup,
                             on_note=on_note)
         except OSError as err:
-            raise UsageError(
-                f"could not write the workbooks into {out_dir}: {err.strerror or err}",
-                f"{out_dir} にブックを書き出せませんでした: {err.strerror or err}") from None
+            from kpi_xl.core.i18n import t
+            from kpi_xl.io.files import CommitError
+
+            if isinstance(err, CommitError):
+                texts = {lang_: t(lang_, "commit.failed", file=err.target,
+                                  folder=err.target.parent, reason=err.strerror or err)
+                         for lang_ in ("ja", "en")}
+            else:
+                texts = {lang_: t(lang_, "write.failed", folder=out_dir,
+                                  reason=err.strerror or err) for lang_ in ("ja", "en")}
+            raise UsageError(texts["en"], texts["ja"]) from None
     except UsageError as err:
         err.lang = lang  # speak the plan's language unless --lang says otherwise
         raise

@@ -600,10 +600,55 @@ def countif(rng: Area, criterion: Operand) -> Expr:
                                        for v in _cells_of(a[0], e))))
 
 
+def count_equal(*range_values: Operand) -> Expr:
+    """Rows where every range equals its value: ``SUMPRODUCT((R1=v1)*(R2=v2)*...)``.
+
+    Unlike COUNTIFS, a value is compared as it is: text holding ``*``, ``?``, ``~`` or starting
+    with ``>``, ``<`` or ``=`` is not read as a pattern or an operator. (``=`` compares text
+    without case, as Excel does; kpi-xl refuses names that differ only in case.)
+    """
+    args = tuple(lift(x) for x in range_values)
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        pairs = [(_cells_of(a[i], e), a[i + 1].evaluate(e)) for i in range(0, len(a), 2)]
+        return float(sum(all(_compare("=", cells[r], value) for cells, value in pairs)
+                         for r in range(len(pairs[0][0]))))
+    return _SumProduct("SUMPRODUCT", args, impl)
+
+
+@dataclass(frozen=True, eq=False)
+class _SumProduct(Func):
+    def formula(self, resolver: Resolver) -> str:
+        terms = []
+        for i in range(0, len(self.args), 2):
+            value = self.args[i + 1]
+            right = value.formula(resolver)
+            if value.precedence < _PRECEDENCE["="]:
+                right = f"({right})"
+            terms.append(f"({self.args[i].formula(resolver)}={right})")
+        return f"SUMPRODUCT({'*'.join(terms)})"
+
+
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
-    """INDEX(result, MATCH(lookup, within, 0)): exact-match lookup; #N/A when absent."""
-    match = Func("MATCH", (lift(lookup), within, Num(0)), _match_impl)
+    """``INDEX(result, MATCH(TRUE, INDEX(within=lookup, 0), 0))``: exact lookup; #N/A if absent.
+
+    Plain ``MATCH(lookup, within, 0)`` reads ``*``, ``?`` and ``~`` in a text lookup as
+    wildcards, so a KPI named ``Lead*`` would find ``Leads``; comparing with ``=`` matches the
+    text as it is (without case, as Excel compares). ``INDEX(…, 0)`` makes the comparison an
+    array without Ctrl+Shift+Enter, in every Excel and in LibreOffice.
+    """
+    match = _ExactMatch("MATCH", (lift(lookup), within), _match_impl)
     return Func("INDEX", (result, match), _index_impl)
+
+
+@dataclass(frozen=True, eq=False)
+class _ExactMatch(Func):
+    def formula(self, resolver: Resolver) -> str:
+        lookup = self.args[0]
+        right = lookup.formula(resolver)
+        if lookup.precedence < _PRECEDENCE["="]:
+            right = f"({right})"
+        return f"MATCH(TRUE,INDEX({self.args[1].formula(resolver)}={right},0),0)"
 
 
 def _match_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:

@@ -12,6 +12,50 @@ LANGS = ("ja", "en")
 TEXT: dict[str, dict[str, str]] = {
     "ja": {
         "legend": "黄色=入力欄(変更すると再計算)、灰色=数式",
+        "overwrite.unreadable": "読めないため、入力済みデータがないことを確認できません: {error}",
+        "overwrite.actuals": "実績が入力されています({count}): {cells}",
+        "overwrite.reviews": "レビュー記録が入力されています({count}): {cells}",
+        "overwrite.inputs": "入力欄が生成時から変更されています({count}、生成値 → 現在の値): {cells}",
+        "overwrite.other_cells": "kpi-xl が書いた内容から変更・追加されたセルがあります({count}): {cells}",
+        "overwrite.added_sheets": "kpi-xl が書いていないシートがあります({count}): {cells}",
+        "commit.failed": "{file} を置き換えられませんでした({reason})。{folder} のブックはすべて元のままです。"
+                         "ファイルは何も書き出していません。",
+        "write.failed": "{folder} にブックを書き出せませんでした: {reason}",
+        "batch.folder": "{plan} は同名の計画と区別するためフォルダ {folder} に書き出します",
+        "kpi.duplicate_case": "KPI「{name}」はセル {cell} の「{first}」と大文字・小文字しか違いません"
+                              "(Excel は同じ名前として扱います)",
+        "file.not_regular": "{name} は通常のファイルではありません({kind})。読むと止まる恐れがあるため開きません。"
+                            "Excel ブック(.xlsx)のファイルを指定してください。",
+        "file.kind.fifo": "名前付きパイプ",
+        "file.kind.socket": "ソケット",
+        "file.kind.device": "デバイス",
+        "file.kind.folder": "フォルダ",
+        "file.kind.other": "特殊ファイル",
+        "file.too_many_cells": "{name} のシートには {limit} を超えるセルがあります({part} まで数えて超過)。"
+                               "計画や KPI ブックとしては異常なため読みません。",
+        "name.missing": "名前付きセル {name} がありません",
+        "name.places": "名前 {name} が {count} か所を指しています({refs})",
+        "name.no_sheet": "名前 {name} が指すシート「{sheet}」がブックにありません(シート: {sheets})",
+        "name.cells": "名前 {name} が {ref}({count} セル)を指しています",
+        "name.expected_cell": "テンプレートどおり 1 つのセルを指す名前が必要です。kpi-xl template で新しい"
+                              "テンプレートを作り、値を写してください",
+        "name.expected_weights": "テンプレートどおり 12 か月分のセルを指す名前が必要です。kpi-xl template で"
+                                 "新しいテンプレートを作り、値を写してください",
+        "cell.unknown": "(見出しが見つかりません)",
+        "text.too_long": "「{text}」は {count} 文字です",
+        "text.limit": "{limit} 文字以内にしてください(Excel が数式やドロップダウンで扱える長さ。切り詰めはしません)",
+        "text.limit_free": "{limit} 文字以内にしてください",
+        "figure.too_large": "{value} が入っています(kpi-xl が扱う上限 {limit} を超えています)",
+        "figure.negative": "負の値 {value} が入っています",
+        "figure.not_finite": "数値として扱えない値(無限大など)が入っています",
+        "figure.expected_actual": "0 以上の数値を入力してください(マイナスは点数の KPI のみ)",
+        "formula.unsaved": "数式「{formula}」の計算結果が保存されていません(値を直接入力してください)",
+        "weights.zero": "ウェイトの合計が 0 です",
+        "weights.zero_expected": "少なくとも 1 か月は 0 より大きくしてください",
+        "overwrite.cell": "{n} セル",
+        "overwrite.cells": "{n} セル",
+        "overwrite.sheet": "{n} シート",
+        "overwrite.sheets": "{n} シート",
         "generated": "kpi-xl で生成({source})",
         "assumptions": "KGI と前提条件",
         "col.item": "項目",
@@ -617,6 +661,54 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "legend": "Yellow: inputs (change one, all recalculates). Grey: formulas.",
+        "overwrite.unreadable": "cannot be read, so it cannot be shown to hold no data: {error}",
+        "overwrite.actuals": "actuals entered ({count}): {cells}",
+        "overwrite.reviews": "review log entries ({count}): {cells}",
+        "overwrite.inputs": "inputs changed from what kpi-xl would write ({count}, generated → now): "
+                            "{cells}",
+        "overwrite.other_cells": "cells typed or changed since kpi-xl wrote them ({count}): {cells}",
+        "overwrite.added_sheets": "sheets kpi-xl did not write ({count}): {cells}",
+        "commit.failed": "could not put {file} in place ({reason}); every workbook in {folder} is "
+                         "as it was. Nothing was written.",
+        "write.failed": "could not write the workbooks into {folder}: {reason}",
+        "batch.folder": "{plan} shares its name with another plan; it writes into the folder "
+                        "{folder}",
+        "kpi.duplicate_case": "the KPI {name!r} differs from {first!r} (cell {cell}) only in case, "
+                              "and Excel compares names without case",
+        "file.not_regular": "{name} is not a regular file ({kind}); it is not opened, since reading "
+                            "it could wait for ever. Give an Excel workbook file (.xlsx).",
+        "file.kind.fifo": "a named pipe",
+        "file.kind.socket": "a socket",
+        "file.kind.device": "a device",
+        "file.kind.folder": "a folder",
+        "file.kind.other": "a special file",
+        "file.too_many_cells": "{name} holds more than {limit} cells (counted up to {part}); that "
+                               "is not a plan or KPI workbook, so it is not read.",
+        "name.missing": "the named cell {name} is missing",
+        "name.places": "the name {name} points at {count} places ({refs})",
+        "name.no_sheet": "the name {name} points at the sheet '{sheet}', which the workbook does not "
+                         "have (its sheets: {sheets})",
+        "name.cells": "the name {name} points at {ref} ({count} cells)",
+        "name.expected_cell": "expected the template's named cell (one cell); write a fresh template "
+                              "with kpi-xl template and copy your values into it",
+        "name.expected_weights": "expected the template's twelve named weight cells; write a fresh "
+                                 "template with kpi-xl template and copy your values into it",
+        "cell.unknown": "(its label was not found)",
+        "text.too_long": "found {count} characters ('{text}')",
+        "text.limit": "expected at most {limit} characters (what Excel takes in formulas and "
+                      "drop-down lists; kpi-xl never cuts text)",
+        "text.limit_free": "expected at most {limit} characters",
+        "figure.too_large": "found {value}, above the largest figure kpi-xl works with ({limit})",
+        "figure.negative": "found the negative figure {value}",
+        "figure.not_finite": "found a value that is not a finite number",
+        "figure.expected_actual": "expected a number of 0 or more (negative only for a KPI in points)",
+        "formula.unsaved": "found the formula {formula} with no saved result (type the value itself)",
+        "weights.zero": "the weights add up to 0",
+        "weights.zero_expected": "expected at least one month above 0",
+        "overwrite.cell": "{n} cell",
+        "overwrite.cells": "{n} cells",
+        "overwrite.sheet": "{n} sheet",
+        "overwrite.sheets": "{n} sheets",
         "generated": "Generated by kpi-xl ({source})",
         "assumptions": "KGI and assumptions",
         "col.item": "Item",

@@ -15,8 +15,47 @@ from typing import Union
 
 from kpi_xl.core.expr import CellResolver, Expr, and_, isnumber, ref
 
-__all__ = ["KINDS", "RATE_RULE", "InputSpec", "OutputSpec", "check_value", "is_rate",
-           "rate_rule_formula"]
+__all__ = ["KINDS", "MAX_FIGURE", "MAX_NAME_UNITS", "MAX_TEXT_UNITS", "RATE_RULE", "InputSpec",
+           "OutputSpec", "check_value", "figure_problem", "is_rate", "rate_rule_formula", "shorten",
+           "utf16_len"]
+
+#: A name (a KPI, an owner, the company) goes into drop-down lists and formula text, where Excel
+#: takes at most 255 characters (UTF-16 units); longer is refused, never cut.
+MAX_NAME_UNITS = 255
+#: Free text (a definition, a KSF, an objective): far below Excel's 32,767 per cell, far above
+#: any real sentence; a 10 MB paste is refused rather than carried into every workbook.
+MAX_TEXT_UNITS = 2_000
+
+
+#: The largest figure kpi-xl works with: a quadrillion (10^15) yen, leads or weights. Excel
+#: computes up to about 1e308, but the plan multiplies and adds its figures (a deal size of 1e308
+#: overflows at once), and no business counts beyond this; above it is a slip, refused by name.
+MAX_FIGURE = 1e15
+
+
+def figure_problem(value: float, lang: str, *, negative_ok: bool = False) -> str | None:
+    """What is wrong with a figure (an input, a target, an actual); None when it is usable."""
+    from kpi_xl.core.i18n import t
+
+    if not math.isfinite(value):
+        return t(lang, "figure.not_finite")
+    if abs(value) > MAX_FIGURE:
+        return t(lang, "figure.too_large", value=f"{value:g}", limit=f"{MAX_FIGURE:,.0f}")
+    if value < 0 and not negative_ok:
+        return t(lang, "figure.negative", value=f"{value:,g}")
+    return None
+
+
+def utf16_len(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, keep: int = 40) -> str:
+    """Text for a message: itself when short, else its start and its length."""
+    if len(text) <= keep + 10:
+        return text
+    return f"{text[:keep]}… ({len(text):,} characters)"
 
 Scalar = Union[float, int, str, None]
 Text = dict  # {"ja": "...", "en": "..."}
@@ -186,7 +225,13 @@ def check_value(spec: InputSpec, raw: object,
             return spec.blank_value, None
         return None, (_describe(None, lang), expected)
     if spec.kind == "text":
-        return str(raw).strip(), None
+        text = str(raw).strip()
+        if utf16_len(text) > MAX_NAME_UNITS:
+            from kpi_xl.core.i18n import t
+
+            return None, (t(lang, "text.too_long", text=shorten(text), count=f"{utf16_len(text):,}"),
+                          t(lang, "text.limit", limit=f"{MAX_NAME_UNITS:,}"))
+        return text, None
     typed_text = raw if isinstance(raw, str) else None
     if typed_text is not None:
         # Numbers typed as text are understood when they can mean one thing only: full-width
@@ -207,6 +252,11 @@ def check_value(spec: InputSpec, raw: object,
             found += (f"(= {raw * 100:g}%。{raw:g}% のつもりなら {raw:g}% または {raw / 100:g} と入力)"
                       if lang == "ja" else
                       f" (that is {raw * 100:g}%; for {raw:g}% type {raw:g}% or {raw / 100:g})")
+        return None, (found, expected)
+    if abs(raw) > MAX_FIGURE:
+        from kpi_xl.core.i18n import t
+
+        found = t(lang, "figure.too_large", value=f"{raw:g}", limit=f"{MAX_FIGURE:,.0f}")
         return None, (found, expected)
     if kind.rule in ("count", "month", "year"):
         return int(raw), None

@@ -105,10 +105,31 @@ def _table_problems(table: _Table, name: str, label: str, lang: str) -> list[Cel
         for c in table.missing]
 
 
+#: Fields of free text (longer limit); every other text field is a name.
+_FREE_TEXT = frozenset(("definition", "ksf", "objective", "key_result"))
+
+
+def _too_long(text: str, free: bool, lang: str) -> tuple[str, str] | None:
+    """(found, expected) when ``text`` is longer than its field allows (core.spec's limits)."""
+    from kpi_xl.core.i18n import t
+    from kpi_xl.core.spec import MAX_NAME_UNITS, MAX_TEXT_UNITS, shorten, utf16_len
+
+    limit = MAX_TEXT_UNITS if free else MAX_NAME_UNITS
+    units = utf16_len(text) if len(text) > limit // 2 else len(text)
+    if units <= limit:
+        return None
+    return (t(lang, "text.too_long", text=shorten(text), count=f"{units:,}"),
+            t(lang, "text.limit_free" if free else "text.limit", limit=f"{limit:,}"))
+
+
 def _problem(sheet: str, cell: str, name: str, label: str, found: Any, expected: str,
              lang: str) -> CellProblem:
+    from kpi_xl.core.spec import shorten
+
     if found is None or (isinstance(found, str) and not found.strip()):
         shown = t(lang, "kpitable.blank")
+    elif isinstance(found, str):
+        shown = t(lang, "kpitable.found", found=shorten(found))
     else:
         shown = t(lang, "kpitable.found", found=found)
     return CellProblem(sheet, cell, name, label, shown, expected)
@@ -136,19 +157,23 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             continue
         sheet, rows = table.sheet, table.rows
         kpis: list[Kpi] = []
-        names: set[str] = set()
+        # Excel compares text without case (lookups, =, COUNTIFS): "Leads" and "LEADS" are one.
+        names: dict[str, tuple[str, str]] = {}
         for row in rows:
             kpi = _kpi(row, sheet, dept.kpi_table, dept.links, lang, problems, formula_result)
             if kpi is None:
                 continue
-            if kpi.name in names:
+            folded = kpi.name.casefold()
+            if folded in names:
                 cell = row["name"][0]
-                problems.append(CellProblem(
-                    sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
-                    t(lang, "kpitable.duplicate", name=kpi.name),
-                    t(lang, "kpitable.duplicate.expected")))
+                first, first_cell = names[folded]
+                found = (t(lang, "kpitable.duplicate", name=kpi.name) if first == kpi.name else
+                         t(lang, "kpi.duplicate_case", name=kpi.name, first=first,
+                           cell=first_cell))
+                problems.append(CellProblem(sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
+                                            found, t(lang, "kpitable.duplicate.expected")))
                 continue
-            names.add(kpi.name)
+            names[folded] = (kpi.name, row["name"][0])
             kpis.append(kpi)
         if not kpis and not any(p.name == dept.kpi_table for p in problems):
             problems.append(CellProblem(
@@ -188,6 +213,11 @@ class _Cells:
         value = "" if value is None else str(value).strip()
         if required and not value:
             self.refuse(cell, field, None, "expect.text")
+        too_long = _too_long(value, field in _FREE_TEXT, self.lang)
+        if too_long:
+            self.problems.append(CellProblem(self.sheet, cell, self.table,
+                                             t(self.lang, f"kpi.{field}"), *too_long))
+            return ""
         return value
 
     def choice(self, field: str, choices: dict[str, dict[str, str]]) -> str:
@@ -266,7 +296,16 @@ def _target(cells: _Cells, unit: str, link: str | None, formula_result: FormulaR
     """
     cell, target = cells.get("target")
     if isinstance(target, str) and target.startswith("="):
+        formula = target
         target = None if link else formula_result(cells.sheet, cell)
+        if target is None and not link:  # a formula saved without its result is not "blank"
+            from kpi_xl.core.spec import shorten
+
+            cells.problems.append(CellProblem(
+                cells.sheet, cell, cells.table, t(cells.lang, "kpi.target"),
+                t(cells.lang, "formula.unsaved", formula=shorten(formula)),
+                t(cells.lang, "kpitable.expect.number_not_negative")))
+            return 0
     # Whether the planner saw a percentage: a cell formatted as %, or text such as "110%".
     seen_percent = "%" in str(cells.get("_fmt.target")[1] or "")
     if isinstance(target, str) and not link:
@@ -285,6 +324,15 @@ def _target(cells: _Cells, unit: str, link: str | None, formula_result: FormulaR
                      or not math.isfinite(target) or target < 0):
         cells.refuse(cell, "target", target, "expect.number_not_negative")
         return 0
+    if not link and isinstance(target, (int, float)):
+        from kpi_xl.core.spec import figure_problem
+
+        too_big = figure_problem(float(target), cells.lang)
+        if too_big:
+            cells.problems.append(CellProblem(
+                cells.sheet, cell, cells.table, t(cells.lang, "kpi.target"), too_big,
+                t(cells.lang, "kpitable.expect.number_not_negative")))
+            return 0
     return target
 
 
@@ -348,6 +396,12 @@ def _where_heading_is(wb: Any, heading: str, lang: str) -> tuple[str, str]:
     return names[0], "A1"
 
 
+def _okr_label(field: str, lang: str) -> str:
+    """An OKR column's header as the planner sees it (not the field's internal name)."""
+    key = next((c.label_key for c in OKR_COLUMNS if c.field == field), None)
+    return t(lang, key) if key else field
+
+
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
     """The OKR table's rows; a missing table means no OKRs."""
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
@@ -373,16 +427,28 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
             c, v = row.get(field, row["_at"])
             texts[field] = "" if v is None else str(v).strip()
             if not texts[field]:
-                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                problems.append(_problem(sheet, c, OKR_TABLE, _okr_label(field, lang), v,
                                          t(lang, "kpitable.expect.text"), lang))
+            too_long = _too_long(texts[field], field in _FREE_TEXT, lang)
+            if too_long:
+                problems.append(CellProblem(sheet, c, OKR_TABLE, _okr_label(field, lang),
+                                            *too_long))
         numbers = {}
         for field in ("start", "target"):
             c, v = row.get(field, row["_at"])
-            v = _number(v)
+            raw, v = v, _number(v)
             if v is None:
-                problems.append(_problem(sheet, c, OKR_TABLE, field, v,
+                problems.append(_problem(sheet, c, OKR_TABLE, _okr_label(field, lang), raw,
                                          t(lang, "kpitable.expect.number"), lang))
                 v = 0
+            else:
+                from kpi_xl.core.spec import figure_problem
+
+                trouble = figure_problem(v, lang, negative_ok=True)
+                if trouble:
+                    problems.append(CellProblem(sheet, c, OKR_TABLE, _okr_label(field, lang),
+                                                trouble, t(lang, "kpitable.expect.number")))
+                    v = 0
             numbers[field] = float(v)
         if len(problems) == before and dept is not None:
             okrs.append(Okr(dept, texts["objective"], texts["key_result"], texts["kpi"],

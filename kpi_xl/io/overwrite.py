@@ -68,9 +68,12 @@ def entered_data(existing: Path, fresh: Path) -> list[dict[str, str]]:
     try:
         old = SavedWorkbook(existing)
     except PlanError as err:
-        return [{"ja": f"読めないため、入力済みデータがないことを確認できません: {err.message('ja')}",
-                 "en": f"cannot be read, so it cannot be shown to hold no data: "
-                       f"{err.message('en')}"}]
+        return [_finding("overwrite.unreadable", error={
+            "ja": err.message("ja"), "en": err.message("en")})]
+    stored = _stored_content(old.formulas)
+    digests = {ws.title: _sheet_digest(ws) for ws in old.formulas.worksheets}
+    if stored is not None and all(d in stored for d in digests.values()):
+        return []  # every sheet is exactly as kpi-xl wrote it: nothing was typed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         new = openpyxl.load_workbook(fresh)
@@ -100,34 +103,112 @@ def entered_data(existing: Path, fresh: Path) -> list[dict[str, str]]:
                             reviews.append(f"{view.sheet}!{view.cell(field, r)}")
     seen = set(actuals) | set(reviews)
     changed: list[str] = []
+    inputs: set[str] = set()
     untouched = _inputs_as_generated(old.formulas)
-    for ws in ([] if untouched else new.worksheets):
+    for ws in new.worksheets:
         if ws.title not in old.formulas.sheetnames:
             continue
         before = old.formulas[ws.title]
-        for line in ws.iter_rows():
-            for cell in line:
-                if cell.protection.locked is not False:
-                    continue
-                where = f"{ws.title}!{cell.coordinate}"
-                if where in seen:
-                    continue
-                was = before[cell.coordinate].value
-                if not _same(was, cell.value):
-                    changed.append(f"{where} ({_show(cell.value)} → {_show(was)})")
+        for cell in ws._cells.values():
+            if cell.protection.locked is not False:
+                continue
+            where = f"{ws.title}!{cell.coordinate}"
+            inputs.add(where)
+            if untouched or where in seen:
+                continue
+            was = before[cell.coordinate].value
+            if not _same(was, cell.value):
+                changed.append(f"{where} ({_show(cell.value)} → {_show(was)})")
+    seen |= inputs
+    added = [title for title in old.formulas.sheetnames if title not in new.sheetnames]
+    others: list[str] = []
+    for ws in old.formulas.worksheets:
+        if ws.title in added or (stored is not None and digests[ws.title] in stored):
+            continue
+        others.extend(_other_cells(ws, new[ws.title], seen, strict=stored is not None))
     if actuals:
-        findings.append({"ja": f"実績が入力されています({len(actuals)} セル): {_cells(actuals)}",
-                         "en": f"actuals entered ({_n(actuals)}): {_cells(actuals)}"})
+        findings.append(_finding("overwrite.actuals", cells=actuals))
     if reviews:
-        findings.append({"ja": f"レビュー記録が入力されています({len(reviews)} セル): "
-                               f"{_cells(reviews)}",
-                         "en": f"review log entries ({_n(reviews)}): {_cells(reviews)}"})
+        findings.append(_finding("overwrite.reviews", cells=reviews))
     if changed:
-        findings.append({"ja": f"入力欄が生成時から変更されています({len(changed)} セル、生成値 → "
-                               f"現在の値): {_cells(changed)}",
-                         "en": f"inputs changed from what kpi-xl would write ({_n(changed)}, "
-                               f"generated → now): {_cells(changed)}"})
+        findings.append(_finding("overwrite.inputs", cells=changed))
+    if others:
+        findings.append(_finding("overwrite.other_cells", cells=others))
+    if added:
+        findings.append(_finding("overwrite.added_sheets", cells=[f"'{a}'" for a in added],
+                                 sheets=True))
     return findings
+
+
+def _finding(key: str, cells: list[str] | None = None,
+             error: dict[str, str] | None = None, sheets: bool = False) -> dict[str, str]:
+    """One finding in both languages (texts in kpi_xl.core.i18n)."""
+    out = {}
+    for lang in ("ja", "en"):
+        values: dict[str, str] = {}
+        if cells is not None:
+            values.update(count=_count(len(cells), lang, sheets), cells=_cells(cells))
+        if error is not None:
+            values.update(error=error[lang])
+        out[lang] = t(lang, key, **values)
+    return out
+
+
+def _count(n: int, lang: str, sheets: bool = False) -> str:
+    key = f"overwrite.{'sheet' if sheets else 'cell'}{'' if n == 1 else 's'}"
+    return t(lang, key, n=n)
+
+
+def _content(cell: Any) -> str | None:
+    from kpi_xl.core.fingerprint import cell_content
+
+    value = cell.value
+    return cell_content(getattr(value, "text", value), cell.data_type == "f")
+
+
+def _sheet_digest(ws: Any) -> str:
+    """The content fingerprint of a sheet as it is now (kpi_xl.core.fingerprint)."""
+    from kpi_xl.core.fingerprint import sheet_digest
+
+    return sheet_digest(ws.title, ((r, c, _content(cell)) for (r, c), cell in ws._cells.items()))
+
+
+def _stored_content(wb: Any) -> set[str] | None:
+    from kpi_xl.core.fingerprint import unpack
+
+    try:
+        props = {p.name: p.value for p in wb.custom_doc_props.props}
+    except AttributeError:
+        return None
+    return unpack(props)
+
+
+def _other_cells(old: Any, new: Any, seen: set[str], *, strict: bool) -> list[str]:
+    """Cells of a sheet that differ from this run's workbook, beyond those already reported.
+
+    ``strict`` (the sheet's fingerprint shows a change): any difference counts. Otherwise (a
+    workbook written before fingerprints): only text or numbers where this run writes nothing.
+    """
+    found: list[tuple[int, int, str]] = []
+    for (r, c), cell in old._cells.items():
+        text = _content(cell)
+        where = f"{old.title}!{cell.coordinate}"
+        if where in seen:
+            continue
+        fresh = new._cells.get((r, c))
+        now = _content(fresh) if fresh is not None else None
+        if text == now or (text is None and not strict):
+            continue
+        if not strict and now is not None:
+            continue
+        found.append((r, c, f"{where} ({_show(cell.value)})"))
+    if strict:
+        for (r, c), cell in new._cells.items():
+            where = f"{new.title}!{cell.coordinate}"
+            if (r, c) in old._cells or where in seen or _content(cell) is None:
+                continue
+            found.append((r, c, f"{where} ({_show(None)})"))
+    return [text for _, _, text in sorted(found)]
 
 
 def _inputs_as_generated(wb: Any) -> bool:
@@ -152,15 +233,13 @@ def _inputs_as_generated(wb: Any) -> bool:
     return digest(cells) == stored
 
 
-def _n(cells: list[str]) -> str:
-    return f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
-
-
 def _show(value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if hasattr(value, "text"):  # an array formula
+        value = value.text
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)

@@ -15,6 +15,7 @@ from typing import Any
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.errors import CellProblem, PlanError
 from kpi_xl.core.expr import NameResolver
+from kpi_xl.core.i18n import t
 from kpi_xl.core.plan import (
     GENERAL_INPUTS,
     LANGUAGE_NAME,
@@ -88,7 +89,10 @@ def open_checked(path: Path, data_only: bool = False) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-            return openpyxl.load_workbook(path, data_only=data_only)
+            # A file object, not the name: openpyxl judges a name by its extension and refuses
+            # "..xlsx" (InvalidFileException); the content was checked above.
+            with open(path, "rb") as handle:
+                return openpyxl.load_workbook(handle, data_only=data_only)
     except Exception as err:
         raise _file_error(
             path,
@@ -105,7 +109,8 @@ def _cached_values(path: Path) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return openpyxl.load_workbook(path, data_only=True)
+        with open(path, "rb") as handle:
+            return openpyxl.load_workbook(handle, data_only=True)
 
 
 def _destinations(wb: Any, name: str) -> list[tuple[str, str]]:
@@ -118,8 +123,44 @@ def _destinations(wb: Any, name: str) -> list[tuple[str, str]]:
         return []
 
 
-def _cells(wb: Any, sheet: str, ref: str) -> list[tuple[str, Any]]:
+def _size(ref: str) -> int:
+    """How many cells a reference covers, without touching them (0 when it is not a range)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    except (ValueError, TypeError):
+        return 0
+    if None in (min_col, min_row, max_col, max_row):  # whole columns or rows: A:A, 1:1
+        return 1 << 40
+    return (max_col - min_col + 1) * (max_row - min_row + 1)  # type: ignore[operator]
+
+
+def _name_problem(wb: Any, name: str, dests: list[tuple[str, str]], cells: int,
+                  lang: str) -> str | None:
+    """What is wrong with a defined name meant to cover ``cells`` cells; None when nothing.
+
+    Sizes are computed from the reference, so a name stretched over a whole sheet costs nothing.
+    """
+    from kpi_xl.core.i18n import t
+
+    if not dests:
+        return t(lang, "name.missing", name=name)
+    if len(dests) > 1:
+        return t(lang, "name.places", name=name, count=len(dests),
+                 refs=", ".join(f"{s}!{r}" for s, r in dests[:3]))
+    sheet, ref = dests[0]
     if sheet not in wb.sheetnames:
+        return t(lang, "name.no_sheet", name=name, sheet=sheet,
+                 sheets=", ".join(f"'{n}'" for n in wb.sheetnames[:8]))
+    size = _size(ref)
+    if size != cells:
+        return t(lang, "name.cells", name=name, ref=ref.replace("$", ""), count=f"{size:,}")
+    return None
+
+
+def _cells(wb: Any, sheet: str, ref: str) -> list[tuple[str, Any]]:
+    if sheet not in wb.sheetnames or not 0 < _size(ref) <= 12:
         return []
     ws = wb[sheet]
     cells = ws[ref.replace("$", "")]
@@ -156,17 +197,13 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
 
     def read_one(spec: InputSpec) -> None:
         dests = _destinations(wb, spec.name)
-        cells = _cells(wb, *dests[0]) if len(dests) == 1 else []
-        if len(cells) != 1:
-            sheet, cell = _where_label_is(wb, default_sheet, spec)
-            problems.append(CellProblem(
-                sheet, cell, spec.name, spec.label[lang],
-                f"名前付きセル {spec.name} がありません" if lang == "ja"
-                else f"the named cell {spec.name} is missing",
-                "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
-                else "expected the template's named cell; write a fresh template with "
-                     "kpi-xl template and copy your values into it"))
+        trouble = _name_problem(wb, spec.name, dests, 1, lang)
+        if trouble is not None:
+            sheet, cell = _where_name_is(wb, dests, default_sheet, spec, lang)
+            problems.append(CellProblem(sheet, cell, spec.name, spec.label[lang], trouble,
+                                        t(lang, "name.expected_cell")))
             return
+        cells = _cells(wb, *dests[0])
         sheet = dests[0][0]
         coordinate, raw = cells[0]
         where[spec.name] = (sheet, coordinate)
@@ -273,20 +310,34 @@ def _is_default(spec: InputSpec, formula: str) -> bool:
 
 def _unsaved_formula(formula: str, lang: str) -> str:
     # openpyxl and some tools save formulas without their results; Excel and Calc always save them.
-    if lang == "ja":
-        return f"数式「{formula}」の計算結果が保存されていません(値を直接入力してください)"
-    return f"found the formula {formula} with no saved result (type the value itself)"
+    from kpi_xl.core.spec import shorten
+
+    return t(lang, "formula.unsaved", formula=shorten(formula))
 
 
-def _where_label_is(wb: Any, sheet: str, spec: InputSpec) -> tuple[str, str]:
-    """Where the input probably is when its name was deleted: beside its label, else unknown."""
+def _where_name_is(wb: Any, dests: list[tuple[str, str]], sheet: str, spec: InputSpec,
+                   lang: str) -> tuple[str, str]:
+    """Where a badly defined name points (its first place on a sheet that exists), else the
+    place of its label (:func:`_where_label_is`)."""
+    if dests and dests[0][0] in wb.sheetnames:
+        return dests[0][0], dests[0][1].replace("$", "")
+    return _where_label_is(wb, sheet, spec, lang)
+
+
+def _where_label_is(wb: Any, sheet: str, spec: InputSpec, lang: str = "en") -> tuple[str, str]:
+    """Where the input probably is when its name was deleted: beside its label on the plan
+    sheet, or on any sheet (a renamed one); else the plan sheet, cell unknown (said in words)."""
+    from kpi_xl.core.i18n import t
+
     labels = set(spec.label.values())
-    if sheet in wb.sheetnames:
-        for row in wb[sheet].iter_rows(max_col=1):
+    order = [sheet] + [n for n in wb.sheetnames if n != sheet] if sheet in wb.sheetnames \
+        else list(wb.sheetnames)
+    for name in order:
+        for row in wb[name].iter_rows(max_col=1, max_row=min(wb[name].max_row, 500)):
             cell = row[0]
             if isinstance(cell.value, str) and cell.value.strip() in labels:
-                return sheet, f"B{cell.row}"
-    return sheet, "?"
+                return name, f"B{cell.row}"
+    return sheet, t(lang, "cell.unknown")
 
 
 def _all_inputs() -> Iterable[InputSpec]:
@@ -306,25 +357,17 @@ def _template_language(wb: Any) -> str:
 
 def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
                       formula_result: Callable[[str, str], Any]) -> tuple[float, ...]:
+    from kpi_xl.core.i18n import t
+
     dests = _destinations(wb, SEASONALITY_NAME)
-    if len(dests) != 1:
-        sheet, cell = _where_label_is(wb, plan_sheet_name(lang), _WEIGHT)
-        problems.append(CellProblem(
-            sheet, cell, SEASONALITY_NAME, _WEIGHT.label[lang],
-            f"名前付き範囲 {SEASONALITY_NAME} がありません" if lang == "ja"
-            else f"the named range {SEASONALITY_NAME} is missing",
-            "kpi-xl template で新しいテンプレートを作り、値を写してください" if lang == "ja"
-            else "expected the template's twelve named weight cells; write a fresh template "
-                 "with kpi-xl template and copy your values into it"))
+    trouble = _name_problem(wb, SEASONALITY_NAME, dests, 12, lang)
+    if trouble is not None:
+        sheet, cell = _where_name_is(wb, dests, plan_sheet_name(lang), _WEIGHT, lang)
+        problems.append(CellProblem(sheet, cell, SEASONALITY_NAME, _WEIGHT.label[lang], trouble,
+                                    t(lang, "name.expected_weights")))
         return (1.0,) * 12
     sheet = dests[0][0]
     cells = _cells(wb, *dests[0])
-    if len(cells) != 12:
-        problems.append(CellProblem(
-            sheet, dests[0][1].replace("$", ""), SEASONALITY_NAME, _WEIGHT.label[lang],
-            f"{len(cells)} 個のセルです" if lang == "ja" else f"it covers {len(cells)} cells",
-            "12 か月分のセルが必要です" if lang == "ja" else "expected twelve monthly cells"))
-        return (1.0,) * 12
     weights: list[float] = []
     already = len(problems)
     for coordinate, raw in cells:
@@ -348,7 +391,5 @@ def _read_seasonality(wb: Any, lang: str, problems: list[CellProblem],
         coordinate = f"{cells[0][0]}:{cells[-1][0]}"
         problems.append(CellProblem(
             sheet, coordinate, SEASONALITY_NAME, _WEIGHT.label[lang],
-            "ウェイトの合計が 0 です" if lang == "ja" else "the weights add up to 0",
-            "少なくとも 1 か月は 0 より大きくしてください" if lang == "ja"
-            else "expected at least one month above 0"))
+            t(lang, "weights.zero"), t(lang, "weights.zero_expected")))
     return tuple(weights)

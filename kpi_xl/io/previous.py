@@ -341,6 +341,13 @@ class _RowReader:
             self.problem("actual", r, f"{t(lang, 'track.actual')} ({name})", _shown(raw, lang),
                          self._expected_number(raw, reason))
             return None
+        from kpi_xl.core.spec import figure_problem
+
+        trouble = figure_problem(number, lang, negative_ok=unit == "点")
+        if trouble:  # 1e308 or -50 leads: refused by name, never an overflow later
+            self.problem("actual", r, f"{t(lang, 'track.actual')} ({name})", trouble,
+                         t(lang, "figure.expected_actual"))
+            return None
         month = self._month(r)
         if month is None:
             return None

@@ -1,7 +1,8 @@
 """Checks an .xlsx file must pass before openpyxl touches it: untrusted files are read safely.
 
 Plans and last quarter's workbooks come from many hands. Before any XML parser sees a file,
-:func:`check_xlsx` looks at its bytes and its zip directory (cheap, nothing is decompressed except
+:func:`check_xlsx` makes sure it is a regular file (a named pipe, device or socket is refused
+before it is opened, since reading one can block for ever), then looks at its bytes and its zip directory (cheap, nothing is decompressed except
 what is scanned for a DTD, in bounded chunks) and refuses, with a message in both languages:
 
 - an encrypted (password-protected) workbook and an Excel 97-2003 ``.xls`` file (both are OLE
@@ -13,6 +14,8 @@ what is scanned for a DTD, in bounded chunks) and refuses, with a message in bot
 - a zip bomb: more than :data:`MAX_MEMBERS` members, a member whose *declared* uncompressed size
   exceeds :data:`MAX_MEMBER_BYTES`, members that add up to more than :data:`MAX_TOTAL_BYTES`, or a
   member of more than :data:`RATIO_FLOOR_BYTES` that expands more than :data:`MAX_RATIO` times;
+- more than :data:`MAX_CELLS` cells in all worksheets (counted in the same bounded pass), which
+  openpyxl would hold in memory at once;
 - any XML member with a document type declaration (``<!DOCTYPE`` or ``<!ENTITY``): OOXML never
   has one, and entity expansion is how XML bombs work.
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from kpi_xl.core.errors import PlanError
 
 __all__ = [
+    "MAX_CELLS",
     "MAX_MEMBERS",
     "MAX_MEMBER_BYTES",
     "MAX_RATIO",
@@ -52,6 +56,9 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 #: Rows in one table of a plan or workbook (a KPI list, a tracking table). A quarter of monthly
 #: actuals for five KPIs is 15 rows; weekly, 65.
 MAX_TABLE_ROWS = 5_000
+#: Cells in all worksheets of one file. A department workbook holds a few thousand, a plan a few
+#: hundred; a million would take openpyxl about a gigabyte of memory, so it is refused unread.
+MAX_CELLS = 1_000_000
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MACRO_TYPES = (b"macroEnabled", b"vbaProject", b"ms-office.vbaProject")
@@ -99,6 +106,7 @@ def check_xlsx(path: Path, what: dict[str, str] | None = None) -> None:
     """
     path = Path(path)
     name = path.name
+    _check_regular(path)
     with open(path, "rb") as handle:
         head = handle.read(4096)
     if head.startswith(_OLE):
@@ -149,8 +157,17 @@ def check_xlsx(path: Path, what: dict[str, str] | None = None) -> None:
                 f"しません。マクロなしの「Excel ブック (*.xlsx)」として保存し直してください。",
                 f"{name} is a macro-enabled workbook (.xlsm content). kpi-xl never runs or "
                 f"copies macros; save it as a macro-free 'Excel Workbook (*.xlsx)'.")
+        cells = 0
         for info in infos:
             lower = info.filename.lower()
+            if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+                cells += _count_cells(archive, info)
+                if cells > MAX_CELLS:
+                    from kpi_xl.core.i18n import t
+
+                    raise _refuse(path, *(t(lang, "file.too_many_cells", name=name,
+                                            part=info.filename, limit=f"{MAX_CELLS:,}")
+                                          for lang in ("ja", "en")))
             if lower.endswith((".xml", ".rels", ".vml")) and _has_dtd(archive, info):
                 raise _refuse(
                     path,
@@ -158,6 +175,23 @@ def check_xlsx(path: Path, what: dict[str, str] | None = None) -> None:
                     f"ブックには含まれないもので、XML 爆弾の恐れがあるため読みません。",
                     f"{name}: {info.filename} holds a document type declaration (DOCTYPE/"
                     f"ENTITY). Excel workbooks never do; it is refused as a possible XML bomb.")
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file: a named pipe would block the read for ever."""
+    import os
+    import stat
+
+    from kpi_xl.core.i18n import t
+
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("fifo" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "folder" if stat.S_ISDIR(mode) else "other")
+    raise _refuse(path, *(t(lang, "file.not_regular", name=path.name,
+                            kind=t(lang, f"file.kind.{kind}")) for lang in ("ja", "en")))
 
 
 def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
@@ -194,6 +228,22 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             f"計画や KPI ブックとしては異常なため読みません。",
             f"{name} would unpack to {total:,} bytes in all (the limit is {MAX_TOTAL_BYTES:,}); "
             f"that is not a plan or KPI workbook, so it is not read.")
+
+
+def _count_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """How many cells a worksheet part holds (its ``<c`` elements), read in bounded chunks."""
+    count = 0
+    tail = b""
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                window = tail + chunk
+                count += window.count(b"<c ") + window.count(b"<c>") - (
+                    tail.count(b"<c ") + tail.count(b"<c>"))
+                tail = window[-2:]
+    except Exception:
+        return count  # unreadable members are openpyxl's to report (as a damaged file)
+    return count
 
 
 def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:

@@ -77,7 +77,8 @@ class SavedWorkbook:
         self.formulas = open_checked(self.path, data_only=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.results = openpyxl.load_workbook(self.path, data_only=True)
+            with open(self.path, "rb") as handle:  # a file object: see open_checked
+                self.results = openpyxl.load_workbook(handle, data_only=True)
 
     def table(self, name: str, fields: dict[str, str]) -> TableView | None:
         """The Excel Table ``name`` (any sheet), its columns mapped by header to ``fields``."""
@@ -88,6 +89,10 @@ class SavedWorkbook:
                 if getattr(table, "name", None) != name:
                     continue
                 min_col, min_row, max_col, max_row = range_boundaries(table.ref.replace("$", ""))
+                # A table stretched far beyond its cells (to row 1,048,576) is read only as far
+                # as cells exist: the rest is empty by definition, and costs nothing.
+                max_row = max(min_row, min(max_row, ws.max_row))
+                max_col = max(min_col, min(max_col, ws.max_column))
                 columns: dict[str, int] = {}
                 for col in range(min_col, max_col + 1):
                     field = header_field(self.value(ws.title, f"{_letter(col)}{min_row}"), fields)
@@ -97,8 +102,8 @@ class SavedWorkbook:
         return None
 
     def raw(self, sheet: str, coordinate: str) -> Any:
-        """What the cell holds: a constant, or a formula's text."""
-        return self.formulas[sheet][coordinate].value
+        """What the cell holds: a constant, or a formula's text (None for an absent cell)."""
+        return _get(self.formulas[sheet], coordinate)
 
     def number_format(self, sheet: str, coordinate: str) -> str:
         return str(self.formulas[sheet][coordinate].number_format or "")
@@ -107,8 +112,13 @@ class SavedWorkbook:
         """The saved result, the constant, or a plain reference followed; None when unknown."""
         if sheet not in self.formulas.sheetnames:
             return None
-        saved = self.results[sheet][coordinate].value
-        raw = self.formulas[sheet][coordinate].value
+        if ":" in coordinate:  # a range is not one value (and may be a whole sheet)
+            first, last = coordinate.split(":", 1)
+            if first != last:
+                return None
+            coordinate = first
+        saved = _get(self.results[sheet], coordinate)
+        raw = _get(self.formulas[sheet], coordinate)
         if not (isinstance(raw, str) and raw.startswith("=")):
             return raw
         if saved is not None:
@@ -122,6 +132,14 @@ class SavedWorkbook:
         elif match.group("plain"):
             target = match.group("plain")
         return self.value(target, f"{match.group('col')}{match.group('row')}", _depth + 1)
+
+
+def _get(ws: Any, coordinate: str) -> Any:
+    """A cell's value without creating the cell (reading never grows a sheet)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    cell = ws._cells.get(coordinate_to_tuple(coordinate.replace("$", "")))
+    return None if cell is None else cell.value
 
 
 def _letter(col: int) -> str:

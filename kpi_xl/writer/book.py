@@ -15,6 +15,7 @@ decides *how* it looks and makes the guarantees:
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import unicodedata
@@ -35,6 +36,8 @@ from kpi_xl.core.spec import KINDS, rate_rule_formula
 __all__ = ["BookWriter", "SheetWriter"]
 
 FONTS = {"ja": "Yu Gothic", "en": "Calibri"}
+#: The hidden sheet that holds drop-down lists too long or too odd to write inline.
+LISTS_SHEET = "kpi-xl lists"
 
 # One palette for every workbook: inputs are pale yellow with blue text (the common convention in
 # financial models), formulas pale grey with black text.
@@ -187,9 +190,13 @@ class BookWriter:
     """Builds one workbook. Call :meth:`sheet` for each sheet, then :meth:`save`."""
 
     def __init__(self, lang: str, *, title: str = "", company: str = "",
-                 created: datetime | None = None) -> None:
+                 created: datetime | None = None, fingerprint: bool = False) -> None:
+        """``fingerprint``: store each sheet's content fingerprint (kpi_xl.core.fingerprint), so
+        that a later run can tell whether anything was typed into the workbook."""
         self.lang = lang
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="kpi-xl-")
+        self._fingerprint = fingerprint
+        # The process id in the name lets a later run remove the folder if this one is killed.
+        self._tmpdir = tempfile.TemporaryDirectory(prefix=f"kpi-xl-build-{os.getpid()}-")
         self._tmp_path = Path(self._tmpdir.name) / "book.xlsx"
         self.wb = xlsxwriter.Workbook(str(self._tmp_path), {
             # Text from plans must stay text: never a formula, number or link.
@@ -215,6 +222,8 @@ class BookWriter:
         self._names: dict[str, str] = {}
         self.env = _LazyEnv(self)
         self._rendered = False
+        self._lists: SheetWriter | None = None  # the hidden sheet of drop-down sources
+        self._list_columns = 0
         # Input cells as written, for the fingerprint that tells a later run nobody typed here.
         self._inputs: dict[tuple[str, int, int], tuple[object, bool]] = {}
 
@@ -359,14 +368,58 @@ class BookWriter:
             pending.sheet.note_width(pending.col, _shown(value, pending.kind))
         for sheet in self._sheets:
             sheet.finish()
-        from kpi_xl.core.fingerprint import PROPERTY, canonical, digest
+        from kpi_xl.core.fingerprint import PROPERTY, canonical, digest, pack, property_names
 
         self.wb.set_custom_property(PROPERTY, digest(
             (sheet, xl_rowcol_to_cell(row, col), canonical(value, is_date))
             for (sheet, row, col), (value, is_date) in self._inputs.items()))
+        if self._fingerprint:
+            texts = pack(self._content_digests())
+            for name, text in zip(property_names(len(texts)), texts, strict=True):
+                self.wb.set_custom_property(name, text)
         self.wb.close()
         self._rendered = True
         return self._tmp_path
+
+    def list_source(self, items: Sequence[str]) -> str:
+        """A range on the hidden lists sheet holding ``items`` (for a drop-down list)."""
+        if self._lists is None:
+            self._lists = self.sheet(LISTS_SHEET)
+            self._lists.ws.hide()
+            self._list_columns = 0
+        col = self._list_columns
+        self._list_columns += 1
+        for row, item in enumerate(items):
+            self._lists.text(row, col, item, "plain_note", fit=False)
+        last = max(len(items) - 1, 0)
+        return f"={_quote(LISTS_SHEET)}!{_abs(0, col)}:{_abs(last, col)}"
+
+    def _content_digests(self) -> list[str]:
+        """Each sheet's content fingerprint (kpi_xl.core.fingerprint), from the cells as written."""
+        from kpi_xl.core.fingerprint import cell_content, sheet_digest
+
+        strings = {index: text for text, index in self.wb.str_table.string_table.items()}
+        digests = []
+        for sheet in self._sheets:
+            cells = []
+            for row, columns in sheet.ws.table.items():
+                for col, cell in columns.items():
+                    kind = type(cell).__name__
+                    if kind in ("Formula", "ArrayFormula"):
+                        text = cell_content(cell.formula, formula=True)
+                    elif kind == "String":
+                        text = cell_content(strings.get(cell.string, cell.string))
+                    elif kind == "RichString":
+                        text = cell_content(cell.raw_string)
+                    elif kind in ("Number", "Datetime"):
+                        text = cell_content(cell.number)
+                    elif kind == "Boolean":
+                        text = cell_content(bool(cell.boolean))
+                    else:
+                        text = None
+                    cells.append((row + 1, col + 1, text))
+            digests.append(sheet_digest(sheet.name, cells))
+        return digests
 
     def discard(self) -> None:
         """Remove the temporary file (after it was moved into place, or after an error)."""
@@ -564,7 +617,21 @@ class SheetWriter:
 
     def list_validation(self, first_row: int, col: int, last_row: int, source: str | Sequence[str],
                         title: str = "", text: str = "") -> None:
-        """A drop-down list: a range reference (``=$H$2:$H$5``) or a short list of choices."""
+        """A drop-down list: a range reference (``=$H$2:$H$5``) or a list of choices.
+
+        A list is written inline when Excel can hold it so (255 UTF-16 units with the commas, no
+        item holding a comma or a double quote); any other list (planners' names: ``Leads,
+        "qualified"``, long or many) goes to a hidden sheet and the drop-down refers to its range,
+        so nothing is altered, truncated or dropped.
+        """
+        if not isinstance(source, str):
+            items = [str(item) for item in source]
+            joined = ",".join(items)
+            if any("," in item or '"' in item for item in items) or \
+                    len(joined.encode("utf-16-le")) // 2 > 255:
+                source = self.book.list_source(items)
+            else:
+                source = items
         options: dict[str, Any] = {"validate": "list", "source": source}
         if text:
             options.update(input_title=title[:32], input_message=text[:255])
@@ -655,6 +722,14 @@ class SheetWriter:
         self.ws.set_footer("&L&A&R&P / &N")
         self.ws.print_area(0, 0, self.max_row, self.max_col)
         self.ws.hide_gridlines(2)  # cells carry their own borders
+        if self.protect and self.book._fingerprint and self.name != LISTS_SHEET:
+            # A notes area beside the content (three unlocked columns after a gap), so a planner
+            # can write a remark on a protected sheet; regenerating keeps it (it counts as
+            # entered data, see kpi_xl.io.overwrite).
+            notes = self.book.wb.add_format({"locked": False, "text_wrap": True, "valign": "top",
+                                             "font_name": FONTS.get(self.book.lang, "Calibri"),
+                                             "font_size": 10})
+            self.ws.set_column(self.max_col + 2, self.max_col + 4, 30, notes)
         if self.protect:
             # No password: protection guards formulas against slips and is easy to lift.
             self.ws.protect("", {"format_columns": True, "format_rows": True, "sort": True,

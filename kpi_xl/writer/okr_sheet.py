@@ -64,8 +64,7 @@ def write_okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     last = max(row - 1, first)
     if rows:
         names_list = [r.kpi.name for r in rows]
-        if sum(len(n) + 1 for n in names_list) < 250:
-            sheet.list_validation(first, 2, last + 10, names_list)
+        sheet.list_validation(first, 2, last + 10, names_list)  # long lists: a hidden sheet
     # The 60–70% band that marks an OKR success.
     sheet.conditional(first, 6, last, 6, {"type": "cell", "criteria": "between", "minimum": 0.6,
                                           "maximum": 1, "format": sheet.book.fmt("good")})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpi_xl.core.expr import Expr, Num, and_, area, countifs, if_, iferror, or_, ref
+from kpi_xl.core.expr import Expr, Num, and_, area, count_equal, if_, iferror, or_, ref
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
 from kpi_xl.core.measures import achievement_expr
@@ -123,7 +123,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
             sheet.text(row, 8, _tx(lang, "no_kgi"), "unit")
         else:
             kpis, met, kgi_met = history
-            sheet.formula(row, 8, countifs(kpis, ref(name), met, 1, kgi_met, 0), "count")
+            sheet.formula(row, 8, count_equal(kpis, ref(name), met, 1, kgi_met, 0), "count")
         _year_to_date(ctx, sheet, row, summary.kpi, kind, carried, to_date)
         row += 1
     if summaries:
@@ -294,8 +294,8 @@ def _history(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried
     for i in range(len(rows)):
         r = first + i
         month = ref(months[i])
-        met_kgi = countifs(month_area, month, kpi_area, carried.kgi_kpi, met_area, 1)
-        missed_kgi = countifs(month_area, month, kpi_area, carried.kgi_kpi, met_area, 0)
+        met_kgi = count_equal(month_area, month, kpi_area, carried.kgi_kpi, met_area, 1)
+        missed_kgi = count_equal(month_area, month, kpi_area, carried.kgi_kpi, met_area, 0)
         kgi_mets.append(sheet.formula(r, 6, if_(met_kgi.gt(0), 1, if_(missed_kgi.gt(0), 0, "")),
                                       "count"))
     return kpi_area, met_area, area(kgi_mets)

@@ -94,10 +94,10 @@ def write_review_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, peri
         r += 1
     sheet.list_validation(first, 1, last + 50, [v[lang] for v in CADENCES.values()])
     names = [r.kpi.name for r in rows]
-    if names and sum(len(n) + 1 for n in names) < 250:
+    if names:
         sheet.list_validation(first, 2, last + 50, names)
     owners = sorted({r.kpi.owner for r in rows if r.kpi.owner})
-    if owners and sum(len(o) + 1 for o in owners) < 250:
+    if owners:
         sheet.list_validation(first, 6, last + 50, owners)
     sheet.list_validation(first, 8, last + 50, [ctx.t("review.open"), ctx.t("review.doing"),
                                                 ctx.t("review.done")])

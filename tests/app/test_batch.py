@@ -41,9 +41,13 @@ def test_each_plan_writes_into_a_folder_named_after_its_file(
 
 
 def test_plans_with_the_same_file_name_never_collide(tmp_path: Path) -> None:
-    folders = plan_folders([Path("a/plan.xlsx"), Path("b/plan.xlsx"), Path("c/other.xlsx")],
-                           tmp_path)
-    assert [f.name for f in folders] == ["plan", "plan-2", "other"]
+    plans = [Path("a/plan.xlsx"), Path("b/plan.xlsx"), Path("c/other.xlsx"), Path("plan-a.xlsx")]
+    folders = [f.name for f in plan_folders(plans, tmp_path)]
+    assert len(set(folders)) == 4 and folders[2:] == ["other", "plan-a"]
+    assert folders[1] == "plan-b" and folders[0].startswith("plan-a-")
+    # Stable whatever the order: each plan keeps its folder, so its last quarter is its own.
+    again = [f.name for f in plan_folders(plans[::-1], tmp_path)][::-1]
+    assert again == folders
 
 
 def test_a_failing_plan_is_reported_and_does_not_stop_the_others(

@@ -190,6 +190,302 @@ def _review_entry(world: World) -> Path:
     return out
 
 
+def _target_is_a_folder(world: World) -> Case:
+    """Three workbooks of the quarter in place; a folder where the third new one goes."""
+    out = world.with_q1()
+    (world.q1_book("customer_success")).unlink()
+    world.q1_book("customer_success").mkdir()
+    return Case(_gen(world, quarter="2027Q1", out=out), 2,
+                ["could not put", "FY2027Q1_customer_success_en.xlsx in place",
+                 "every workbook in", "as it was"], out / Q1)
+
+
+_KILL_ON_THIRD_RENAME = """
+import os, sys
+from pathlib import Path
+from kpi_xl.io import files
+real = os.replace
+count = [0]
+def replace(src, dst):
+    if str(src).endswith(".new.tmp") and not str(dst).endswith(".tmp"):
+        count[0] += 1
+        if count[0] == 3:
+            os._exit(9)  # as kill -9: no clean-up runs
+    real(src, dst)
+files.os.replace = replace
+from kpi_xl.app.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _killed_mid_commit(world: World) -> Case:
+    """A run killed (kill -9) between its second and third rename; then a run over it."""
+    import subprocess
+    import sys
+
+    out = world.with_q1()
+    before = {p.name: p.read_bytes() for p in (out / Q1).iterdir()}
+    plan = world.changed_plan({"Sales_WinRate": 0.3})
+    killed = subprocess.run([sys.executable, "-c", _KILL_ON_THIRD_RENAME,
+                             *_gen(world, plan, quarter="2027Q1", out=out)],
+                            capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    assert any(p.name.startswith(".") for p in (out / Q1).iterdir())  # what it left behind
+    mixed = {p.name: p.read_bytes() for p in (out / Q1).iterdir() if p.name in before}
+    assert mixed != before  # two workbooks new, two old
+
+    def check() -> None:
+        names = sorted(p.name for p in (out / Q1).iterdir())
+        assert names == sorted(before), names  # no temporary file left
+    # The next run puts the old set back (so nothing typed is judged against a mixed set),
+    # removes the leftovers, and regenerates.
+    return Case(_gen(world, plan, quarter="2027Q1", out=out), 0, [], None, check)
+
+
+def _file_modes(world: World) -> Case:
+    """Regenerating with umask 027: new files 0640; a workbook someone made 0604 stays 0604."""
+    import os
+    import stat
+
+    out = world.with_q1()
+    os.chmod(world.q1_book(), 0o604)
+    (world.out / Q1 / f"{Q1}_marketing_en.xlsx").unlink()  # written anew
+    previous = os.umask(0o027)
+
+    def check() -> None:
+        os.umask(previous)
+        mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (out / Q1).iterdir()}
+        assert mode[f"{Q1}_sales_en.xlsx"] == 0o604, mode
+        assert mode[f"{Q1}_marketing_en.xlsx"] == 0o640, mode
+    return Case(_gen(world, quarter="2027Q1", out=out), 0, [], None, check)
+
+
+def _template_mode(world: World) -> Case:
+    """``kpi-xl template`` under umask 022 writes a 0644 file, as any program would."""
+    import os
+    import stat
+
+    target = world.tmp / "blank.xlsx"
+    previous = os.umask(0o022)
+
+    def check() -> None:
+        os.umask(previous)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    return Case(["template", "-o", str(target), "--lang", "en"], 0, [], None, check)
+
+
+def _shared_file_names(world: World) -> Case:
+    """``generate a/plan.xlsx b/plan.xlsx plan-2.xlsx``: three plans, three folders."""
+    plans = []
+    for where in ("a/plan.xlsx", "b/plan.xlsx", "plan-2.xlsx"):
+        path = world.tmp / where
+        path.parent.mkdir(exist_ok=True)
+        shutil.copyfile(world.plan, path)
+        plans.append(path)
+    out = world.tmp / "batch"
+
+    def check() -> None:
+        folders = sorted(p.name for p in out.iterdir())
+        assert folders == ["plan-2", "plan-a", "plan-b"], folders
+        for folder in folders:
+            assert len(list((out / folder / "FY2027Q1").glob("*.xlsx"))) == 4
+    return Case(["generate", *map(str, plans), "--quarter", "2027Q1", "--out", str(out),
+                 "--lang", "en", "--jobs", "1"], 0,
+                ["shares its name with another plan; it writes into the folder plan-a"],
+                None, check)
+
+
+def _review_exact(world: World) -> Case:
+    """KPIs named ``Lead*``, ``>100``, ``=x`` and ``~?``: patterns or operators to COUNTIFS.
+
+    Last quarter's review counts rows by KPI name with ``SUMPRODUCT((names=name)*...)``, an exact
+    comparison; its cached values equal LibreOffice's, cell by cell.
+    """
+    from tests.conftest import require_libreoffice
+
+    require_libreoffice()
+    names = ["Lead*", ">100", "=x", "~?"]
+
+    def rename(wb: openpyxl.Workbook) -> None:
+        for i, name in enumerate(names):
+            _set_kpi("Sales_KPIs", "KPI", i, name, as_text=True)(wb)
+    plan = _plan_with(world, rename)
+    generate(read_plan(plan), FiscalQuarter(2027, 1), world.out, "en")
+    wb = openpyxl.load_workbook(world.q1_book())
+    ws = wb["Tracking"]
+    for line in list(ws[ws.tables["Sales_Actuals"].ref])[1:]:
+        line[5].value = 0.5 if "%" in line[5].number_format else 50
+    wb.save(world.q1_book())
+
+    def check() -> None:
+        from tests.libreoffice import recalculate
+
+        book = world.out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        sheet = "Last quarter review"
+        formulas = openpyxl.load_workbook(book)[sheet]
+        texts = [str(c.value) for c in formulas._cells.values() if c.data_type == "f"]
+        assert any("SUMPRODUCT(" in f for f in texts)
+        assert not any(f in text for text in texts for f in ("COUNTIF", "SUMIF", "MATCH("))
+        cached = openpyxl.load_workbook(book, data_only=True)[sheet]
+        engine = openpyxl.load_workbook(recalculate([book], world.tmp / "lo")[book],
+                                        data_only=True)[sheet]
+        for (r, c), cell in formulas._cells.items():
+            if cell.data_type == "f":
+                mine, theirs = cached.cell(r, c).value, engine.cell(r, c).value
+                assert mine == theirs or (isinstance(mine, (int, float)) and isinstance(
+                    theirs, (int, float)) and abs(mine - theirs) <= 1e-9 * max(1, abs(mine))), \
+                    (cell.coordinate, cell.value, mine, theirs)
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
+def _fifo(path: Path) -> Path:
+    import os
+
+    os.mkfifo(path)
+    return path
+
+
+def _fifo_folder(world: World) -> Path:
+    folder = world.tmp / "books"
+    shutil.copytree(world.q1, folder)
+    _fifo(folder / "FY2027Q1_zzz_en.xlsx")
+    return folder
+
+
+def _rename_ref(wb: openpyxl.Workbook, name: str, change: Callable[[str], str]) -> None:
+    defined = wb.defined_names[name]
+    sheet, ref = next(iter(defined.destinations))
+    defined.attr_text = f"'{sheet}'!{change(ref)}"
+
+
+def _below(ref: str) -> str:
+    col, row = re.match(r"\$?([A-Z]+)\$?(\d+)", ref).groups()  # type: ignore[union-attr]
+    return f"${col}${int(row) + 1}"
+
+
+def _whole_sheet_name(world: World) -> Case:
+    import time
+
+    plan = _plan_with(world, lambda wb: _rename_ref(wb, "Sales_AvgDealSize",
+                                                   lambda r: "$A$1:$XFD$1048576"))
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched name must cost nothing"
+    return Case(_gen(world, plan), 2, ["points at A1:XFD1048576 (17,179,869,184 cells)"],
+                world.out, check)
+
+
+def _rename_plan_sheet(wb: openpyxl.Workbook) -> None:
+    wb["Plan"].title = "Inputs"  # openpyxl, unlike Excel, leaves the defined names as they were
+
+
+def _stretch(wb: openpyxl.Workbook) -> None:
+    """The tables with nothing below them stretched to Excel's last row (1,048,576)."""
+    for ws in wb.worksheets:
+        for name in list(ws.tables):
+            if name in ("Sales_KPIList", "Sales_WeeklyActuals", "Sales_Reviews"):
+                ws.tables[name].ref = re.sub(r"\d+$", "1048576", ws.tables[name].ref)
+
+
+def _stretched_previous(world: World) -> Case:
+    import time
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Tracking"]
+        list(ws[ws.tables["Sales_Actuals"].ref])[1][5].value = 500
+        _stretch(wb)
+    out = _edit_q1(world, edit)
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched table must cost nothing"
+        assert (out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx").is_file()
+    return Case(_gen(world, out=out), 0, [], None, check)
+
+
+def _stretched_check(world: World) -> Case:
+    import time
+
+    _edit_q1(world, _stretch)
+    started = time.monotonic()
+
+    def check() -> None:
+        assert time.monotonic() - started < 20, "a stretched table must cost nothing"
+    return Case(["check", str(world.q1_book()), "--lang", "en"], 0, [], None, check)
+
+
+def _quoted_names(world: World) -> Case:
+    """KPI and owner names with double quotes and commas, owners too long to list inline."""
+    name = 'Leads, "qualified"'
+    owners = ["Ｏｗｎｅｒ　" + "担当" * 30 + str(i) for i in range(4)]  # > 255 UTF-16 units
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        _set_kpi("Sales_KPIs", "KPI", 0, name)(wb)
+        for i, owner in enumerate(owners):
+            _set_kpi("Sales_KPIs", "Owner", i, owner)(wb)
+    plan = _plan_with(world, edit)
+
+    def check() -> None:
+        book = world.out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx"
+        wb = openpyxl.load_workbook(book)
+        lists = wb["kpi-xl lists"]
+        assert lists.sheet_state == "hidden"
+        listed = {c.value for row in lists.iter_rows() for c in row}
+        assert name in listed and set(owners) <= listed
+        sources = [dv.formula1 for ws in wb.worksheets for dv in ws.data_validations.dataValidation
+                   if dv.type == "list"]
+        assert not any("qualified" in (f or "") or "担当" in (f or "") for f in sources)
+        assert sum("'kpi-xl lists'!" in (f or "") for f in sources) >= 2
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
+def _huge_name(world: World) -> Case:
+    import random
+
+    rng = random.Random(16)
+    name = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz ", k=10_000_000)).encode("ascii")
+    # openpyxl cuts what it saves at Excel's 32,767; a crafted file holds the whole name.
+    marked = _plan_with(world, _set_kpi("Sales_KPIs", "KPI", 0, "HUGE-NAME-HERE"), "marked.xlsx")
+    plan = _rezip(marked, world.tmp / "plan.xlsx", lambda n, d: d.replace(
+        b"HUGE-NAME-HERE", name) if n.startswith("xl/") else d)
+    return Case(_gen(world, plan), 2, ["found 10,000,000 characters",
+                                       "… (10,000,000 characters)"], world.out)
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copyfile(source, target)
+    return target
+
+
+def _notes_area(world: World) -> Case:
+    """A remark in the notes area beside the Plan sheet's content (unlocked on a protected sheet)."""
+    from openpyxl.utils import get_column_letter
+
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book())
+    ws = wb["Plan"]
+    letter = get_column_letter(ws.max_column + 2)
+    assert ws.protection.sheet and ws.column_dimensions[letter].protection.locked is False
+    ws[f"{letter}5"].value = "ask finance about Q3"
+    wb.save(world.q1_book())
+    return _overwrite(world, out, f"(1 cell): Plan!{letter}5 (ask finance about Q3)")
+
+
+def _put(ws: openpyxl.worksheet.worksheet.Worksheet, cell: str, value: object) -> None:
+    ws[cell].value = value
+
+
+def _edit_q1(world: World, edit: Callable[[openpyxl.Workbook], None],
+             dept: str = "sales") -> Path:
+    """Last quarter's workbooks, one of them edited (and saved) with openpyxl."""
+    out = world.with_q1()
+    wb = openpyxl.load_workbook(world.q1_book(dept))
+    edit(wb)
+    wb.save(world.q1_book(dept))
+    return out
+
+
 def _changed_input(world: World) -> Path:
     out = world.with_q1()
     wb = openpyxl.load_workbook(world.q1_book())
@@ -326,11 +622,31 @@ def _injection(world: World) -> Case:
     return Case(_gen(world, plan), 0, [], None, check)
 
 
+def _million_cells(world: World) -> Case:
+    """A sheet of 1,015,808 empty cells: 16 MB of XML that openpyxl would hold at once."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c) for c in range(1, 16385)]
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}"/>' for col in letters)
+                   + "</row>" for r in range(1, 63))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+             'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + rows
+             + "</sheetData></worksheet>").encode("ascii")
+    plan = _rezip(world.plan, world.tmp / "cells.xlsx",
+                  lambda n, d: sheet if n == "xl/worksheets/sheet1.xml" else d)
+    return Case(_gen(world, plan), 2, ["cells.xlsx holds more than 1,000,000 cells"], world.out)
+
+
 CASES: dict[str, Callable[[World], Case]] = {
     # Files -----------------------------------------------------------------------------------
     "missing-file": lambda w: Case(_gen(w, w.tmp / "nope.xlsx"), 2, ["Plan file not found"],
                                    w.out),
     "folder": lambda w: Case(_gen(w, _mk(w.tmp / "plans.xlsx")), 2, ["is a folder"], w.out),
+    "plan-is-a-fifo": lambda w: Case(_gen(w, _fifo(w.tmp / "plan.xlsx")), 2,
+                                     ["plan.xlsx is not a regular file (a named pipe)"], w.out),
+    "check-folder-with-fifo": lambda w: Case(["check", str(_fifo_folder(w)), "--lang", "en"], 2,
+                                             ["is not a regular file (a named pipe)"]),
+    "dot-dot-xlsx": lambda w: Case(_gen(w, _copy(w.plan, w.tmp / "..xlsx")), 0),
     "csv-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.csv", b"a,b\n")), 2,
                                     ["not an .xlsx file (.csv)"], w.out),
     "xls-extension": lambda w: Case(_gen(w, _write(w.tmp / "plan.xls", _encrypted()[:512])),
@@ -366,6 +682,7 @@ CASES: dict[str, Callable[[World], Case]] = {
         w.plan, w.tmp / "many.xlsx", lambda n, d: d,
         {f"xl/extra/{i}.bin": b"" for i in range(2001)})), 2, ["parts (the limit is 2,000)"],
         w.out),
+    "million-cells": _million_cells,
     "xml-entity-bomb": lambda w: Case(_gen(w, _rezip(
         w.plan, w.tmp / "bomb.xlsx",
         lambda n, d: _with_dtd(d) if n == "xl/workbook.xml" else d)), 2,
@@ -414,9 +731,24 @@ CASES: dict[str, Callable[[World], Case]] = {
                                                       "result"),
     "weights-all-zero": lambda w: _plan_problem(w, {}, "the weights add up to 0",
                                                 weights=[0] * 12),
+    "amount-1e308": lambda w: _plan_problem(w, {"Sales_AvgDealSize": 1e308}, "Sales_AvgDealSize",
+                                            "found 1e+308, above the largest figure kpi-xl works "
+                                            "with (1,000,000,000,000,000)"),
+    "weights-1e308": lambda w: _plan_problem(w, {}, "Plan_Seasonality", "found 1e+308",
+                                             weights=[1e308] * 12),
+    "kpi-target-formula-unsaved": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Dev_KPIs", "Target", 1, "=5*2"))), 2,
+        ["(Target / Dev_KPIs): found the formula =5*2 with no saved result"], w.out),
     "named-cell-deleted": lambda w: Case(_gen(w, _plan_with(
         w, lambda wb: wb.defined_names.pop("Sales_AvgDealSize"))), 2,
         ["the named cell Sales_AvgDealSize is missing"], w.out),
+    "named-cell-two-cells": lambda w: Case(_gen(w, _plan_with(
+        w, lambda wb: _rename_ref(wb, "Sales_AvgDealSize", lambda r: r + ":" + _below(r)))), 2,
+        ["the name Sales_AvgDealSize points at", "(2 cells)", "one cell"], w.out),
+    "named-cell-whole-sheet": _whole_sheet_name,
+    "plan-sheet-renamed": lambda w: Case(_gen(w, _plan_with(w, _rename_plan_sheet)), 2,
+                                         ["points at the sheet 'Plan', which the workbook does "
+                                          "not have (its sheets: 'Inputs'"], w.out),
     # KPI and OKR tables --------------------------------------------------------------------
     "duplicate-kpi": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "KPI", 1, "Leads per month"))), 2,
@@ -440,6 +772,18 @@ CASES: dict[str, Callable[[World], Case]] = {
     "deadline-ambiguous": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Deadline", 0, "03/04/2028", as_text=True))), 2,
         ["found '03/04/2028'", "expected a date such as 2027-03-31"], w.out),
+    "duplicate-kpi-case": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "KPI", 1, "LEADS PER MONTH"))), 2,
+        ["the KPI 'LEADS PER MONTH' differs from 'Leads per month' (cell A7) only in case"],
+        w.out),
+    "name-with-quotes": _quoted_names,
+    "kpi-name-too-long": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Sales_KPIs", "KPI", 0, "L" * 300))), 2,
+        ["cell A7 (KPI / Sales_KPIs): found 300 characters", "at most 255 characters"], w.out),
+    "kpi-name-10mb": _huge_name,
+    "okr-number-text": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
+        "Plan_OKRs", "Start", 0, "lots", as_text=True))), 2,
+        ["cell E6 (Start / Plan_OKRs): found 'lots'; expected a number"], w.out),
     "unknown-unit": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "Unit", 0, "bananas"))), 2, ["found 'bananas'", "expected one of"],
         w.out),
@@ -465,10 +809,19 @@ CASES: dict[str, Callable[[World], Case]] = {
         w, _type_into_q1(w, "CS_Actuals", 1, 20, dept="customer_success"),
         "for 20% type 20% or 0.2"),
     "previous-actual-full-width": _full_width_actual,
+    "previous-actual-1e308": lambda w: _previous_problem(
+        w, _type_into_q1(w, "Sales_Actuals", 0, 1e308), "cell F8", "found 1e+308, above the "
+        "largest figure kpi-xl works with"),
+    "previous-actual-negative": lambda w: _previous_problem(
+        w, _type_into_q1(w, "Sales_Actuals", 0, -50), "cell F8",
+        "found the negative figure -50", "negative only for a KPI in points"),
     "previous-month-out-of-range": lambda w: _previous_problem(
         w, _month_out_of_range(w), "found the month 2030-01", "expected a month of FY2027Q1"),
     "previous-table-missing": lambda w: _previous_problem(
         w, _no_actuals_table(w), "the actuals table Sales_Actuals is missing"),
+    "review-names-not-criteria": _review_exact,
+    "previous-table-stretched": _stretched_previous,
+    "check-table-stretched": _stretched_check,
     "previous-encrypted": lambda w: Case(_gen(w, out=_encrypted_previous(w)), 2,
                                          ["password-protected"], w.out / "FY2027Q2"),
     "previous-renamed": _renamed_previous,
@@ -495,6 +848,25 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-plan-changed": lambda w: Case(_gen(w, w.changed_plan({"Sales_WinRate": 0.3}),
                                                   quarter="2027Q1", out=w.with_q1()), 0),
     "overwrite-forced": _forced,
+    "target-is-a-folder": _target_is_a_folder,
+    "batch-shared-file-names": _shared_file_names,
+    "killed-mid-commit": _killed_mid_commit,
+    "file-modes": _file_modes,
+    "template-mode": _template_mode,
+    "overwrite-note-beside-actual": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
+        "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
+    "overwrite-below-table": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "F20", 500)), "Tracking!F20 (500)"),
+    "overwrite-new-okr-row": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["OKRs"], "A9", "Win more deals")), "OKRs!A9"),
+    "overwrite-review-note": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb["Review log"], "K8", "see minutes")),
+        "Review log!K8"),
+    "overwrite-notes-area": _notes_area,
+    "overwrite-added-sheet": lambda w: _overwrite(
+        w, _edit_q1(w, lambda wb: _put(wb.create_sheet("Notes"), "A1", "ideas")),
+        "sheets kpi-xl did not write (1 sheet): 'Notes'"),
 }
 
 
@@ -524,6 +896,13 @@ def test_every_catalogue_entry_has_a_case_and_every_case_an_entry() -> None:
     ids = catalogue_ids()
     assert len(ids) == len(set(ids)), "an id appears twice in the catalogue"
     assert set(ids) == set(CASES)
+
+
+def test_the_catalogue_heading_says_how_many_cases_it_holds() -> None:
+    heading = CATALOGUE.read_text(encoding="utf-8").splitlines()[0]
+    match = re.match(r"^# Bad input: (\d+) cases tried", heading)
+    assert match, heading
+    assert int(match.group(1)) == len(catalogue_ids())
 
 
 def _snapshot(folder: Path | None) -> dict[str, bytes] | None:

@@ -154,3 +154,19 @@ def test_rounddown_formula_and_value() -> None:
     assert lost.formula(NAMES) == "ROUNDDOWN(base*rate,0)"
     assert lost.evaluate({"base": 200, "rate": 0.05}) == 10
     assert lost.evaluate({"base": 199, "rate": 0.05}) == 9
+
+
+def test_text_lookups_and_counts_compare_names_as_they_are() -> None:
+    """A KPI named ``Lead*`` must not find ``Leads``: no wildcard, no operator, in any lookup."""
+    from kpi_xl.core.expr import count_equal, index_match
+
+    names, values = ["n1", "n2", "n3"], ["v1", "v2", "v3"]
+    env = {"n1": "Leads", "n2": "Lead*", "n3": ">100", "v1": 1, "v2": 2, "v3": 3,
+           "want": "Lead*", "op": ">100"}
+    found = index_match(area(values), ref("want"), area(names))
+    assert found.formula(Cells([*names, *values, "want"])) == \
+        "INDEX($C$8:$C$10,MATCH(TRUE,INDEX($C$5:$C$7=$C$11,0),0))"
+    assert found.evaluate(env) == 2
+    counted = count_equal(area(names), ref("op"))
+    assert counted.formula(Cells([*names, "op"])) == "SUMPRODUCT(($C$5:$C$7=$C$8))"
+    assert counted.evaluate(env) == 1
