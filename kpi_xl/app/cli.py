@@ -81,7 +81,40 @@ def _build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--json", action="store_true", help="print one JSON document")
     p_check.add_argument("--lang", choices=("ja", "en"), default=None,
                          help="language of the report (default: the file's language)")
+    _add_report_parser(sub)
     return parser
+
+
+def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "report", help="read a quarter's workbooks; write an HTML report, a history CSV and a "
+                       "company dashboard")
+    p.add_argument("plan", nargs="?", type=Path, default=None,
+                   help="the plan the workbooks were generated from (default: the sample plan)")
+    p.add_argument("--quarter", default=None,
+                   help="fiscal quarter such as 2026Q2 (default: the quarter of today's date)")
+    p.add_argument("--out", type=Path, default=Path("workbooks"),
+                   help="the folder generate wrote into (default: workbooks/); its quarter "
+                        "folders are read")
+    p.add_argument("--to", type=Path, default=None, metavar="DIR",
+                   help="where to write the report (default: OUT/FY<year>Q<n>/report/)")
+    p.add_argument("--lang", choices=("ja", "en"), default=None,
+                   help="language of the report (default: the plan's language)")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from kpi_xl.app.report_files import report_from_file
+    from kpi_xl.io.resources import sample_plan_path
+
+    plan: Path = args.plan or sample_plan_path(args.lang or "ja")
+    if args.to is not None:
+        _writable_folder(args.to)
+    written = report_from_file(plan, args.out, quarter_text=args.quarter, lang=args.lang,
+                               to=args.to,
+                               on_warning=lambda text: print(f"kpi-xl: {text}", file=sys.stderr))
+    for path in written:
+        print(path)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_addin(args)
         if args.command == "check":
             return _cmd_check(args)
+        if args.command == "report":
+            return _cmd_report(args)
         parser.error(f"unknown command {args.command}")
     except KpiXlError as err:
         # The language asked for; else the one the plan's details were written in; else English.

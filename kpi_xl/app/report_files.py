@@ -1,0 +1,82 @@
+"""``kpi-xl report`` end to end: read the plan and the workbooks, write the three files.
+
+:mod:`kpi_xl.app.report` reads and rolls up; this module writes the HTML
+(:mod:`kpi_xl.app.report_html`), the history CSV (:mod:`kpi_xl.app.history`) and the dashboard
+workbook (:mod:`kpi_xl.app.dashboard`), each staged first and moved into place whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kpi_xl.app.report import QuarterReport, build_report
+from kpi_xl.core.errors import UsageError
+
+__all__ = ["report_from_file", "write_report"]
+
+
+def write_report(report: QuarterReport, folder: Path) -> list[Path]:
+    """Write the HTML report, the history CSV and the dashboard workbook into ``folder``."""
+    from kpi_xl.app.history import history_frame, write_history_csv
+    from kpi_xl.app.report_html import render_html
+    from kpi_xl.io.files import atomic_move
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lang = report.lang
+    html_path = folder / f"report_{lang}.html"
+    csv_path = folder / "history.csv"
+    staged: list[tuple[Path, Path]] = []
+    try:
+        tmp = folder / f".{html_path.name}.tmp"
+        tmp.write_text(render_html(report), encoding="utf-8")
+        staged.append((tmp, html_path))
+        tmp = folder / f".{csv_path.name}.tmp"
+        write_history_csv(history_frame(report), tmp)
+        staged.append((tmp, csv_path))
+        for extra in _extras(report, folder):
+            staged.append(extra)
+        for source, target in staged:
+            atomic_move(source, target)
+    finally:
+        for source, _ in staged:
+            source.unlink(missing_ok=True)
+    return [target for _, target in staged]
+
+
+def _extras(report: QuarterReport, folder: Path) -> list[tuple[Path, Path]]:
+    """The dashboard workbook, staged beside its final name."""
+    import os
+    if os.environ.get("KPI_XL_NO_DASHBOARD"):
+        return []
+    from kpi_xl.app.dashboard import write_dashboard_file
+
+    target = folder / f"dashboard_{report.lang}.xlsx"
+    tmp = folder / f".{target.stem}.tmp.xlsx"
+    write_dashboard_file(report, tmp)
+    return [(tmp, target)]
+
+
+def report_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | None = None,
+                     lang: str | None = None, to: Path | None = None,
+                     on_warning: Callable[[str], None] | None = None) -> list[Path]:
+    """``kpi-xl report``: read the plan, then the quarter's workbooks; write the three files."""
+    from kpi_xl.app.generate import resolve_quarter
+    from kpi_xl.core.plan import resolve_linked_targets
+    from kpi_xl.io.plan_reader import read_plan
+
+    plan = resolve_linked_targets(read_plan(plan_path, lang))
+    lang = lang or plan.lang
+    try:
+        quarter = resolve_quarter(plan, quarter_text)
+        report = build_report(plan, quarter, Path(out_dir), lang, on_warning=on_warning)
+        folder = to or Path(out_dir) / quarter.folder_name / "report"
+        try:
+            return write_report(report, folder)
+        except OSError as err:
+            raise UsageError(
+                f"could not write the report into {folder}: {err.strerror or err}",
+                f"{folder} にレポートを書き出せませんでした: {err.strerror or err}") from None
+    except UsageError as err:
+        err.lang = lang
+        raise
