@@ -90,7 +90,8 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
         "report", help="read a quarter's workbooks; write an HTML report, a history CSV and a "
                        "company dashboard")
     p.add_argument("plan", nargs="?", type=Path, default=None,
-                   help="the plan the workbooks were generated from (default: the sample plan)")
+                   help="the plan the workbooks were generated from (default: the sample plan "
+                        "in the workbooks' language)")
     p.add_argument("--quarter", default=None,
                    help="fiscal quarter such as 2026Q2 (default: the quarter of today's date)")
     p.add_argument("--out", type=Path, default=Path("workbooks"),
@@ -104,12 +105,10 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from kpi_xl.app.report_files import report_from_file
-    from kpi_xl.io.resources import sample_plan_path
 
-    plan: Path = args.plan or sample_plan_path(args.lang or "ja")
     if args.to is not None:
         _writable_folder(args.to)
-    written = report_from_file(plan, args.out, quarter_text=args.quarter, lang=args.lang,
+    written = report_from_file(args.plan, args.out, quarter_text=args.quarter, lang=args.lang,
                                to=args.to,
                                on_warning=lambda text: print(f"kpi-xl: {text}", file=sys.stderr))
     for path in written:

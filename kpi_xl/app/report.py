@@ -222,7 +222,7 @@ def _findings(plan: Plan, report_actuals: dict[FiscalQuarter, dict[str, QuarterA
     for key, dq in current.items():
         dept = DEPARTMENTS[key]
         rows = [row for q in report_actuals.values() if key in q for row in q[key].rows]
-        if dq.kgi_kpi is not None and rows:
+        if dq.kgi_kpi is not None and any(r.kpi == dq.kgi_kpi for r in rows):
             records = [{"period": r.month.isoformat(), "id": r.kpi,
                         "kind": "KGI" if r.kpi == dq.kgi_kpi else "KPI", "actual": r.actual,
                         "target": r.target, "direction": r.direction} for r in rows]
@@ -290,6 +290,11 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
                 warn(t(lang, "report.unreadable", path=path, reason=err.message(lang)))
                 continue
             actuals.setdefault(q, {})[key] = qa
+            known = {k.name for k in plan.kpis.get(key, ())}
+            foreign = sorted({r.kpi for r in qa.rows} - known)
+            if q == quarter and known and foreign:
+                warn(t(lang, "report.unknown_kpis", path=path, source=plan.source,
+                       kpis=t(lang, "report.list_separator").join(foreign)))
             months = _quarter_months(plan, q, qa.rows)
             history.setdefault(q, {})[key] = roll_department(plan, DEPARTMENTS[key], qa, months)
     if quarter not in history:

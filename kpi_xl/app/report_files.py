@@ -57,7 +57,16 @@ def _extras(report: QuarterReport, folder: Path) -> list[tuple[Path, Path]]:
     return [(tmp, target)]
 
 
-def report_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | None = None,
+def books_language(out_dir: Path, lang: str | None) -> str:
+    """The language of the department workbooks in ``out_dir`` (``lang`` when both exist)."""
+    found = {path.stem.rsplit("_", 1)[-1] for path in Path(out_dir).glob("FY*Q*/FY*Q*_*.xlsx")}
+    found &= {"ja", "en"}
+    if lang in found or not found:
+        return lang or "ja"
+    return sorted(found)[0]
+
+
+def report_from_file(plan_path: Path | None, out_dir: Path, *, quarter_text: str | None = None,
                      lang: str | None = None, to: Path | None = None,
                      on_warning: Callable[[str], None] | None = None) -> list[Path]:
     """``kpi-xl report``: read the plan, then the quarter's workbooks; write the three files."""
@@ -65,6 +74,10 @@ def report_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | None
     from kpi_xl.core.plan import resolve_linked_targets
     from kpi_xl.io.plan_reader import read_plan
 
+    if plan_path is None:  # the sample plan the workbooks were generated from
+        from kpi_xl.io.resources import sample_plan_path
+
+        plan_path = sample_plan_path(books_language(Path(out_dir), lang))
     plan = resolve_linked_targets(read_plan(plan_path, lang))
     lang = lang or plan.lang
     try:
