@@ -6,7 +6,6 @@ width; every parent is centred over its children. Standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Box", "Layout", "TreeNode", "layout"]
@@ -76,7 +75,3 @@ def layout(root: TreeNode, *, box_w: float = 150, box_h: float = 64, gap_x: floa
     boxes.sort(key=lambda b: (b.level, b.x))
     return Layout(width, height, tuple(boxes), tuple(lines))
 
-
-def depth(nodes: Sequence[TreeNode]) -> int:
-    """How many levels a forest has."""
-    return 0 if not nodes else 1 + max(depth(n.children) for n in nodes)

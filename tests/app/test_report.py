@@ -221,3 +221,12 @@ def test_no_workbooks_is_a_clear_error(tmp_path) -> None:
     assert code == 2 and stdout == ""
     assert "kpi-xl generate --quarter 2026Q3" in stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_plan_that_does_not_match_the_workbooks_is_named(scenario, tmp_path) -> None:
+    from kpi_xl.io.resources import sample_plan_path
+
+    code, _, stderr = run("report", str(sample_plan_path("en")), "--quarter", "2026Q2", "--out",
+                          str(scenario["out"]), "--lang", "en", "--to", str(tmp_path))
+    assert code == 0
+    assert "月間リード獲得数" in stderr and "does not define" in stderr
