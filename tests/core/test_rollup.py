@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from kpi_xl.core.rollup import achievement, aggregate, measure_kind, pace_forecast, status
@@ -56,6 +58,6 @@ def test_tree_layout_centres_parents_and_never_overlaps() -> None:
     assert boxes["a"].cx == pytest.approx((boxes[0].cx + boxes[1].cx) / 2)
     assert boxes["kgi"].y < boxes["a"].y < boxes[0].y
     same_level = sorted((b for b in shape.boxes if b.level == 2), key=lambda b: b.x)
-    assert all(b.x + b.w <= c.x for b, c in zip(same_level, same_level[1:], strict=False))
+    assert all(b.x + b.w <= c.x for b, c in pairwise(same_level))
     assert len(shape.lines) == 8  # one connector per child
-    assert all(0 <= b.x and b.x + b.w <= shape.width for b in shape.boxes)
+    assert all(b.x >= 0 and b.x + b.w <= shape.width for b in shape.boxes)
