@@ -51,6 +51,11 @@ def dashboard_data(report: QuarterReport) -> Dashboard:
         tuple(month_label(lang, m) for m in report.months), tuple(kgis), tuple(kpis),
         tuple(funnel),
         tuple((DEPARTMENTS[f.department].name[lang], t(lang, f"report.severity.{f.severity}"),
-               f.message) for f in report.findings),
+               f.message) for f in report.findings)
+        + tuple((DEPARTMENTS[key].name[lang], t(lang, "report.severity.overdue"),
+                 t(lang, "report.overdue_line", department=DEPARTMENTS[key].name[lang],
+                   month=month_label(lang, month),
+                   kpis=t(lang, "report.list_separator").join(kpis)))
+                for key, month, kpis in report.overdue()),
         tuple((DEPARTMENTS[k].name[lang], str(dq.source or "")) for k, dq in
               report.departments.items()))

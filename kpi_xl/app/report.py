@@ -96,6 +96,22 @@ class QuarterReport:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def overdue(self) -> list[tuple[str, dt.date, list[str]]]:
+        """(department, month, KPIs) for months that have ended without an actual typed."""
+        today = self.read_at.date()
+        out = []
+        for key, dq in self.departments.items():
+            for month in self.months:
+                following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+                if following > today:
+                    continue
+                missing = [k.name for k in dq.kpis
+                           if k.months.get(month, (None, None))[1] is None
+                           and k.months.get(month, (None, None))[0] is not None]
+                if missing:
+                    out.append((key, month, missing))
+        return out
+
 
 # Finding the workbooks ---------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ __all__ = ["fmt", "render_html", "view"]
 _TEXT_KEYS = ("kgi_heading", "target", "actual", "actual_to_date", "target_to_date", "forecast",
               "status", "funnel_heading", "stage", "planned", "findings_heading", "no_findings",
               "warnings_heading", "tree_heading", "kpi", "kind", "achievement", "trend_heading",
-              "one_quarter", "monthly_heading")
+              "one_quarter", "monthly_heading", "overdue_heading")
 _BAR_COLOURS = {"ok": "#2e7d32", "watch": "#b26a00", "behind": "#c62828", "none": "#757575"}
 
 
@@ -192,6 +192,10 @@ def view(report: QuarterReport) -> dict[str, Any]:
     findings = [{"department": DEPARTMENTS[f.department].name[lang], "severity": f.severity,
                  "severity_label": t(lang, f"report.severity.{f.severity}"),
                  "message": f.message} for f in report.findings]
+    sep = t(lang, "report.list_separator")
+    overdue = [t(lang, "report.overdue_line", department=DEPARTMENTS[key].name[lang],
+                 month=month_label(lang, month), kpis=sep.join(kpis))
+               for key, month, kpis in report.overdue()]
     months = [(m.year, m.month) for m in report.months]
     read_at = report.read_at.strftime("%Y-%m-%d %H:%M")
     return {
@@ -203,7 +207,7 @@ def view(report: QuarterReport) -> dict[str, Any]:
         "t": {key: t(lang, f"report.{key}") for key in _TEXT_KEYS},
         "statuses": [{"key": s, "label": t(lang, f"report.status.{s}")} for s in STATUSES],
         "departments": departments, "months": [month_label(lang, m) for m in report.months],
-        "funnel": _funnel(report, lang), "findings": findings, "warnings": report.warnings,
+        "funnel": _funnel(report, lang), "findings": findings, "overdue": overdue, "warnings": report.warnings,
         "footer": t(lang, "report.footer", version=__version__, when=read_at),
     }
 

@@ -200,6 +200,8 @@ def test_report_shows_kpi_collapse_and_optimistic_rates(scenario) -> None:
     html = (scenario["out"] / "FY2026Q2" / "report" / "report_en.html").read_text("utf-8")
     assert "KPI倒れ" in html
     assert "optimistic" in html
+    # Read after the quarter ended: September's actuals were never typed.
+    assert "Actuals overdue" in html and "Sales, Sep 2026: 月間リード獲得数" in html
 
 
 def test_a_missing_workbook_is_named_and_the_rest_reported(scenario, tmp_path) -> None:
