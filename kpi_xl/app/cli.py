@@ -89,9 +89,11 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p = sub.add_parser(
         "report", help="read a quarter's workbooks; write an HTML report, a history CSV and a "
                        "company dashboard")
-    p.add_argument("plan", nargs="?", type=Path, default=None,
+    p.add_argument("plan", nargs="*", type=Path, default=None,
                    help="the plan the workbooks were generated from (default: the sample plan "
-                        "in the workbooks' language)")
+                        "in the workbooks' language). With several plans, each plan's report "
+                        "is written in OUT/<plan file name>/ and the group's roll-up in "
+                        "OUT/group/")
     p.add_argument("--quarter", default=None,
                    help="fiscal quarter such as 2026Q2 (default: the quarter of today's date)")
     p.add_argument("--out", type=Path, default=Path("workbooks"),
@@ -104,13 +106,15 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from kpi_xl.app.report_files import report_from_file
+    from kpi_xl.app.report_files import report_from_file, report_many
 
     if args.to is not None:
         _writable_folder(args.to)
-    written = report_from_file(args.plan, args.out, quarter_text=args.quarter, lang=args.lang,
-                               to=args.to,
-                               on_warning=lambda text: print(f"kpi-xl: {text}", file=sys.stderr))
+    plans: list[Path] = args.plan or []
+    run = report_many if len(plans) > 1 else report_from_file
+    written = run(plans if len(plans) > 1 else (plans[0] if plans else None),  # type: ignore[arg-type]
+                  args.out, quarter_text=args.quarter, lang=args.lang, to=args.to,
+                  on_warning=lambda text: print(f"kpi-xl: {text}", file=sys.stderr))
     for path in written:
         print(path)
     return EXIT_OK

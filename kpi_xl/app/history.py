@@ -13,6 +13,7 @@ UTF-8 with a byte-order mark, so Excel opens Japanese text correctly. For Python
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from kpi_xl.core.fiscal import FiscalQuarter
     from kpi_xl.core.plan import Plan
 
-__all__ = ["COLUMNS", "history_frame", "load_history", "write_history_csv"]
+__all__ = ["COLUMNS", "group_history_frame", "history_frame", "load_history", "write_history_csv"]
 
 COLUMNS = ["period_type", "period", "quarter", "department", "department_name", "kpi", "kind",
            "unit", "direction", "months_reported", "months_in_period", "target", "actual",
@@ -68,6 +69,13 @@ def history_frame(report: QuarterReport) -> pd.DataFrame:
     frame = frame[COLUMNS].sort_values(["quarter", "department", "kpi", "period_type", "period"],
                                        kind="stable", ignore_index=True)
     return frame
+
+
+def group_history_frame(units: Sequence[tuple[str, QuarterReport]]) -> pd.DataFrame:
+    """Several business units' histories, one frame, with the unit named in a first column."""
+    frames = [history_frame(report).assign(unit=name) for name, report in units]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["unit", *COLUMNS]]
 
 
 def write_history_csv(frame: pd.DataFrame, path: Path) -> Path:

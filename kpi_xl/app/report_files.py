@@ -13,7 +13,7 @@ from pathlib import Path
 from kpi_xl.app.report import QuarterReport, build_report
 from kpi_xl.core.errors import UsageError
 
-__all__ = ["report_from_file", "write_report"]
+__all__ = ["report_from_file", "report_many", "write_report"]
 
 
 def write_report(report: QuarterReport, folder: Path) -> list[Path]:
@@ -69,7 +69,39 @@ def books_language(out_dir: Path, lang: str | None) -> str:
 def report_from_file(plan_path: Path | None, out_dir: Path, *, quarter_text: str | None = None,
                      lang: str | None = None, to: Path | None = None,
                      on_warning: Callable[[str], None] | None = None) -> list[Path]:
-    """``kpi-xl report``: read the plan, then the quarter's workbooks; write the three files."""
+    """``kpi-xl report [PLAN]``: read the plan, then the quarter's workbooks; write three files."""
+    return _report_one(plan_path, out_dir, quarter_text, lang, to, on_warning)[1]
+
+
+def report_many(plans: list[Path], out_dir: Path, *, quarter_text: str | None = None,
+                lang: str | None = None, to: Path | None = None,
+                on_warning: Callable[[str], None] | None = None) -> list[Path]:
+    """``kpi-xl report A.xlsx B.xlsx``: each unit's report in ``OUT/<plan name>/``, then the
+    group's history and dashboard in ``OUT/group/FY<year>Q<n>/`` (or ``to``)."""
+    from kpi_xl.app.group import write_group
+    from kpi_xl.core.errors import KpiXlError
+
+    warn = on_warning or (lambda text: None)
+    units: list[tuple[str, QuarterReport]] = []
+    written: list[Path] = []
+    for plan in plans:
+        try:
+            report, paths = _report_one(plan, Path(out_dir) / plan.stem, quarter_text, lang,
+                                        None, lambda text, name=plan.stem: warn(f"{name}: {text}"))
+        except KpiXlError as err:
+            warn(f"{plan.stem}: {err.message(lang or err.lang or 'en')}")
+            continue
+        units.append((plan.stem, report))
+        written += paths
+    if not units:
+        raise UsageError.text("report.no_units", count=len(plans), folder=out_dir)
+    folder = to or Path(out_dir) / "group" / units[0][1].quarter.folder_name
+    return written + write_group(units, folder)
+
+
+def _report_one(plan_path: Path | None, out_dir: Path, quarter_text: str | None,
+                lang: str | None, to: Path | None,
+                on_warning: Callable[[str], None] | None) -> tuple[QuarterReport, list[Path]]:
     from kpi_xl.app.generate import resolve_quarter
     from kpi_xl.core.plan import resolve_linked_targets
     from kpi_xl.io.plan_reader import read_plan
@@ -85,7 +117,7 @@ def report_from_file(plan_path: Path | None, out_dir: Path, *, quarter_text: str
         report = build_report(plan, quarter, Path(out_dir), lang, on_warning=on_warning)
         folder = to or Path(out_dir) / quarter.folder_name / "report"
         try:
-            return write_report(report, folder)
+            return report, write_report(report, folder)
         except OSError as err:
             raise UsageError(
                 f"could not write the report into {folder}: {err.strerror or err}",

@@ -25,6 +25,7 @@ __all__ = [
     "Rolled",
     "achievement",
     "aggregate",
+    "combine_units",
     "measure_kind",
     "pace_forecast",
     "status",
@@ -80,6 +81,21 @@ def aggregate(kind: str, values: Sequence[float],
         if num and den and total:
             return math.fsum(num) / total
     return math.fsum(values) / len(values)
+
+
+def combine_units(kind: str, values: Sequence[float | None]) -> float | None:
+    """Business units' figures for the same period combined into the group's, by kind.
+
+    Across units, flows and levels both add up (the group's customers are every unit's
+    customers); ratios and averages are the units' plain average (their parts are not shared
+    across plans). Units without a figure are left out; None when none has one.
+    """
+    known = [float(v) for v in values if v is not None]
+    if not known:
+        return None
+    if kind in ("flow", "level"):
+        return math.fsum(known)
+    return math.fsum(known) / len(known)
 
 
 def pace_forecast(kind: str, values: Sequence[float], months_total: int) -> float | None:

@@ -20,7 +20,7 @@ from kpi_xl.core.dashboard import (
 )
 from kpi_xl.core.i18n import t
 from kpi_xl.core.rollup import ON_TRACK, WATCH
-from kpi_xl.writer.book import BookWriter, SheetWriter, column_letter
+from kpi_xl.writer.book import BookWriter, SheetWriter, column_letter, display_width
 
 __all__ = ["write_dashboard"]
 
@@ -87,8 +87,10 @@ def _write(book: BookWriter, sheet: SheetWriter, data: Dashboard) -> None:
         sheet.text(row, 0, department, "label")
         sheet.ws.merge_range(row, 1, row, WIDTH - 1, source, book.fmt("note"))
         row += 1
-    sheet.set_width(0, 16)
-    sheet.set_width(1, 26)
+    # Names decide the first two columns; findings and sources are merged across the rest.
+    rows = (*data.kgis, *data.kpis)
+    sheet.set_width(0, min(max((display_width(r.department) for r in rows), default=12) + 2, 36))
+    sheet.set_width(1, min(max((display_width(r.name) for r in rows), default=20) + 2, 44))
     sheet.freeze(4)
 
 

@@ -232,3 +232,36 @@ def test_a_plan_that_does_not_match_the_workbooks_is_named(scenario, tmp_path) -
                           str(scenario["out"]), "--lang", "en", "--to", str(tmp_path))
     assert code == 0
     assert "月間リード獲得数" in stderr and "does not define" in stderr
+
+
+def test_several_plans_get_their_reports_and_a_group_roll_up(scenario, tmp_path) -> None:
+    import openpyxl
+
+    from kpi_xl.io.resources import sample_plan_path
+
+    out = tmp_path / "out"
+    plans = []
+    for unit, quarters in (("tokyo", ("FY2026Q1", "FY2026Q2")), ("osaka", ("FY2026Q2",))):
+        plans.append(Path(shutil.copyfile(sample_plan_path("ja"), tmp_path / f"{unit}.xlsx")))
+        for q in quarters:
+            shutil.copytree(scenario["out"] / q, out / unit / q,
+                            ignore=shutil.ignore_patterns("report"))
+    code, stdout, stderr = run("report", *map(str, plans), "--quarter", "2026Q2", "--out",
+                               str(out))
+    assert code == 0, stderr
+    written = [Path(line) for line in stdout.splitlines()]
+    group = out / "group" / "FY2026Q2"
+    assert written[-2:] == [group / "history.csv", group / "dashboard_ja.xlsx"]
+    assert out / "osaka" / "FY2026Q2" / "report" / "report_ja.html" in written
+    frame = pd.read_csv(group / "history.csv", encoding="utf-8-sig")
+    assert set(frame["unit"]) == {"tokyo", "osaka"}
+    assert set(frame[frame["unit"] == "osaka"]["quarter"]) == {"FY2026Q2"}
+    ws = openpyxl.load_workbook(group / "dashboard_ja.xlsx", data_only=True).worksheets[0]
+    rows: dict[object, list[object]] = {}
+    for r in range(1, ws.max_row + 1):  # the first row of each name: the KGI rows come first
+        rows.setdefault(ws.cell(r, 1).value, [ws.cell(r, c).value for c in range(1, 13)])
+    deals = rows["tokyo · 営業"][5]
+    assert isinstance(deals, (int, float)) and deals > 0
+    assert rows["グループ計 · 営業"][5] == 2 * deals  # deals (a flow) add up across units
+    kept = rows["tokyo · カスタマーサクセス"][5]
+    assert rows["グループ計 · カスタマーサクセス"][5] == pytest.approx(kept)  # a ratio: averaged

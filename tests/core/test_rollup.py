@@ -61,3 +61,12 @@ def test_tree_layout_centres_parents_and_never_overlaps() -> None:
     assert all(b.x + b.w <= c.x for b, c in pairwise(same_level))
     assert len(shape.lines) == 8  # one connector per child
     assert all(b.x >= 0 and b.x + b.w <= shape.width for b in shape.boxes)
+
+
+def test_units_combine_by_kind() -> None:
+    from kpi_xl.core.rollup import combine_units
+
+    assert combine_units("flow", [10, None, 5]) == 15
+    assert combine_units("level", [480, 120]) == 600  # customers of every unit
+    assert combine_units("ratio", [0.2, 0.3]) == pytest.approx(0.25)
+    assert combine_units("average", [None, None]) is None
