@@ -1,7 +1,7 @@
 """Every kind of workbook kpi_xl writes is valid Office Open XML for Microsoft 365.
 
 LibreOffice opens XML that Excel would "repair" or refuse, so the schema is checked directly with
-openxml-audit (pure Python; the test extras install it): templates, department workbooks with and
+openxml-audit (pure Python, in a virtualenv of its own: see HINT): templates, department workbooks with and
 without roll-forward and UDF cells, and the company dashboard, all with no finding. Files re-saved
 by openpyxl or LibreOffice are not ours and are not checked.
 """
@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -26,12 +25,20 @@ from kpi_xl.io.resources import sample_plan_path
 from kpi_xl.writer.dashboard import write_dashboard
 from tests.conftest import ACTUALS_SALES, type_actuals
 
-HINT = "openxml-audit is not installed: pip install -e '.[test]'"
+# openxml-audit needs lxml, and openpyxl parses with lxml (bypassing defusedxml) whenever lxml
+# is importable: so it lives in a virtualenv of its own, never in the one kpi_xl's tests run in.
+HINT = ("openxml-audit is not installed: python3 -m venv .audit-venv && "
+        ".audit-venv/bin/pip install openxml-audit (a separate virtualenv: it brings lxml)")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def audit_exe() -> str | None:
-    beside = Path(sys.executable).parent / "openxml-audit"
-    return str(beside) if beside.exists() else shutil.which("openxml-audit")
+    """KPI_XL_OPENXML_AUDIT, else .audit-venv/ in the repository, else openxml-audit on PATH."""
+    for candidate in (os.environ.get("KPI_XL_OPENXML_AUDIT"),
+                      ROOT / ".audit-venv" / "bin" / "openxml-audit"):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    return shutil.which("openxml-audit")
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +72,8 @@ def written(generated: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 def test_every_workbook_kind_passes_openxml_audit_for_microsoft_365(written) -> None:
     exe = audit_exe()
     if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail(HINT)
+        if os.environ.get("KPI_XL_REQUIRE_OPENXML_AUDIT") == "1":
+            pytest.fail(f"KPI_XL_REQUIRE_OPENXML_AUDIT=1 but {HINT}")
         pytest.skip(HINT)
     folder = next(iter(written.values())).parent
     result = subprocess.run([exe, "-f", "microsoft365", "-r", "-o", "json", "-m", "0",
