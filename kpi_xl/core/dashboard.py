@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kpi_xl.core.expr import Expr, if_, iferror, ref
+from kpi_xl.core.measures import achievement_expr as measured_expr
 from kpi_xl.core.rollup import ON_TRACK, WATCH
 
 __all__ = ["DashFunnel", "DashKpi", "Dashboard", "achievement_expr", "forecast_expr",
@@ -66,17 +67,10 @@ def number_kind(unit: str) -> str:
 
 
 def achievement_expr(actual: str, target: str, direction: str) -> Expr:
-    """Actual against target (keys of two cells); "" when either is missing.
-
-    Higher is better: actual ÷ target. Lower is better: target ÷ actual, and an actual of 0
-    or less meets any target (as :func:`kpi_xl.core.rollup.achievement`).
-    """
+    """Actual against target (keys of two cells), as the workbooks define it
+    (:func:`kpi_xl.core.measures.achievement_expr`); "" when either is missing."""
     a, t = ref(actual), ref(target)
-    if direction == "lower":
-        body: Expr = if_(a.le(0), 1, t / a)
-    else:
-        body = a / t
-    return if_(a.eq(""), "", if_(t.eq(""), "", iferror(body, "")))
+    return if_(t.eq(""), "", iferror(measured_expr(a, t, direction == "lower"), ""))
 
 
 def forecast_expr(actual: str, months: str, months_total: str, kind: str) -> Expr:

@@ -113,16 +113,14 @@ def pace_forecast(kind: str, values: Sequence[float], months_total: int) -> floa
 
 def achievement(actual: float | None, target: float | None, direction: str = "higher"
                 ) -> float | None:
-    """Actual against target, 1.0 meaning met. For lower-is-better, target ÷ actual."""
+    """Actual against target, 1.0 meaning met: the workbooks' own definition
+    (:func:`kpi_xl.core.measures.achievement`), None where the workbook shows a blank."""
+    from kpi_xl.core.measures import achievement as measured
+
     if actual is None or target is None:
         return None
-    if direction == "lower":
-        if actual <= 0:
-            return 1.0 if target >= actual else None
-        return target / actual
-    if target == 0:
-        return None
-    return actual / target
+    value = measured(actual, target, direction)
+    return None if value == "" else float(value)
 
 
 def status(value: float | None) -> str:

@@ -44,7 +44,7 @@ def test_pace_extrapolates_flows_only() -> None:
 def test_achievement_respects_direction_and_status_has_three_lights() -> None:
     assert achievement(90, 100) == pytest.approx(0.9)
     assert achievement(0.06, 0.05, "lower") == pytest.approx(0.05 / 0.06)
-    assert achievement(0, 10, "lower") == 1.0
+    assert achievement(0, 10, "lower") == 2.0  # no churn at all: the workbooks' cap of 200%
     assert achievement(5, 0) is None and achievement(None, 3) is None
     assert [status(x) for x in (1.0, 0.95, 0.5, None)] == ["ok", "watch", "behind", "none"]
 
