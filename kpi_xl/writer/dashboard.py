@@ -22,7 +22,7 @@ from kpi_xl.core.i18n import t
 from kpi_xl.core.rollup import ON_TRACK, WATCH
 from kpi_xl.writer.book import BookWriter, SheetWriter, column_letter, display_width
 
-__all__ = ["write_dashboard"]
+__all__ = ["traffic_lights", "write_dashboard"]
 
 _KPI_COLUMNS = ("col.department", "col.kpi", "col.kind", "col.target", "col.target_to_date",
                 "col.actual", "col.months", "col.months_total", "col.achievement",
@@ -138,16 +138,24 @@ def _value(book: BookWriter, sheet: SheetWriter, row: int, col: int, value: floa
     return sheet.number(row, col, value, kind)
 
 
-def _lights(sheet: SheetWriter, first: int, last: int, col: int, source_col: int | None = None
-            ) -> None:
-    """Green / amber / red by the achievement in ``source_col`` (default: the cell itself)."""
-    cell = f"${column_letter(source_col if source_col is not None else col)}{first + 1}"
+def traffic_lights(sheet: SheetWriter, first_row: int, first_col: int, last_row: int,
+                   last_col: int, achievement: str) -> None:
+    """Green / amber / red over a range by an achievement cell (A1 text as seen from the
+    range's top-left cell: ``$I7`` follows the row, ``$J$9`` is one cell for the whole range)."""
+    cell = achievement
     for style, test in (("good", f"{cell}>={ON_TRACK}"),
                         ("warn", f"AND({cell}>={WATCH},{cell}<{ON_TRACK})"),
                         ("bad", f"{cell}<{WATCH}")):
-        sheet.conditional(first, col, last, col, {
+        sheet.conditional(first_row, first_col, last_row, last_col, {
             "type": "formula", "criteria": f"=AND(ISNUMBER({cell}),{test})",
             "format": sheet.book.fmt(style)})
+
+
+def _lights(sheet: SheetWriter, first: int, last: int, col: int, source_col: int | None = None
+            ) -> None:
+    """Traffic lights down one column, each row by its own achievement (``source_col``)."""
+    source = column_letter(source_col if source_col is not None else col)
+    traffic_lights(sheet, first, col, last, col, f"${source}{first + 1}")
 
 
 def _funnel(sheet: SheetWriter, row: int, data: Dashboard, lang: str) -> int:

@@ -15,6 +15,7 @@ from kpi_xl.writer.okr_sheet import write_okr_sheet
 from kpi_xl.writer.plan_sheet import write_plan_sheet
 from kpi_xl.writer.review_sheet import write_review_sheet
 from kpi_xl.writer.tracking_sheet import write_tracking_sheet
+from kpi_xl.writer.tree_drawing import draw_tree
 from kpi_xl.writer.tree_sheet import write_tree_sheet
 
 __all__ = ["build_department"]
@@ -53,6 +54,7 @@ def build_department(ctx: BuildContext) -> None:
     rows = write_kpi_sheet(ctx, kpi_sheet, heading, period)
     tree_check = write_tree_sheet(ctx, tree_sheet, heading, period, rows)
     summary = write_tracking_sheet(ctx, tracking_sheet, heading, period, rows, monthly_targets)
+    draw_tree(ctx, tree_sheet, rows, summary, top=5)  # beside the tree table, live from tracking
     write_okr_sheet(ctx, okr_sheet, heading, period, rows, summary)
     review_cadence = write_review_sheet(ctx, review_sheet, heading, period, rows)
     write_checklist_sheet(ctx, checklist_sheet, heading, period, rows, tree_check, review_cadence)
