@@ -173,7 +173,8 @@ def roll_department(plan: Plan, dept: Department, actuals: QuarterActuals,
         first = next(iter(reported.values()), None)
         unit = spec.unit if spec else (first.unit if first else "件")
         direction = spec.direction if spec else (first.direction if first else "higher")
-        kind = measure_kind(unit, (kinds or {}).get(name))
+        # A kind the plan's KPI list declares (when it has a kind column), else from the unit.
+        kind = measure_kind(unit, (kinds or {}).get(name) or getattr(spec, "kind", None))
         per_month: dict[dt.date, tuple[float | None, float | None]] = {}
         for month in months:
             row = reported.get(month)
