@@ -124,7 +124,9 @@ def KPI_TREE_VALIDATE(tree, lang=None):
 @xw.func(category=_CATEGORY)
 @xw.arg("metric", doc="Benchmark key, e.g. win_rate, lead_to_opportunity_rate, churn_rate, nps")
 @xw.arg("field", doc="Optional: low, high, typical, label, unit, direction or basis "
-        "(default: a row of low, high, typical)")
+        "(default: a row of low, high, typical); 下限, 上限, 代表値, 名称 ... in Japanese")
+@xw.arg("lang", doc="Optional: \"ja\" or \"en\" for the label (default: Japanese when the "
+        "field is named in Japanese)")
 @_face(functions.KPI_BENCHMARK)
-def KPI_BENCHMARK(metric, field=None):
-    return functions.KPI_BENCHMARK(metric, field)
+def KPI_BENCHMARK(metric, field=None, lang=None):
+    return functions.KPI_BENCHMARK(metric, field, lang)

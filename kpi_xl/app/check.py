@@ -46,7 +46,7 @@ class Finding:
     """One thing the planner should look at."""
 
     severity: str  # "error" | "warning" | "info" (info: said, never counted)
-    kind: str  # "smart" | "tree" | "benchmark" | "kpi_failure"
+    kind: str  # "smart" | "tree" | "benchmark" | "kpi_failure" | "review"
     code: str
     subject: str
     message: str
@@ -347,8 +347,11 @@ def _failure_findings(dept: Department, kpis: list[Kpi], actuals: list[dict[str,
                                      min_periods=failure.EVIDENCE_MIN_PERIODS)]
 
 
-def check_workbook(path: Path, lang: str | None) -> CheckReport:
-    """Check a generated department workbook, actuals included."""
+def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -> CheckReport:
+    """Check a generated department workbook, actuals and review log included.
+
+    ``today`` is the day against which reviews are late (default: the computer's date).
+    """
     from kpi_xl.io.saved_workbook import SavedWorkbook
 
     saved = SavedWorkbook(path)
@@ -374,8 +377,33 @@ def check_workbook(path: Path, lang: str | None) -> CheckReport:
     dept_report.findings += _failure_findings(
         dept, kpis, _rows(saved, dept.actuals_table, _ACTUAL_FIELDS), lang)
     dept_report.findings += _actuals_findings(Path(path), dept, lang)
+    dept_report.findings += _review_findings(saved, dept, lang, today or dt.date.today())
     report.departments.append(dept_report)
     return report
+
+
+def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) -> list[Finding]:
+    """Reviews still open beyond their cadence: what turns the checklist's sixth item to ✖.
+
+    The same expressions the review log writes as formulas (:mod:`kpi_xl.core.reviews`),
+    evaluated with ``today``.
+    """
+    from kpi_xl.core.reviews import CADENCE_DAYS, cadence_text, late_reviews
+    from kpi_xl.io.previous import read_reviews
+
+    out = []
+    for late in late_reviews(read_reviews(saved, dept), lang, today):
+        if not late.overdue:
+            continue
+        entry = late.entry
+        day = entry.day.isoformat() if isinstance(entry.day, dt.date) else str(entry.day)
+        message = t(lang, "report.review_overdue", day=day,
+                    cadence=cadence_text(entry.cadence, lang),
+                    kpi=f" ({entry.kpi})" if entry.kpi else "", days=late.days,
+                    limit=CADENCE_DAYS.get(entry.cadence, CADENCE_DAYS["quarterly"]),
+                    cell=entry.cell)
+        out.append(Finding("warning", "review", "review_overdue", entry.cell, message))
+    return out
 
 
 def check_path(path: Path, lang: str | None) -> list[CheckReport]:

@@ -1,128 +1,272 @@
 """The ``kpi-xl`` command line.
 
 Exit codes: 0 done; 1 checks found errors (``check``); 2 unusable input or options (nothing
-written); 70 an internal error (a bug: please report it). No traceback reaches the user unless
-``KPI_XL_DEBUG=1`` is set.
+written); 70 an internal error (a bug: please report it); 130 interrupted (Ctrl-C; the last
+message lists what was written); 141 the reader of the output went away (``| head``), ended
+quietly. No traceback reaches the user unless ``KPI_XL_DEBUG=1`` is set.
+
+One language per run: ``--lang`` (before or after the command), else the system's language
+(:func:`system_lang`), for --help, messages and the steps printed; a plan's own language decides
+the messages about that plan when ``--lang`` is not given. Output never fails on a character the
+console's code page lacks (cp932 on Japanese Windows).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
+import functools
 import os
+import re
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kpi_xl import __version__
 from kpi_xl.core.errors import KpiXlError, UsageError
+from kpi_xl.core.i18n import LANGS, t
 
-__all__ = ["main"]
+__all__ = ["main", "system_lang"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+#: A reader that went away (``kpi-xl check --json | head``): what a shell reports for SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kpi-xl",
-        description="KPI planning workbooks with live formulas: template → plan → department "
-                    "workbooks. / KPI 計画ブックを生成します。",
-    )
-    parser.add_argument("--version", action="version", version=f"kpi-xl {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+# One language per run ------------------------------------------------------------------------------
 
-    p_template = sub.add_parser("template", help="write a blank plan template to fill in")
+def system_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the user's system: ``ja`` for a Japanese locale, else ``en``.
+
+    ``KPI_XL_LANG`` wins; then the POSIX variables in their order of precedence (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``); on Windows, where those are usually unset, the display language.
+    Every command uses this as its default, so a run speaks one language from --help to the
+    last message.
+    """
+    environ = os.environ if environ is None else environ
+    pinned = environ.get("KPI_XL_LANG", "").strip().lower()
+    if pinned in LANGS:
+        return pinned
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(var, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        try:
+            import ctypes
+
+            lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+            return "ja" if lang_id & 0x3FF == 0x11 else "en"
+        except Exception:
+            return "en"
+    return "en"
+
+
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line, read before argparse runs (for --help)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
+            return argv[i + 1]
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
+            return arg[7:]
+    return None
+
+
+# Output that survives any encoding and a reader that goes away ---------------------------------
+
+#: Stand-ins for characters a legacy code page lacks; the first one the encoding has is used.
+#: cp932 (Japanese Windows) has ― but not —, ～ but not 〜, － but not −.
+_STAND_INS = {
+    "\u2014": ("\u2015", "-"), "\u2013": ("-",), "\u2012": ("-",), "\u2212": ("\uff0d", "-"),
+    "\u301c": ("\uff5e", "~"), "\u2016": ("\u2225", "|"), "\u00a0": (" ",), "\u2026": ("...",),
+    "\u2192": ("->",), "\u2190": ("<-",), "\u00d7": ("x",), "\u2264": ("<=",), "\u2265": (">=",),
+    "\u2018": ("'",), "\u2019": ("'",), "\u201c": ('"',), "\u201d": ('"',), "\u2588": ("#",),
+    "\u00b7": (".",),
+}
+_ERRORS = "kpi_xl_stand_in"
+
+
+def _stand_in(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    out = []
+    for char in err.object[err.start:err.end]:
+        for candidate in (*_STAND_INS.get(char, ()), "?"):
+            try:
+                candidate.encode(err.encoding)
+            except (UnicodeEncodeError, LookupError):
+                continue
+            out.append(candidate)
+            break
+    return "".join(out), err.end
+
+
+codecs.register_error(_ERRORS, _stand_in)
+
+
+def _safe_streams() -> None:
+    """Never fail on a character the console's code page lacks (cp932 and — in a finding)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(ValueError, OSError):  # a stream that refuses
+                reconfigure(errors=_ERRORS)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away: stop without a word, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture output)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+# The parser, in the run's language -----------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own words (usage, options, error) in the run's language."""
+
+    lang = "en"
+
+    def format_help(self) -> str:
+        return self._translate(super().format_help())
+
+    def format_usage(self) -> str:
+        return self._translate(super().format_usage())
+
+    def _translate(self, text: str) -> str:
+        say = functools.partial(t, self.lang)
+        text = text.replace("usage: ", say("cli.usage"), 1)
+        text = text.replace("\npositional arguments:\n", f"\n{say('cli.positional')}:\n")
+        text = text.replace("\noptions:\n", f"\n{say('cli.options')}:\n")
+        text = text.replace("\noptional arguments:\n", f"\n{say('cli.options')}:\n")
+        return text.replace("show this help message and exit", say("cli.help"))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        message = _argparse_message(message, self.lang)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {t(self.lang, 'cli.error')}: {message}\n")
+
+
+#: argparse's own error messages, read back so that they can be said in the run's language.
+_ARGPARSE_MESSAGES = [
+    (re.compile(r"argument (?P<arg>.+?): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)$"),
+     "cli.arg.invalid_choice"),
+    (re.compile(r"argument (?P<arg>.+?): invalid (?P<kind>int) value: (?P<value>.+)$"),
+     "cli.arg.invalid_value"),
+    (re.compile(r"argument (?P<arg>.+?): expected one argument$"), "cli.arg.expected_one"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)$"), "cli.arg.unrecognized"),
+    (re.compile(r"the following arguments are required: (?P<args>.+)$"), "cli.arg.required"),
+]
+
+
+def _argparse_message(message: str, lang: str) -> str:
+    for pattern, key in _ARGPARSE_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            fields = found.groupdict()
+            if "kind" in fields:
+                fields["kind"] = t(lang, f"cli.arg.kind.{fields['kind']}")
+            return t(lang, key, **fields)
+    return message  # a message argparse words differently: as it is
+
+
+def _build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    say = functools.partial(t, lang)
+
+    def parser_class(*args: object, **kwargs: object) -> _Parser:
+        made = _Parser(*args, **kwargs)  # type: ignore[arg-type]
+        made.lang = lang
+        return made
+
+    parser = parser_class(prog="kpi-xl", description=say("cli.description"))
+    parser.add_argument("--version", action="version", version=f"kpi-xl {__version__}",
+                        help=say("cli.version"))
+    parser.add_argument("--lang", dest="run_lang", choices=LANGS, default=None,
+                        help=say("cli.lang"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=say("cli.commands"),
+                                parser_class=parser_class)
+
+    p_template = sub.add_parser("template", help=say("cli.template"),
+                                description=say("cli.template"))
     p_template.add_argument("-o", "--output", type=Path, default=None,
-                            help="where to write it (default: kpi_plan_template_<lang>.xlsx)")
-    p_template.add_argument("--lang", choices=("ja", "en"), default="ja",
-                            help="language of the template (default: ja)")
-    p_template.add_argument("--sample", action="store_true",
-                            help="fill it with the sample plan (the article's example numbers)")
-    p_template.add_argument("--force", action="store_true", help="overwrite an existing file")
+                            help=say("cli.template.output"))
+    p_template.add_argument("--lang", choices=LANGS, default=None, help=say("cli.template.lang"))
+    p_template.add_argument("--sample", action="store_true", help=say("cli.template.sample"))
+    p_template.add_argument("--force", action="store_true", help=say("cli.template.force"))
 
-    p_gen = sub.add_parser("generate", help="write the department workbooks for a quarter")
-    p_gen.add_argument("plan", nargs="*", type=Path, default=None,
-                       help="the filled-in plan(s) (.xlsx); default: the bundled sample plan. "
-                            "With several plans, each writes into OUT/<plan file name>/")
-    p_gen.add_argument("--quarter", default=None,
-                       help="fiscal quarter such as 2026Q1 (default: the quarter of today's date, "
-                            "or Q1 when today lies outside the plan's fiscal year)")
+    p_gen = sub.add_parser("generate", help=say("cli.generate"), description=say("cli.generate"))
+    p_gen.add_argument("plan", nargs="*", type=Path, default=None, help=say("cli.generate.plan"))
+    p_gen.add_argument("--quarter", default=None, help=say("cli.generate.quarter"))
     p_gen.add_argument("--out", type=Path, default=Path("workbooks"),
-                       help="output folder (default: workbooks/); one subfolder per quarter")
-    p_gen.add_argument("--lang", choices=("ja", "en"), default=None,
-                       help="language of the workbooks (default: the plan's language)")
+                       help=say("cli.generate.out"))
+    p_gen.add_argument("--lang", choices=LANGS, default=None, help=say("cli.generate.lang"))
     p_gen.add_argument("--previous", type=Path, default=None, metavar="DIR",
-                       help="folder of last quarter's workbooks whose actuals are carried "
-                            "forward (default: OUT/FY<year>Q<n-1>/ when it exists)")
-    p_gen.add_argument("--force", action="store_true",
-                       help="replace workbooks that hold entered data, keeping each as a "
-                            "timestamped .bak.xlsx backup")
+                       help=say("cli.generate.previous"))
+    p_gen.add_argument("--force", action="store_true", help=say("cli.generate.force"))
     p_gen.add_argument("--jobs", type=int, default=None, metavar="N",
-                       help="worker processes for several plans (default: the machine's cores)")
-    p_gen.add_argument("--with-udfs", action="store_true",
-                       help="add cells that call the kpi_xl Excel functions (need the add-in; "
-                            "see kpi-xl addin)")
+                       help=say("cli.generate.jobs"))
+    p_gen.add_argument("--with-udfs", action="store_true", help=say("cli.generate.with_udfs"))
+    p_gen.add_argument("-q", "--quiet", action="store_true", help=say("cli.generate.quiet"))
 
-    p_addin = sub.add_parser("addin", help="set up the KPI functions (=KPI_...) for Excel cells")
+    p_addin = sub.add_parser("addin", help=say("cli.addin"), description=say("cli.addin"))
     p_addin.add_argument("platform", nargs="?", choices=("classic", "lite"), default="classic",
-                         help="classic: Windows Excel with the xlwings add-in (default); "
-                              "lite: xlwings Lite on Mac, Windows and the web")
+                         help=say("cli.addin.platform"))
     p_addin.add_argument("-o", "--output", type=Path, default=None,
-                         help="folder for the files (default: kpi_xl_addin/ or kpi_xl_lite/)")
-    p_addin.add_argument("--lang", choices=("ja", "en"), default="en",
-                         help="language of the printed steps (default: en)")
-    p_check = sub.add_parser(
-        "check", help="check SMART targets, the KPI tree, benchmarks and actuals (KPI倒れ)")
-    p_check.add_argument("path", nargs="?", type=Path, default=None,
-                         help="a plan, a generated department workbook, or a folder of them "
-                              "(default: the bundled sample plan)")
-    p_check.add_argument("--json", action="store_true", help="print one JSON document")
-    p_check.add_argument("--lang", choices=("ja", "en"), default=None,
-                         help="language of the report (default: the file's language)")
-    _add_report_parser(sub)
+                         help=say("cli.addin.output"))
+    p_addin.add_argument("--lang", choices=LANGS, default=None, help=say("cli.addin.lang"))
+
+    p_check = sub.add_parser("check", help=say("cli.check"), description=say("cli.check"))
+    p_check.add_argument("path", nargs="?", type=Path, default=None, help=say("cli.check.path"))
+    p_check.add_argument("--json", action="store_true", help=say("cli.check.json"))
+    p_check.add_argument("--lang", choices=LANGS, default=None, help=say("cli.check.lang"))
+
+    p_report = sub.add_parser("report", help=say("cli.report"), description=say("cli.report"))
+    p_report.add_argument("plan", nargs="*", type=Path, default=None,
+                          help=say("cli.report.plan"))
+    p_report.add_argument("--quarter", default=None, help=say("cli.report.quarter"))
+    p_report.add_argument("--out", type=Path, default=Path("workbooks"),
+                          help=say("cli.report.out"))
+    p_report.add_argument("--to", type=Path, default=None, metavar="DIR",
+                          help=say("cli.report.to"))
+    p_report.add_argument("--lang", choices=LANGS, default=None, help=say("cli.report.lang"))
     return parser
-
-
-def _add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "report", help="read a quarter's workbooks; write an HTML report, a history CSV and a "
-                       "company dashboard")
-    p.add_argument("plan", nargs="*", type=Path, default=None,
-                   help="the plan the workbooks were generated from (default: the sample plan "
-                        "in the workbooks' language). With several plans, each plan's report "
-                        "is written in OUT/<plan file name>/ and the group's roll-up in "
-                        "OUT/group/")
-    p.add_argument("--quarter", default=None,
-                   help="fiscal quarter such as 2026Q2 (default: the quarter of today's date)")
-    p.add_argument("--out", type=Path, default=Path("workbooks"),
-                   help="the folder generate wrote into (default: workbooks/); its quarter "
-                        "folders are read")
-    p.add_argument("--to", type=Path, default=None, metavar="DIR",
-                   help="where to write the report (default: OUT/FY<year>Q<n>/report/)")
-    p.add_argument("--lang", choices=("ja", "en"), default=None,
-                   help="language of the report (default: the plan's language)")
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from kpi_xl.app.report_files import report_from_file, report_many
-
-    if args.to is not None:
-        _writable_folder(args.to)
-    plans: list[Path] = args.plan or []
-    run = report_many if len(plans) > 1 else report_from_file
-    written = run(plans if len(plans) > 1 else (plans[0] if plans else None),  # type: ignore[arg-type]
-                  args.out, quarter_text=args.quarter, lang=args.lang, to=args.to,
-                  on_warning=lambda text: print(f"kpi-xl: {text}", file=sys.stderr))
-    for path in written:
-        print(path)
-    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    parser = _build_parser()
+    _safe_streams()
+    as_command = argv is None  # the kpi-xl script (tests pass argv and keep their handlers)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    default_lang = _lang_in(argv) or system_lang()
+    parser = _build_parser(default_lang)
+    try:
+        return _run(parser, argv, default_lang)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    finally:
+        if as_command:
+            # The work is done and reported: a Ctrl-C now (while Python shuts down, when its
+            # own handler is gone) must not kill the process and turn the exit code into a lie.
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # CPython quirk: a Ctrl-C that lands inside a string exec (dataclasses and
+            # namedtuples build their methods that way), even one caught and reported, leaves a
+            # flag that makes `python -m kpi_xl` kill itself with SIGINT at exit instead of
+            # returning 130. Evaluating any string resets the flag.
+            exec("None")
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
@@ -130,33 +274,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    args.lang = getattr(args, "lang", None) or args.run_lang
+    args.default_lang = default_lang
     try:
-        if args.command == "template":
-            return _cmd_template(args)
-        if args.command == "generate":
-            return _cmd_generate(args)
-        if args.command == "addin":
-            return _cmd_addin(args)
-        if args.command == "check":
-            return _cmd_check(args)
-        if args.command == "report":
-            return _cmd_report(args)
-        parser.error(f"unknown command {args.command}")
+        commands = {"template": _cmd_template, "generate": _cmd_generate, "addin": _cmd_addin,
+                    "check": _cmd_check, "report": _cmd_report}
+        code = commands[args.command](args)
+        sys.stdout.flush()  # a reader that went away is noticed here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        raise
     except KpiXlError as err:
-        # The language asked for; else the one the plan's details were written in; else English.
-        lang = getattr(args, "lang", None) or err.lang or "en"
+        # The language asked for; else the one the plan's details were written in; else the
+        # system's.
+        lang = args.lang or err.lang or default_lang
         print(f"kpi-xl: {err.message(lang)}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print("kpi-xl: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        from kpi_xl.app.interrupts import written
+
+        _report_interrupt(getattr(stop, "written", None) or written(), [],
+                          args.lang or default_lang)
+        return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("KPI_XL_DEBUG") == "1":
             raise
-        print(f"kpi-xl: internal error ({type(err).__name__}: {err}). This is a bug; run again "
-              "with KPI_XL_DEBUG=1 to see the details and please report them.", file=sys.stderr)
+        print("kpi-xl: " + t(args.lang or default_lang, "cli.internal",
+                             error=f"{type(err).__name__}: {err}"), file=sys.stderr)
         return EXIT_INTERNAL
-    return EXIT_OK
+
+
+def _report_interrupt(written: Sequence[Path], not_written: Sequence[Path], lang: str) -> None:
+    """The last word after Ctrl-C: exactly what was written, and which plans were not."""
+    if not written:
+        print("kpi-xl: " + t(lang, "cli.interrupted_nothing"), file=sys.stderr)
+    else:
+        print("kpi-xl: " + t(lang, "cli.interrupted_written", count=len(written)),
+              file=sys.stderr)
+        for path in written:
+            print(f"  {path}", file=sys.stderr)
+    if not_written:
+        print(t(lang, "cli.interrupted_not", count=len(not_written)), file=sys.stderr)
+        for plan in not_written:
+            print(f"  {plan}", file=sys.stderr)
 
 
 def _writable_folder(folder: Path) -> None:
@@ -165,51 +325,45 @@ def _writable_folder(folder: Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise UsageError(
-            f"--out {folder}: {existing} is a file, not a folder; choose a folder for the workbooks",
-            f"--out {folder}: {existing} はファイルです。ブックを書き出すフォルダを指定してください")
+        raise UsageError.text("cli.out_is_file", folder=folder, existing=existing)
     if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"--out {folder}: cannot write into {existing} (permission denied); choose another "
-            f"folder",
-            f"--out {folder}: {existing} に書き込めません(権限がありません)。別のフォルダを指定してください")
+        raise UsageError.text("cli.out_not_writable", folder=folder, existing=existing)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     from kpi_xl.app.template import write_template
 
-    default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{args.lang}.xlsx"
+    lang = args.lang or args.default_lang
+    default = f"{'sample_plan' if args.sample else 'kpi_plan_template'}_{lang}.xlsx"
     output: Path = args.output or Path(default)
     if output.suffix.lower() != ".xlsx":
-        raise UsageError(
-            f"-o {output}: the template must be an .xlsx file; give a name ending in .xlsx",
-            f"-o {output}: テンプレートは .xlsx ファイルです。.xlsx で終わる名前を指定してください")
+        raise UsageError.text("cli.template_not_xlsx", output=output)
     if output.is_dir():
-        raise UsageError(f"-o {output}: that is a folder; give a file name ending in .xlsx",
-                         f"-o {output}: フォルダです。.xlsx で終わるファイル名を指定してください")
+        raise UsageError.text("cli.template_is_folder", output=output)
     if output.exists() and not args.force:
-        raise UsageError(
-            f"{output} already exists; it may hold a filled-in plan. Choose another name with "
-            f"-o, or add --force to replace it.",
-            f"{output} は既に存在します(記入済みの計画かもしれません)。-o で別名を指定するか、"
-            f"--force で置き換えてください。")
+        raise UsageError.text("cli.template_exists", output=output)
     _writable_folder(output.parent if str(output.parent) else Path("."))
-    write_template(output, args.lang, sample=args.sample)
+    write_template(output, lang, sample=args.sample)
     print(output)
     return EXIT_OK
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from kpi_xl.app.generate import generate_from_file
+    from kpi_xl.app.interrupts import forget_written
     from kpi_xl.io.resources import sample_plan_path
 
-    plans: list[Path] = args.plan or [sample_plan_path(args.lang or "ja")]
+    forget_written()
+    plans: list[Path] = args.plan or [sample_plan_path(args.lang or args.default_lang)]
     if len(plans) > 1:
         return _generate_many(args, plans)
     _writable_folder(args.out)
     paths = generate_from_file(plans[0], args.out, quarter_text=args.quarter, lang=args.lang,
                                with_udfs=args.with_udfs, previous_dir=args.previous,
-                               force=args.force, on_backup=_report_backup)
+                               force=args.force,
+                               on_backup=functools.partial(_report_backup,
+                                                           args.lang or args.default_lang),
+                               on_note=_report_note)
     for path in paths:
         print(path)
     return EXIT_OK
@@ -219,23 +373,28 @@ def _generate_many(args: argparse.Namespace, plans: list[Path]) -> int:
     from kpi_xl.app.batch import generate_many
 
     if args.previous is not None:
-        raise UsageError(
-            "--previous names one folder of last quarter's workbooks; with several plans each "
-            "plan's own folder under --out is used, so leave --previous out",
-            "--previous は 1 つの計画用です。複数の計画では --out の下の各計画のフォルダを使うため、"
-            "--previous を外してください")
+        raise UsageError.text("cli.previous_with_many")
     _writable_folder(args.out)
-    results = generate_many(plans, args.out, jobs=args.jobs, quarter_text=args.quarter,
-                            lang=args.lang, with_udfs=args.with_udfs, force=args.force)
+    ui_lang = args.lang or args.default_lang
+    batch = generate_many(plans, args.out, jobs=args.jobs, quarter_text=args.quarter,
+                          lang=args.lang, with_udfs=args.with_udfs, force=args.force,
+                          show_progress=not args.quiet, ui_lang=ui_lang)
+    results = batch.results
     for result in results:
         for path in result.paths:
             print(path)
-    failed = [r for r in results if not r.ok]
+        for note in result.notes:
+            print(f"kpi-xl: {result.plan}: {note}", file=sys.stderr)
+    failed = [r for r in results if not r.ok and not r.interrupted]
     for result in failed:
         print(f"kpi-xl: {result.plan}: {result.message}", file=sys.stderr)
+    if batch.interrupted:
+        _report_interrupt([p for r in results for p in r.paths],
+                          [r.plan for r in results if not r.paths], ui_lang)
+        return EXIT_INTERRUPTED
     if failed:
-        print(f"kpi-xl: {len(failed)} of {len(results)} plans failed; the others were written.",
-              file=sys.stderr)
+        print("kpi-xl: " + t(ui_lang, "cli.batch_failed", failed=len(failed),
+                             total=len(results)), file=sys.stderr)
         return max(r.exit_code for r in failed)
     return EXIT_OK
 
@@ -246,20 +405,45 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from kpi_xl.app.check import check_path, document, error_document
     from kpi_xl.io.resources import sample_plan_path
 
-    path: Path = args.path or sample_plan_path(args.lang or "ja")
+    path: Path = args.path or sample_plan_path(args.lang or args.default_lang)
+    # Exact for tools whatever the console: \u escapes where stdout is not UTF-8 (cp932).
+    utf8 = (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
     try:
         reports = check_path(path, args.lang)
     except KpiXlError as err:
         if args.json:  # tools get a document to parse; people still get the message on stderr
-            print(json.dumps(error_document(str(path), args.lang or err.lang or "en", err),
-                             ensure_ascii=False, indent=2))
+            print(json.dumps(error_document(str(path), args.lang or err.lang or args.default_lang,
+                                            err), ensure_ascii=not utf8, indent=2))
         raise
     if args.json:
-        print(json.dumps(document(str(path), args.lang, reports), ensure_ascii=False, indent=2))
+        print(json.dumps(document(str(path), args.lang, reports), ensure_ascii=not utf8,
+                         indent=2))
     else:
         for report in reports:
             print(report.render(), end="")
     return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from kpi_xl.app.report_files import report_from_file, report_many
+
+    if args.to is not None:
+        _writable_folder(args.to)
+    plans: list[Path] = args.plan or []
+
+    def warn(text: str) -> None:
+        print(f"kpi-xl: {text}", file=sys.stderr)
+
+    if len(plans) > 1:
+        written = report_many(plans, args.out, quarter_text=args.quarter, lang=args.lang,
+                              to=args.to, on_warning=warn)
+    else:
+        written = report_from_file(plans[0] if plans else None, args.out,
+                                   quarter_text=args.quarter, lang=args.lang, to=args.to,
+                                   on_warning=warn)
+    for path in written:
+        print(path)
+    return EXIT_OK
 
 
 def _cmd_addin(args: argparse.Namespace) -> int:
@@ -271,12 +455,17 @@ def _cmd_addin(args: argparse.Namespace) -> int:
     written = write(folder)
     for path in written:
         print(path)
-    print(addin.steps(args.platform, args.lang, written))
+    print(addin.steps(args.platform, args.lang or args.default_lang, written))
     return EXIT_OK
 
 
-def _report_backup(path: Path, backup: Path) -> None:
-    print(f"kpi-xl: kept {path.name} as {backup}", file=sys.stderr)
+def _report_note(line: str) -> None:
+    print(f"kpi-xl: {line}", file=sys.stderr)
+
+
+def _report_backup(lang: str, path: Path, backup: Path) -> None:
+    print("kpi-xl: " + t(lang, "cli.kept_backup", name=path.name, backup=backup),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,8 @@ def workbook_name(quarter: FiscalQuarter, department: str, lang: str) -> str:
 def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
              departments: Sequence[str] | None = None, *, with_udfs: bool = False,
              previous_dir: Path | None = None, roll_forward: bool = True, force: bool = False,
-             on_backup: Callable[[Path, Path], None] | None = None) -> list[Path]:
+             on_backup: Callable[[Path, Path], None] | None = None,
+             on_note: Callable[[str], None] | None = None) -> list[Path]:
     """Write one workbook per department into ``out_dir/FY<year>Q<n>/``; return their paths.
 
     Every workbook is built completely before any is moved into place, so a failure leaves the
@@ -35,12 +36,15 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     actuals are carried in (:mod:`kpi_xl.app.rollforward`; from ``previous_dir`` if given). A workbook in the way that holds
     entered data (:mod:`kpi_xl.io.overwrite`) stops the run with
     :class:`~kpi_xl.core.errors.OverwriteError` unless ``force``; then it is first kept as a
-    timestamped backup, reported through ``on_backup(path, backup)``.
+    timestamped backup, reported through ``on_backup(path, backup)``. Warnings about earlier
+    quarters (a department whose workbook is missing, another plan's workbook left out) go to
+    ``on_note(line)``.
     """
     from kpi_xl.writer.book import BookWriter
 
     keys = list(departments or DEPARTMENTS)
-    carried = _carried(plan, quarter, out_dir, lang, previous_dir, keys) if roll_forward else {}
+    carried = (_carried(plan, quarter, out_dir, lang, previous_dir, keys, on_note)
+               if roll_forward else {})
     folder = Path(out_dir) / quarter.folder_name
     built: list[tuple[BookWriter, Path]] = []
     try:
@@ -52,18 +56,25 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
 
             raise OverwriteError(in_the_way, lang=lang)
         folder.mkdir(parents=True, exist_ok=True)
+        from kpi_xl.app.interrupts import Interrupted, interrupts_deferred, note_written
         from kpi_xl.io.files import atomic_move
 
         keep = {Path(entry.path) for entry in in_the_way}
-        for source, target in rendered:
-            if target in keep:
-                from kpi_xl.io.files import keep_backup
+        written = [target for _, target in rendered]
+        try:
+            with interrupts_deferred():  # all of the quarter's workbooks move in, or none
+                for source, target in rendered:
+                    if target in keep:
+                        from kpi_xl.io.files import keep_backup
 
-                backup = keep_backup(target)
-                if on_backup is not None:
-                    on_backup(target, backup)
-            atomic_move(source, target)
-        return [target for _, target in rendered]
+                        backup = keep_backup(target)
+                        if on_backup is not None:
+                            on_backup(target, backup)
+                    atomic_move(source, target)
+                note_written(written)
+        except KeyboardInterrupt:
+            raise Interrupted(written) from None
+        return written
     finally:
         for book, _ in built:
             book.discard()
@@ -90,6 +101,7 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
                  with_udfs: bool, carried: dict[str, Any],
                  built: list[tuple[Any, Path]]) -> list[tuple[Path, Path]]:
     """Build and render every department's book; ``built`` collects them for clean-up."""
+    from kpi_xl.core.identity import WorkbookIdentity
     from kpi_xl.writer.book import BookWriter
     from kpi_xl.writer.context import BuildContext
     from kpi_xl.writer.department_book import build_department
@@ -99,6 +111,9 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
         title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
         book = BookWriter(lang, title=title, company=plan.company,
                           created=datetime(plan.fiscal_year, plan.start_month, 1))
+        # Which plan, department and quarter it is: next quarter finds it by this, not its name.
+        book.set_custom_properties(WorkbookIdentity.of(
+            plan.company, plan.start_month, key, quarter, lang).properties())
         built.append((book, folder / workbook_name(quarter, key, lang)))
         build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
                                       previous=carried.get(key)))
@@ -106,10 +121,16 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
 
 
 def _carried(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
-             previous_dir: Path | None, keys: list[str]) -> dict[str, object]:
+             previous_dir: Path | None, keys: list[str],
+             on_note: Callable[[str], None] | None) -> dict[str, object]:
     from kpi_xl.app.rollforward import carry_forward
 
-    return dict(carry_forward(plan, quarter, Path(out_dir), lang, previous_dir, keys))
+    notes: list[str] = []
+    carried = carry_forward(plan, quarter, Path(out_dir), lang, previous_dir, keys, notes)
+    for note in notes:
+        if on_note is not None:
+            on_note(note)
+    return dict(carried)
 
 
 def _entered_data(rendered: list[tuple[Path, Path]]) -> list[EnteredData]:
@@ -161,7 +182,8 @@ def resolve_quarter(plan: Plan, quarter_text: str | None, today: date | None = N
 def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | None = None,
                        lang: str | None = None, with_udfs: bool = False,
                        previous_dir: Path | None = None, force: bool = False,
-                       on_backup: Callable[[Path, Path], None] | None = None) -> list[Path]:
+                       on_backup: Callable[[Path, Path], None] | None = None,
+                       on_note: Callable[[str], None] | None = None) -> list[Path]:
     """Read a plan file and write its quarter's workbooks: what ``kpi-xl generate PLAN`` does.
 
     Raises :class:`~kpi_xl.core.errors.KpiXlError` subclasses for anything the user must fix; their
@@ -176,7 +198,8 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
         quarter = resolve_quarter(plan, quarter_text)
         try:
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
-                            previous_dir=previous_dir, force=force, on_backup=on_backup)
+                            previous_dir=previous_dir, force=force, on_backup=on_backup,
+                            on_note=on_note)
         except OSError as err:
             raise UsageError(
                 f"could not write the workbooks into {out_dir}: {err.strerror or err}",

@@ -77,21 +77,25 @@ def group_dashboard(units: Sequence[tuple[str, QuarterReport]]) -> Dashboard:
 
 def write_group(units: Sequence[tuple[str, QuarterReport]], folder: Path) -> list[Path]:
     """The group's history CSV and dashboard workbook in ``folder``."""
-    from kpi_xl.app.history import group_history_frame, write_history_csv
     from kpi_xl.io.files import atomic_move
     from kpi_xl.writer.dashboard import write_dashboard
 
     folder.mkdir(parents=True, exist_ok=True)
     lang = units[0][1].lang
-    frame = group_history_frame(units)
     csv_path, book = folder / "history.csv", folder / f"dashboard_{lang}.xlsx"
-    staged = [(folder / ".history.tmp.csv", csv_path), (folder / ".dashboard.tmp.xlsx", book)]
+    staged = [(folder / ".dashboard.tmp.xlsx", book)]
     try:
-        write_history_csv(frame, staged[0][0])
-        write_dashboard(group_dashboard(units), staged[1][0])
+        write_dashboard(group_dashboard(units), staged[0][0])
+        try:  # pandas is an extra; each unit's report already said so when it is missing
+            from kpi_xl.app.history import group_history_frame, write_history_csv
+        except ImportError:
+            pass
+        else:
+            staged.insert(0, (folder / ".history.tmp.csv", csv_path))
+            write_history_csv(group_history_frame(units), staged[0][0])
         for source, target in staged:
             atomic_move(source, target)
     finally:
         for source, _ in staged:
             source.unlink(missing_ok=True)
-    return [csv_path, book]
+    return [target for _, target in staged]

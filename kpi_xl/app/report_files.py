@@ -12,14 +12,22 @@ from pathlib import Path
 
 from kpi_xl.app.report import QuarterReport, build_report
 from kpi_xl.core.errors import UsageError
+from kpi_xl.core.i18n import t
 
 __all__ = ["report_from_file", "report_many", "write_report"]
 
 
-def write_report(report: QuarterReport, folder: Path) -> list[Path]:
+def write_report(report: QuarterReport, folder: Path,
+                 on_warning: Callable[[str], None] | None = None) -> list[Path]:
     """Write the HTML report, the history CSV and the dashboard workbook into ``folder``."""
-    from kpi_xl.app.history import history_frame, write_history_csv
     from kpi_xl.app.report_html import render_html
+
+    try:  # pandas is an extra: without it, the HTML and the dashboard are still written
+        from kpi_xl.app.history import history_frame, write_history_csv
+    except ImportError:
+        history_frame = write_history_csv = None  # type: ignore[assignment]
+        if on_warning is not None:
+            on_warning(t(report.lang, "report.no_pandas"))
     from kpi_xl.io.files import atomic_move
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -31,9 +39,10 @@ def write_report(report: QuarterReport, folder: Path) -> list[Path]:
         tmp = folder / f".{html_path.name}.tmp"
         tmp.write_text(render_html(report), encoding="utf-8")
         staged.append((tmp, html_path))
-        tmp = folder / f".{csv_path.name}.tmp"
-        write_history_csv(history_frame(report), tmp)
-        staged.append((tmp, csv_path))
+        if history_frame is not None:
+            tmp = folder / f".{csv_path.name}.tmp"
+            write_history_csv(history_frame(report), tmp)
+            staged.append((tmp, csv_path))
         for extra in _extras(report, folder):
             staged.append(extra)
         for source, target in staged:
@@ -117,7 +126,7 @@ def _report_one(plan_path: Path | None, out_dir: Path, quarter_text: str | None,
         report = build_report(plan, quarter, Path(out_dir), lang, on_warning=on_warning)
         folder = to or Path(out_dir) / quarter.folder_name / "report"
         try:
-            return report, write_report(report, folder)
+            return report, write_report(report, folder, on_warning)
         except OSError as err:
             raise UsageError(
                 f"could not write the report into {folder}: {err.strerror or err}",

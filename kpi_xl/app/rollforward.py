@@ -14,6 +14,8 @@ from pathlib import Path
 
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.i18n import t
+from kpi_xl.core.identity import plan_identity
 from kpi_xl.core.plan import Plan
 from kpi_xl.core.rollforward import Carried, failure_findings, rate_checks, summarise
 from kpi_xl.io.previous import find_previous, read_actuals
@@ -23,15 +25,31 @@ __all__ = ["carry_forward"]
 
 def carry_forward(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
                   previous_dir: Path | None = None,
-                  departments: Sequence[str] | None = None) -> dict[str, Carried]:
-    """What each department's new workbook carries from earlier quarters (may be empty)."""
-    found = find_previous(quarter, Path(out_dir), lang, previous_dir)
+                  departments: Sequence[str] | None = None,
+                  notes: list[str] | None = None) -> dict[str, Carried]:
+    """What each department's new workbook carries from earlier quarters (may be empty).
+
+    Last quarter's workbooks are those of this plan (:func:`kpi_xl.core.identity.plan_identity`),
+    whatever their file names. ``notes`` receives lines for the planner: workbooks of another
+    plan left out, and (once last quarter's folder exists) the departments whose workbook is
+    missing there, so that no department's actuals are dropped without a word.
+    """
+    keys = list(departments or DEPARTMENTS)
+    found = find_previous(quarter, Path(out_dir), lang, previous_dir,
+                          plan_identity(plan.company, plan.start_month))
+    said = notes if notes is not None else []
+    said.extend(found.notes)
+    missing = [DEPARTMENTS[key].name[lang] for key in keys if key not in found.books]
+    if missing and found.searched:
+        folder = previous_dir or Path(out_dir) / quarter.previous().folder_name
+        said.append(t(lang, "prev.warn.missing", quarter=quarter.previous().folder_name,
+                      departments=t(lang, "prev.warn.separator").join(missing), folder=folder))
     carried: dict[str, Carried] = {}
-    for key in departments or list(DEPARTMENTS):
-        if key not in found:
+    for key in keys:
+        if key not in found.books:
             continue
         dept = DEPARTMENTS[key]
-        quarters = [read_actuals(path, key, q, lang, plan) for q, path in found[key]]
+        quarters = [read_actuals(path, key, q, lang, plan) for q, path in found.books[key]]
         last = quarters[-1]
         this_year = [q for q in quarters if q.quarter.year == quarter.year]
         links = {**{k.name: k.link for k in plan.kpis.get(key, ()) if k.link}, **last.links}

@@ -17,10 +17,24 @@ Where it runs
   wrong ("#KPI! win_rate must be above 0% and at most 100% (got 1.5) ..."), in Japanese and
   English when the input was Japanese.
 - **Office.js custom functions** (xlwings Lite on Mac, Windows and the web; xlwings Server):
-  empty cells arrive as ``0``, whole numbers as ``int``. A bad argument raises
+  empty cells may arrive as ``0``, ``null`` or ``""``, whole numbers as ``int``. A bad argument raises
   :class:`KpiArgumentError`; xlwings turns that into Excel's ``#VALUE!`` error with the
   message in the cell's error flag. In array results, a single bad element becomes a
   ``#VALUE!`` error value in its own cell and the other cells still compute.
+
+Blank cells: one rule on every platform
+---------------------------------------
+Office.js cannot always tell an empty cell from a 0, so a blank means what a 0 means, in classic
+Excel too, and every function answers the same on both:
+
+- **numbers** (targets, actuals, bases, weights): a blank counts as 0, as in Excel's own
+  arithmetic (``=B1*2`` with B1 empty is 0). ``KPI_ACHIEVEMENT`` of an empty actual is therefore
+  0%, not blank; wrap it as ``=IF(B2="","",KPI_ACHIEVEMENT(B2,C2))`` to show blank instead (Excel
+  itself evaluates the IF, and it does know an empty cell).
+- **rates**: a blank or 0 rate is refused (a rate must be above 0%); in a *list* of rates
+  (``KPI_FUNNEL``) blanks and zeros are skipped, so ``B2:B4`` with B3 empty is the funnel of B2, B4.
+- **text** (statements, owners, parents, directions, deadlines, tree cells, names, fields, lang):
+  a blank or 0 means "not given".
 
 Conventions (the same as the workbooks')
 ----------------------------------------
@@ -48,6 +62,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kpi_xl.core import funnel, measures
+from kpi_xl.core.i18n import t
 from kpi_xl.core.spec import is_rate
 
 __all__ = [
@@ -95,51 +110,10 @@ class KpiArgumentError(ValueError):
         return f"{self.ja} / {self.en}" if japanese and self.ja != self.en else self.en
 
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "rate": ("{name} must be above 0% and at most 100% (got {got}); rates are fractions: "
-             "type 20% or 0.2",
-             "{name} は 0% より大きく 100% 以下にしてください(入力値: {got})。率は 20% または 0.2 と"
-             "入力します"),
-    "number": ("{name} must be a number (got {got})",
-               "{name} には数値を入力してください(入力値: {got})"),
-    "blank": ("{name} is blank; enter a number", "{name} が空欄です。数値を入力してください"),
-    "negative": ("{name} must not be negative (got {got})",
-                 "{name} に負の値は使えません(入力値: {got})"),
-    "positive": ("{name} must be greater than 0 (got {got})",
-                 "{name} は 0 より大きい値にしてください(入力値: {got})"),
-    "no_rates": ("rates is empty; give one conversion rate per stage, last stage first "
-                 "(e.g. win rate, then lead-to-opportunity rate)",
-                 "rates が空です。段階ごとの転換率を後ろの段階から順に指定してください(例: 受注率、リード→商談率)"),
-    "weights": ("weights must be non-negative numbers with a positive total (got {got})",
-                "weights は 0 以上の数値で、合計が正である必要があります(入力値: {got})"),
-    "direction": ("direction must be \"higher\" or \"lower\" (or 高いほど良い / 低いほど良い); got {got}",
-                  "direction は「高いほど良い」か「低いほど良い」(higher / lower)を指定してください"
-                  "(入力値: {got})"),
-    "shape": ("{name} has {got} cells but the other ranges have {expected}; give ranges of the "
-              "same size, or a single cell",
-              "{name} のセル数 {got} が他の範囲({expected})と合いません。同じ大きさの範囲か、"
-              "単一のセルを指定してください"),
-    "too_big": ("{name} is too large ({got} cells; at most {expected})",
-                "{name} が大きすぎます({got} セル。上限 {expected})"),
-    "tree_header": ("the first row of the range must hold headers such as ID, Parent, Name, "
-                    "Kind, Department, Operator, Target, Unit (got {got})",
-                    "範囲の1行目には ID・親・名前・種別・部門・演算子・目標・単位 などの見出しが必要です"
-                    "(1行目: {got})"),
-    "benchmark": ("unknown benchmark {got}; use one of {expected}",
-                  "ベンチマーク {got} はありません。次のいずれかを指定してください: {expected}"),
-    "field": ("unknown field {got}; use one of {expected}",
-              "項目 {got} はありません。次のいずれかを指定してください: {expected}"),
-    "lang": ("lang must be \"ja\" or \"en\" (got {got})",
-             "lang には \"ja\" か \"en\" を指定してください(入力値: {got})"),
-    "internal": ("internal error ({got}); this is a bug in kpi_xl, please report it",
-                 "内部エラー({got})。kpi_xl の不具合です。報告をお願いします"),
-}
-
-
 def _refuse(key: str, **fields: object) -> KpiArgumentError:
-    en, ja = _MESSAGES[key]
+    """The refusal ``udf.<key>`` of the text table, in both languages."""
     shown = {k: _shown(v) if k == "got" else v for k, v in fields.items()}
-    return KpiArgumentError(en.format(**shown), ja.format(**shown))
+    return KpiArgumentError(t("en", f"udf.{key}", **shown), t("ja", f"udf.{key}", **shown))
 
 
 def _shown(value: object) -> str:
@@ -204,9 +178,13 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _office_blank(value: object) -> bool:
-    """An empty cell in a text-like column: Office.js sends empty cells as 0."""
-    return _blank(value) or (OFFICEJS and not isinstance(value, bool) and value == 0)
+def _nothing(value: object) -> bool:
+    """Nothing given, where a 0 cannot be meant: blank, or 0 (how Office.js may send a blank).
+
+    The same on every platform (see "Blank cells" above), so classic and Lite always agree.
+    """
+    return _blank(value) or (not isinstance(value, bool) and isinstance(value, (int, float))
+                             and value == 0)
 
 
 def _grid(value: object) -> list[list[object]]:
@@ -234,13 +212,14 @@ def _scalar(value: object) -> object:
     return value
 
 
-def _number(value: object, name: str, *, blank: float | None = None) -> float:
-    """A finite number from a cell: numbers, numeric text ("1,000", "２０％" -> 20), no booleans."""
+def _number(value: object, name: str) -> float:
+    """A finite number from a cell: numbers, numeric text ("1,000", "２０％" -> 20), no booleans.
+
+    A blank counts as 0, as in Excel's arithmetic and as Office.js may send it.
+    """
     value = _scalar(value)
     if _blank(value):
-        if blank is not None:
-            return blank
-        raise _refuse("blank", name=name)
+        return 0.0
     if isinstance(value, bool):
         raise _refuse("number", name=name, got=value)
     if isinstance(value, (int, float)):
@@ -278,6 +257,8 @@ def _rate(value: object, name: str) -> float:
     """A conversion rate as a fraction in (0, 1]; 20 is refused, never read as 20%."""
     raw = _scalar(value)
     number = _number(raw, name)
+    if _blank(raw):
+        raise _refuse("rate", name=name, got=None)
     if not is_rate(number):
         raise _refuse("rate", name=name, got=raw if isinstance(raw, str) else number)
     return number
@@ -286,7 +267,7 @@ def _rate(value: object, name: str) -> float:
 def _direction(value: object) -> str:
     """"higher" (the default, also for a blank) or "lower", from either language's words."""
     value = _scalar(value)
-    if _office_blank(value):
+    if _nothing(value):
         return "higher"
     from kpi_xl.core.kpis import DIRECTIONS, normalise_choice
 
@@ -299,7 +280,7 @@ def _direction(value: object) -> str:
 def _date(value: object) -> object:
     """A deadline cell: a date (from a datetime or an Excel serial number), text, or None."""
     value = _scalar(value)
-    if _office_blank(value):
+    if _nothing(value):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -312,7 +293,7 @@ def _date(value: object) -> object:
 
 def _text(value: object) -> str | None:
     value = _scalar(value)
-    if _office_blank(value):
+    if _nothing(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -404,7 +385,7 @@ def KPI_FUNNEL(target, rates):
 
     逆算ファネル: 後ろの段階の転換率から順に、各段階の必要数を縦に返します。
     """
-    values = [v for row in _grid(rates) for v in row if not _blank(v)]
+    values = [v for row in _grid(rates) for v in row if not _nothing(v)]
     if not values:
         raise _refuse("no_rates")
     checked = [_rate(v, f"rates[{i + 1}]") for i, v in enumerate(values)]
@@ -418,11 +399,11 @@ def KPI_MONTHLY(annual, weights=None):
     月次目標: 年間目標を季節性の重みで按分(整数、合計は年間目標と一致)。
     """
     total = _count(annual, "annual")
-    if weights is None or (not isinstance(weights, list) and _office_blank(weights)):
+    if weights is None or (not isinstance(weights, list) and _nothing(weights)):
         return _column(funnel.monthly_split(total))
     cells = [v for row in _grid(weights) for v in row]
     try:  # a blank weight counts 0, as SUM counts a blank cell in the workbooks
-        numbers = [_number(v, f"weights[{i + 1}]", blank=0.0) for i, v in enumerate(cells)]
+        numbers = [_number(v, f"weights[{i + 1}]") for i, v in enumerate(cells)]
     except KpiArgumentError:
         raise _refuse("weights", got=weights) from None
     if any(w < 0 for w in numbers) or not sum(numbers) > 0:
@@ -440,11 +421,8 @@ def KPI_MAX_LOST(base, max_rate):
 
 
 def _achievement_one(actual: object, target: object, direction: object) -> object:
-    if _blank(actual):
-        return ""  # not entered yet: blank, as the workbooks show it
-    value = measures.achievement(_number(actual, "actual"), _number(target, "target", blank=0.0),
-                                 _direction(direction))
-    return value
+    return measures.achievement(_number(actual, "actual"), _number(target, "target"),
+                                _direction(direction))
 
 
 @guarded
@@ -458,9 +436,7 @@ def KPI_ACHIEVEMENT(actual, target, direction=None):
 
 
 def _okr_one(current: object, start: object, target: object) -> object:
-    if _blank(current):
-        return ""
-    return measures.okr_score(_number(current, "current"), _number(start, "start", blank=0.0),
+    return measures.okr_score(_number(current, "current"), _number(start, "start"),
                               _number(target, "target"))
 
 
@@ -482,7 +458,7 @@ def _smart_one(statement: object, target: object, deadline: object, owner: objec
 
     target_value = _scalar(target)
     return smart.check(
-        text, target=None if _office_blank(target_value) else target_value,
+        text, target=None if _nothing(target_value) else target_value,
         deadline=_date(deadline), owner=_text(owner), parent=_text(parent)).summary()
 
 
@@ -498,7 +474,7 @@ def KPI_SMART_CHECK(statement, target=None, deadline=None, owner=None, parent=No
 
 def _lang(value: object, texts: Iterable[object]) -> str:
     value = _scalar(value)
-    if _office_blank(value):
+    if _nothing(value):
         return "ja" if _japanese(texts) else "en"
     text = str(value).strip().lower()
     if text in ("ja", "jp", "japanese", "日本語"):
@@ -523,7 +499,7 @@ def KPI_TREE_VALIDATE(tree, lang=None):
         raise _refuse("tree_header", got=[h for h in header if h] or None)
     rows = []
     for cells in grid[1:]:
-        values = [None if _office_blank(v) else v for v in cells]
+        values = [None if _nothing(v) else v for v in cells]
         if all(v is None for v in values):
             continue  # blank rows at the end of a generous range
         rows.append({h: v for h, v in zip(header, values, strict=False) if h})
@@ -537,10 +513,14 @@ def KPI_TREE_VALIDATE(tree, lang=None):
 
 
 _BENCHMARK_FIELDS = ("low", "high", "typical", "label", "unit", "direction", "basis")
+#: The same fields by their Japanese names (a Japanese field name also asks for Japanese labels).
+_BENCHMARK_FIELDS_JA = {"下限": "low", "上限": "high", "代表値": "typical", "目安": "typical",
+                        "名称": "label", "ラベル": "label", "単位": "unit", "方向": "direction",
+                        "根拠": "basis"}
 
 
 @guarded
-def KPI_BENCHMARK(metric, field=None):
+def KPI_BENCHMARK(metric, field=None, lang=None):
     """Reference figures: industry ranges and guideline thresholds (rates as fractions).
 
     ベンチマーク: 業界平均や目安(例: win_rate は 20%〜30%)。field 省略時は 下限・上限・代表値 の1行。
@@ -554,11 +534,12 @@ def KPI_BENCHMARK(metric, field=None):
     wanted = _text(field)
     if wanted is None:
         return [[("" if v is None else v) for v in (bench.low, bench.high, bench.typical)]]
-    wanted = wanted.lower()
+    wanted = _BENCHMARK_FIELDS_JA.get(wanted, wanted.lower())
     if wanted not in _BENCHMARK_FIELDS:
-        raise _refuse("field", got=wanted, expected=", ".join(_BENCHMARK_FIELDS))
+        raise _refuse("field", got=_text(field), expected=", ".join(
+            [*_BENCHMARK_FIELDS, *_BENCHMARK_FIELDS_JA]))
     if wanted == "label":
-        return bench.label("ja" if _japanese([metric, field]) else "en")
+        return bench.label(_lang(lang, [metric, field]))
     value = getattr(bench, wanted)
     return "" if value is None else value
 

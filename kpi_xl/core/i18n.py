@@ -41,6 +41,53 @@ TEXT: dict[str, dict[str, str]] = {
         "total": "年間合計",
         "total_check": "年間目標との一致",
         "this_quarter": "▶ 今四半期",
+        # kpi-xl command line (help, progress, interrupts)
+        "cli.description": "KPI 計画ブックを生成します: テンプレート → 計画 → 部門別ブック(数式は生きたまま)。",
+        "cli.usage": "使い方: ",
+        "cli.positional": "引数",
+        "cli.options": "オプション",
+        "cli.help": "このヘルプを表示して終了します",
+        "cli.version": "バージョンを表示して終了します",
+        "cli.error": "エラー",
+        "cli.commands": "コマンド",
+        "cli.lang": "メッセージとヘルプの言語(既定: システムの言語)",
+        "cli.template": "記入用の空の計画テンプレートを書き出す",
+        "cli.template.output": "書き出し先(既定: kpi_plan_template_<言語>.xlsx)",
+        "cli.template.lang": "テンプレートの言語(既定: システムの言語)",
+        "cli.template.sample": "記入例(記事の数値)を入れたサンプル計画にする",
+        "cli.template.force": "既存のファイルを上書きする",
+        "cli.generate": "四半期分の部門別ブックを書き出す",
+        "cli.generate.plan": "記入済みの計画(.xlsx、複数可)。既定: 同梱のサンプル計画。複数のときは OUT/<計画ファイル名>/ に書き出します",
+        "cli.generate.quarter": "2026Q1 のような年度と四半期(既定: 今日の四半期。計画の年度外なら Q1)",
+        "cli.generate.out": "出力フォルダ(既定: workbooks/)。四半期ごとにサブフォルダを作ります",
+        "cli.generate.lang": "ブックとメッセージの言語(既定: 計画の言語)",
+        "cli.generate.previous": "前四半期のブックのフォルダ。実績を引き継ぎます(既定: OUT/FY<年度>Q<n-1>/ があればそれ)",
+        "cli.generate.force": "入力済みのデータがあるブックも置き換える(元のブックは日時付きの .bak.xlsx として残します)",
+        "cli.generate.jobs": "複数の計画を処理するワーカープロセス数(既定: CPU コア数)",
+        "cli.generate.with_udfs": "kpi_xl の Excel 関数を呼ぶセルを追加する(アドインが必要。kpi-xl addin を参照)",
+        "cli.generate.quiet": "進捗表示を出さない(書き出したパスとエラーは表示します)",
+        "cli.addin": "セルで使う KPI 関数(=KPI_...)を設定する",
+        "cli.addin.platform": "classic: Windows 版 Excel + xlwings アドイン(既定)。lite: xlwings Lite(Mac・Windows・Web 版)",
+        "cli.addin.output": "ファイルの書き出し先フォルダ(既定: kpi_xl_addin/ または kpi_xl_lite/)",
+        "cli.addin.lang": "表示する手順の言語(既定: システムの言語)",
+        "cli.check": "SMART・KPIツリー・ベンチマーク・実績(KPI倒れ)を確認する",
+        "cli.check.path": "計画、生成した部門別ブック、またはそれらのフォルダ(既定: 同梱のサンプル計画)",
+        "cli.check.json": "JSON ドキュメントを1つ出力する",
+        "cli.check.lang": "レポートの言語(既定: ファイルの言語)",
+        "cli.internal": "内部エラー({error})。不具合です。KPI_XL_DEBUG=1 を付けて再実行すると詳細が表示されます。報告をお願いします。",
+        "cli.kept_backup": "{name} を {backup} として残しました",
+        "cli.batch_failed": "{total} 件中 {failed} 件の計画が失敗しました。ほかの計画は書き出しました。",
+        "cli.interrupted_nothing": "中断しました。ファイルは何も書き出していません。",
+        "cli.interrupted_written": "中断しました。書き出したブック({count} 冊):",
+        "cli.interrupted_not": "書き出していない計画({count} 件):",
+        "cli.progress.unit": "計画",
+        "cli.progress.failed": "失敗 {count} 件",
+        "cli.arg.invalid_choice": "{arg} に {value} は指定できません(指定できる値: {choices})",
+        "cli.arg.invalid_value": "{arg} の値 {value} は{kind}ではありません",
+        "cli.arg.kind.int": "整数",
+        "cli.arg.expected_one": "{arg} には値を 1 つ指定してください",
+        "cli.arg.unrecognized": "使えない引数です: {args}",
+        "cli.arg.required": "次の引数が必要です: {args}",
         "template.title": "KPI 計画テンプレート",
         "template.sample_title": "KPI 計画(サンプル)",
         "template.general": "基本情報",
@@ -55,7 +102,28 @@ TEXT: dict[str, dict[str, str]] = {
         "weight_help": "この月の配分比率(均等なら 1)",
         "quarter_name": "第{q}四半期",
         "quarter_short": "Q{q}",
+        # Previous quarter found by identity; review log carried; late reviews (issue 11)
+        "error.previous_twice": "{quarter} の{department}のブックが 2 つ以上あります。実績を読むブックを 1 つに絞ってください(もう一方は別のフォルダへ移すか削除):\n{files}",
+        "prev.note.other_plan": "{file} は別の計画({company}、{quarter})のブックなので読み込みません",
+        "prev.note.unreadable": "{file} は読めないため読み込みません: {reason}",
+        "prev.warn.missing": "前四半期({quarter})のブックが見つからない部門: {departments}。これらの部門には前四半期の振り返りシートがありません(ブックを {folder} に戻すか --previous で指定して再実行してください)",
+        "prev.warn.separator": "、",
+        "prev.reviews": "前四半期のレビュー記録",
+        "prev.reviews_open": "未完了の対策 {count} 件を今四半期のレビュー記録に繰り越しました(元の日付のまま、繰越元 {quarter})。",
+        "prev.reviews_done": "完了した対策: {count} 件",
+        "prev.reviews_none": "完了した対策はありません。",
+        "review.carried": "繰越元",
+        "review.late": "遅れ(日)",
+        "review.overdue": "周期超過",
+        "review.late_help": "「遅れ(日)」は日付を過ぎても未着手(または空欄)のレビューの経過日数。週次は 7 日、月次は 31 日、四半期は 92 日を超えると「周期超過」になり、チェックリストの 6 番目が ✖ になります。",
+        "report.review_overdue": "{day} の{cadence}レビュー{kpi}が {days} 日遅れています(未着手のまま周期 {limit} 日を超過、{cell})",
         "fy": "{year}年度",
+        "cli.report": "四半期の部門ブックを読み、HTML レポート・履歴 CSV・全社ダッシュボードを書き出します",
+        "cli.report.plan": "ブックの元になった計画(省略時: ブックの言語のサンプル計画)。複数指定すると計画ごとのレポートを OUT/<計画ファイル名>/ に、グループの集計を OUT/group/ に書き出します",
+        "cli.report.quarter": "2026Q2 のような年度と四半期(省略時: 今日の日付の四半期)",
+        "cli.report.out": "generate の出力フォルダ(既定: workbooks/)。その中の四半期フォルダを読みます",
+        "cli.report.to": "レポートの書き出し先(既定: OUT/FY<年度>Q<n>/report/)",
+        "cli.report.lang": "レポートの言語(省略時: 計画の言語)",
         "tree.drawing": "KPI ツリー図(実績に応じて色が変わります)",
         "tree.box_target": "四半期目標",
         "tree.box_actual": "実績累計",
@@ -131,6 +199,7 @@ TEXT: dict[str, dict[str, str]] = {
         "report.no_units": "{count} 件の計画のどれについても {folder} に部門ブックが見つかりません。先に kpi-xl generate で作成してください",
         "group.title": "グループ KPI レポート {quarter}({units} 事業部)",
         "group.all_units": "グループ計 · {department}",
+        "report.no_pandas": "履歴 CSV には pandas が必要です(pip install \"kpi-xl[pandas]\")。HTML レポートとダッシュボードは書き出しました",
         "report.no_books": "{folder} に {quarter} の部門ブックが見つかりません。先に kpi-xl generate --quarter {quarter} で作成し、実績を入力してください",
         "report.missing_book": "{department}のブックが {folder} にありません。このレポートには含まれていません",
         "report.unreadable": "{path} を読み取れないため、レポートから外しました: {reason}",
@@ -190,6 +259,80 @@ TEXT: dict[str, dict[str, str]] = {
         "statement.extra_separator": "、",
         "statement.need.annual": "{figure} ÷ 12 か月",
         "statement.need.quarter": "{figure} ÷ 3 か月",
+        "cli.out_is_file": "--out {folder}: {existing} はファイルです。ブックを書き出すフォルダを指定してください",
+        "cli.out_not_writable": "--out {folder}: {existing} に書き込めません(権限がありません)。別のフォルダを指定してください",
+        "cli.template_not_xlsx": "-o {output}: テンプレートは .xlsx ファイルです。.xlsx で終わる名前を指定してください",
+        "cli.template_is_folder": "-o {output}: フォルダです。.xlsx で終わるファイル名を指定してください",
+        "cli.template_exists": "{output} は既に存在します(記入済みの計画かもしれません)。-o で別名を指定するか、--force で置き換えてください。",
+        "cli.previous_with_many": "--previous は 1 つの計画用です。複数の計画では --out の下の各計画のフォルダを使うため、--previous を外してください",
+        # The Excel functions' refusals (core/functions.py)
+        "udf.rate": "{name} は 0% より大きく 100% 以下にしてください(入力値: {got})。率は 20% または 0.2 と入力します",
+        "udf.number": "{name} には数値を入力してください(入力値: {got})",
+        "udf.negative": "{name} に負の値は使えません(入力値: {got})",
+        "udf.positive": "{name} は 0 より大きい値にしてください(入力値: {got})",
+        "udf.no_rates": "rates が空です。段階ごとの転換率を後ろの段階から順に指定してください(例: 受注率、リード→商談率)",
+        "udf.weights": "weights は 0 以上の数値で、合計が正である必要があります(入力値: {got})",
+        "udf.direction": "direction は「高いほど良い」か「低いほど良い」(higher / lower)を指定してください(入力値: {got})",
+        "udf.shape": "{name} のセル数 {got} が他の範囲({expected})と合いません。同じ大きさの範囲か、単一のセルを指定してください",
+        "udf.too_big": "{name} が大きすぎます({got} セル。上限 {expected})",
+        "udf.tree_header": "範囲の1行目には ID・親・名前・種別・部門・演算子・目標・単位 などの見出しが必要です(1行目: {got})",
+        "udf.benchmark": "ベンチマーク {got} はありません。次のいずれかを指定してください: {expected}",
+        "udf.field": "項目 {got} はありません。次のいずれかを指定してください: {expected}",
+        "udf.lang": "lang には \"ja\" か \"en\" を指定してください(入力値: {got})",
+        "udf.internal": "内部エラー({got})。kpi_xl の不具合です。報告をお願いします",
+        # What kpi-xl addin prints (addin/setup.py); the steps are str.format templates
+        "addin.not_windows": "  注意: この PC は Windows ではありません。Excel を使う Windows PC で kpi-xl addin を実行すると、その PC の Python が xlwings.conf に入ります。",
+        "addin.non_ascii_path": "  注意: Python のパスに ASCII 以外の文字があります。xlwings が Python を起動できないときは、venv を C:\\kpi\\.venv のような ASCII だけのフォルダに作り直してください。",
+        "addin.steps.classic": (
+            "Windows 版 Excel で KPI 関数を使う(xlwings クラシック): 手順(この順に)\n"
+            "  {conf} にはこの Python を設定しました: {interpreter}\n"
+            "  {vba}: Import Functions が書き込む VBA(確認用。手で取り込むと関数の説明が登録されません)\n"
+            "\n"
+            "  1. Excel > ファイル > オプション > トラスト センター > トラスト センターの設定 > マクロの設定:\n"
+            "     「VBA プロジェクト オブジェクト モデルへのアクセスを信頼する」にチェック(Import Functions が\n"
+            "     VBA を書き込むため)。OK で閉じます。\n"
+            "  2. この Python(kpi-xl を入れた venv)で実行:  xlwings addin install\n"
+            "     Excel を再起動すると、リボンに xlwings タブが出ます。\n"
+            "  3. {conf} を %USERPROFILE%\\.xlwings\\xlwings.conf にコピー(既にあるときは INTERPRETER_WIN と\n"
+            "     UDF MODULES の行をこの 2 行で置き換え)。xlwings タブの Interpreter が {interpreter}、\n"
+            "     UDF Modules が kpi_xl.addin.udfs になります。Interpreter がないと xlwings は PATH の\n"
+            "     \"pythonw\" を起動し、Import Functions が ModuleNotFoundError で失敗します。\n"
+            "  4. マクロ有効ブック(.xlsm)を開くか作成し、Alt+F11(VBA エディター)> ツール > 参照設定で\n"
+            "     xlwings にチェック。Excel に戻り、xlwings タブ > Import Functions。\n"
+            "  5. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。fx(関数の挿入)の分類\n"
+            "     kpi_xl に、引数ごとの説明付きで並びます。\n"
+            "  xlwings を更新したら: xlwings addin update を実行し、各ブックで Import Functions をやり直します。\n"
+            "  kpi-xl を更新したら: 関数や引数が変わったときは Import Functions をやり直します。\n"
+            "  エラー: 使えない引数は #KPI! で始まる文字列になります(文字列なので IFERROR では拾えません。\n"
+            "  LEFT(A1,5)=\"#KPI!\" で判定)。#NAME? は関数が読み込まれていない状態です(IFERROR で拾えます)。\n"
+            "\n"
+            "  通常の .xlsx から使うには: カスタムアドイン(.xlam)で全ブックに関数を届けます。\n"
+            "  a. xlwings quickstart kpiaddin --addin        (kpiaddin\\kpiaddin.xlam ができます)\n"
+            "  b. kpiaddin.xlam をダブルクリックで開き、新しいブックを開く(Ctrl+N)。Alt+F11 で\n"
+            "     プロジェクト myaddin の ThisWorkbook を選び、プロパティ(F4)の IsAddin を False に。\n"
+            "  c. 表示されたシート _myaddin.conf の名前を myaddin.conf に変え、\n"
+            "     Interpreter_Win = {interpreter}、UDF Modules = kpi_xl.addin.udfs を設定。\n"
+            "  d. VBA エディターの xlwings モジュールで Sub ImportPythonUDFsToAddin の中をクリックして F5。\n"
+            "     関数がアドインに書き込まれ、fx の説明も登録されます。\n"
+            "  e. ThisWorkbook の IsAddin を True に戻し、VBA エディターで保存(Ctrl+S)。Excel を閉じます。\n"
+            "  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel の起動時に毎回読み込まれます)\n"
+            "  xlwings や kpi-xl を更新したら: b〜f をやり直します。\n"
+            "  詳しくは docs/addin.ja.md。"
+        ),
+        "addin.steps.lite": (
+            "xlwings Lite で KPI 関数を使う(Mac・Windows・Web 版 Excel、無料アドイン): 手順(この順に)\n"
+            "  1. Excel > ホーム > アドイン > 「xlwings Lite」を検索して追加し、ホームタブから開きます。\n"
+            "  2. {main} をテキストエディターで開いてすべて選択・コピーし、main.py タブの内容をすべて\n"
+            "     置き換えて貼り付けます。requirements.txt は xlwings Lite が書いたままにします(追加は不要)。\n"
+            "  3. 初めてコードが動くとき、xlwings Lite がこのブックを信頼するか尋ねます: 信頼します。\n"
+            "  4. セルに =KPI_REQUIRED_LEADS(100, 20%, 10%) と入力すると 5000。\n"
+            "  5. ブックを保存します。コードはブックに保存されるため、xlwings Lite を入れた同僚もそのまま\n"
+            "     使えます。作業ウィンドウを開かずに使うには: xlwings Lite のメニュー > Settings >\n"
+            "     Workbook > Startup Behavior で自動起動を選びます。ブックで一度 xlwings Lite を開き、\n"
+            "     ブックを保存した後から有効になります。\n"
+            "  エラーは #VALUE! で表示されます(IFERROR で拾えます。セルのフラグに理由が出ます)。\n"
+            "  更新するには kpi-xl addin lite をもう一度実行し、main.py を置き換えます。詳しくは docs/addin.ja.md。"
+        ),
         # kpi-xl check's report (app/check.py)
         "report.plan": "計画",
         "report.workbook": "部門ブック",
@@ -341,8 +484,8 @@ TEXT: dict[str, dict[str, str]] = {
         "check.4.how": "KPI ツリーの因数分解チェックが OK",
         "check.5": "1部門あたり 3〜5 個に絞った",
         "check.5.how": "KPI の数が 3〜5 個",
-        "check.6": "週次・月次でレビューする体制を整えた",
-        "check.6.how": "週次と月次のレビュー予定がレビュー記録にある",
+        "check.6": "週次・月次のレビューを実施している",
+        "check.6.how": "週次・月次の予定があり、周期超過のレビューがない",
         # The add-in sheet of --with-udfs workbooks (kpi_xl/writer/udf_cells.py).
         "udf.sheet": 'アドイン関数',
         "udf.title": 'アドイン関数(xlwings)によるライブチェック',
@@ -552,6 +695,53 @@ TEXT: dict[str, dict[str, str]] = {
         "total": "Annual total",
         "total_check": "Matches annual target",
         "this_quarter": "▶ This quarter",
+        # kpi-xl command line (help, progress, interrupts)
+        "cli.description": "KPI planning workbooks with live formulas: template → plan → department workbooks.",
+        "cli.usage": "usage: ",
+        "cli.positional": "positional arguments",
+        "cli.options": "options",
+        "cli.help": "show this help message and exit",
+        "cli.version": "show the version and exit",
+        "cli.error": "error",
+        "cli.commands": "commands",
+        "cli.lang": "language of the messages and help (default: the system's language)",
+        "cli.template": "write a blank plan template to fill in",
+        "cli.template.output": "where to write it (default: kpi_plan_template_<lang>.xlsx)",
+        "cli.template.lang": "language of the template (default: the system's language)",
+        "cli.template.sample": "fill it with the sample plan (the article's example numbers)",
+        "cli.template.force": "overwrite an existing file",
+        "cli.generate": "write the department workbooks for a quarter",
+        "cli.generate.plan": "the filled-in plan(s) (.xlsx); default: the bundled sample plan. With several plans, each writes into OUT/<plan file name>/",
+        "cli.generate.quarter": "fiscal quarter such as 2026Q1 (default: the quarter of today's date, or Q1 when today lies outside the plan's fiscal year)",
+        "cli.generate.out": "output folder (default: workbooks/); one subfolder per quarter",
+        "cli.generate.lang": "language of the workbooks and messages (default: the plan's language)",
+        "cli.generate.previous": "folder of last quarter's workbooks whose actuals are carried forward (default: OUT/FY<year>Q<n-1>/ when it exists)",
+        "cli.generate.force": "replace workbooks that hold entered data, keeping each as a timestamped .bak.xlsx backup",
+        "cli.generate.jobs": "worker processes for several plans (default: the machine's cores)",
+        "cli.generate.with_udfs": "add cells that call the kpi_xl Excel functions (need the add-in; see kpi-xl addin)",
+        "cli.generate.quiet": "no progress bar (written paths and errors are still printed)",
+        "cli.addin": "set up the KPI functions (=KPI_...) for Excel cells",
+        "cli.addin.platform": "classic: Windows Excel with the xlwings add-in (default); lite: xlwings Lite on Mac, Windows and the web",
+        "cli.addin.output": "folder for the files (default: kpi_xl_addin/ or kpi_xl_lite/)",
+        "cli.addin.lang": "language of the printed steps (default: the system's language)",
+        "cli.check": "check SMART targets, the KPI tree, benchmarks and actuals (KPI倒れ)",
+        "cli.check.path": "a plan, a generated department workbook, or a folder of them (default: the bundled sample plan)",
+        "cli.check.json": "print one JSON document",
+        "cli.check.lang": "language of the report (default: the file's language)",
+        "cli.internal": "internal error ({error}). This is a bug; run again with KPI_XL_DEBUG=1 to see the details and please report them.",
+        "cli.kept_backup": "kept {name} as {backup}",
+        "cli.batch_failed": "{failed} of {total} plans failed; the others were written.",
+        "cli.interrupted_nothing": "interrupted; nothing was written.",
+        "cli.interrupted_written": "interrupted. Written ({count} workbooks):",
+        "cli.interrupted_not": "Not written ({count} plans):",
+        "cli.progress.unit": "plans",
+        "cli.progress.failed": "{count} failed",
+        "cli.arg.invalid_choice": "argument {arg}: invalid choice: {value} (choose from {choices})",
+        "cli.arg.invalid_value": "argument {arg}: invalid {kind} value: {value}",
+        "cli.arg.kind.int": "int",
+        "cli.arg.expected_one": "argument {arg}: expected one argument",
+        "cli.arg.unrecognized": "unrecognized arguments: {args}",
+        "cli.arg.required": "the following arguments are required: {args}",
         "template.title": "KPI plan template",
         "template.sample_title": "KPI plan (sample)",
         "template.general": "General",
@@ -566,7 +756,28 @@ TEXT: dict[str, dict[str, str]] = {
         "weight_help": "Share of the year for this month (1 = even)",
         "quarter_name": "Q{q}",
         "quarter_short": "Q{q}",
+        # Previous quarter found by identity; review log carried; late reviews (issue 11)
+        "error.previous_twice": "There are two or more {department} workbooks of {quarter}; keep the one that holds the actuals and move the other out of the folder (or delete it):\n{files}",
+        "prev.note.other_plan": "{file} belongs to another plan ({company}, {quarter}); it is not read",
+        "prev.note.unreadable": "{file} cannot be read and is not used: {reason}",
+        "prev.warn.missing": "no workbook of last quarter ({quarter}) was found for: {departments}. Their new workbooks have no last-quarter review (put the workbook back into {folder}, or point --previous at it, and run again)",
+        "prev.warn.separator": ", ",
+        "prev.reviews": "Last quarter's review log",
+        "prev.reviews_open": "{count} open actions were carried into this quarter's review log (with their original dates; carried from {quarter}).",
+        "prev.reviews_done": "Completed actions: {count}",
+        "prev.reviews_none": "No action was completed.",
+        "review.carried": "Carried from",
+        "review.late": "Days late",
+        "review.overdue": "Overdue",
+        "review.late_help": "Days late: days since the date of a review still Open (or blank). Beyond 7 days for a weekly review, 31 for a monthly and 92 for a quarterly one it is Overdue, and the checklist's sixth item shows ✖.",
+        "report.review_overdue": "The {cadence} review of {day}{kpi} is {days} days late (still open, beyond its {limit}-day cadence; {cell})",
         "fy": "FY{year}",
+        "cli.report": "read a quarter's department workbooks; write an HTML report, a history CSV and a company dashboard",
+        "cli.report.plan": "the plan the workbooks were generated from (default: the sample plan in the workbooks' language). With several plans, each plan's report goes to OUT/<plan file name>/ and the group's roll-up to OUT/group/",
+        "cli.report.quarter": "fiscal quarter such as 2026Q2 (default: the quarter of today's date)",
+        "cli.report.out": "the folder generate wrote into (default: workbooks/); its quarter folders are read",
+        "cli.report.to": "where to write the report (default: OUT/FY<year>Q<n>/report/)",
+        "cli.report.lang": "language of the report (default: the plan's language)",
         "tree.drawing": "The KPI tree drawn (boxes change colour with the actuals)",
         "tree.box_target": "Quarter target",
         "tree.box_actual": "Actual to date",
@@ -642,6 +853,7 @@ TEXT: dict[str, dict[str, str]] = {
         "report.no_units": "None of the {count} plans has department workbooks in {folder}; write them first with kpi-xl generate",
         "group.title": "Group KPI report {quarter} ({units} units)",
         "group.all_units": "Group · {department}",
+        "report.no_pandas": "the history CSV needs pandas (pip install \"kpi-xl[pandas]\"); the HTML report and the dashboard were written",
         "report.no_books": "No department workbooks of {quarter} in {folder}. Write them first with kpi-xl generate --quarter {quarter} and type the actuals",
         "report.missing_book": "The {department} workbook is not in {folder}; the report leaves it out",
         "report.unreadable": "{path} could not be read and is left out of the report: {reason}",
@@ -701,6 +913,79 @@ TEXT: dict[str, dict[str, str]] = {
         "statement.extra_separator": "; ",
         "statement.need.annual": "{figure} ÷ 12 months",
         "statement.need.quarter": "{figure} ÷ 3 months",
+        "cli.out_is_file": "--out {folder}: {existing} is a file, not a folder; choose a folder for the workbooks",
+        "cli.out_not_writable": "--out {folder}: cannot write into {existing} (permission denied); choose another folder",
+        "cli.template_not_xlsx": "-o {output}: the template must be an .xlsx file; give a name ending in .xlsx",
+        "cli.template_is_folder": "-o {output}: that is a folder; give a file name ending in .xlsx",
+        "cli.template_exists": "{output} already exists; it may hold a filled-in plan. Choose another name with -o, or add --force to replace it.",
+        "cli.previous_with_many": "--previous names one folder of last quarter's workbooks; with several plans each plan's own folder under --out is used, so leave --previous out",
+        # The Excel functions' refusals (core/functions.py)
+        "udf.rate": "{name} must be above 0% and at most 100% (got {got}); rates are fractions: type 20% or 0.2",
+        "udf.number": "{name} must be a number (got {got})",
+        "udf.negative": "{name} must not be negative (got {got})",
+        "udf.positive": "{name} must be greater than 0 (got {got})",
+        "udf.no_rates": "rates is empty; give one conversion rate per stage, last stage first (e.g. win rate, then lead-to-opportunity rate)",
+        "udf.weights": "weights must be non-negative numbers with a positive total (got {got})",
+        "udf.direction": "direction must be \"higher\" or \"lower\" (or 高いほど良い / 低いほど良い); got {got}",
+        "udf.shape": "{name} has {got} cells but the other ranges have {expected}; give ranges of the same size, or a single cell",
+        "udf.too_big": "{name} is too large ({got} cells; at most {expected})",
+        "udf.tree_header": "the first row of the range must hold headers such as ID, Parent, Name, Kind, Department, Operator, Target, Unit (got {got})",
+        "udf.benchmark": "unknown benchmark {got}; use one of {expected}",
+        "udf.field": "unknown field {got}; use one of {expected}",
+        "udf.lang": "lang must be \"ja\" or \"en\" (got {got})",
+        "udf.internal": "internal error ({got}); this is a bug in kpi_xl, please report it",
+        # What kpi-xl addin prints (addin/setup.py); the steps are str.format templates
+        "addin.not_windows": "  Note: this is not Windows. Run kpi-xl addin on the Windows PC that runs Excel, so that xlwings.conf names that PC's Python.",
+        "addin.non_ascii_path": "  Note: the Python path has non-ASCII characters. If xlwings cannot start it, create the venv in a folder with an ASCII-only path, such as C:\\kpi\\.venv.",
+        "addin.steps.classic": (
+            "KPI functions in Windows Excel (classic xlwings): every step, in order\n"
+            "  {conf} names this Python: {interpreter}\n"
+            "  {vba}: what Import Functions writes, to review (importing it by hand skips the help texts)\n"
+            "\n"
+            "  1. Excel > File > Options > Trust Center > Trust Center Settings > Macro Settings:\n"
+            "     tick \"Trust access to the VBA project object model\" (Import Functions writes VBA). OK, OK.\n"
+            "  2. In this same Python (the venv kpi-xl is installed in), run:  xlwings addin install\n"
+            "     Restart Excel: the ribbon has an xlwings tab.\n"
+            "  3. Copy {conf} to %USERPROFILE%\\.xlwings\\xlwings.conf (if that file exists, replace its\n"
+            "     INTERPRETER_WIN and UDF MODULES lines with these two). The xlwings tab then shows\n"
+            "     Interpreter = {interpreter} and UDF Modules = kpi_xl.addin.udfs; without the interpreter\n"
+            "     line xlwings starts \"pythonw\" from PATH and Import Functions fails with ModuleNotFoundError.\n"
+            "  4. Open or create a macro-enabled workbook (.xlsm). Alt+F11 (VBA editor) > Tools > References:\n"
+            "     tick xlwings. Back in Excel: xlwings tab > Import Functions.\n"
+            "  5. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000. fx lists the functions, with help\n"
+            "     for every argument, under the category kpi_xl.\n"
+            "  After upgrading xlwings: xlwings addin update, then Import Functions again in each workbook.\n"
+            "  After upgrading kpi-xl: Import Functions again when functions or arguments changed.\n"
+            "  Errors: a refused argument shows text starting with #KPI! (IFERROR does not catch text; test\n"
+            "  it with LEFT(A1,5)=\"#KPI!\"). #NAME? means the functions are not loaded (IFERROR catches it).\n"
+            "\n"
+            "  Plain .xlsx files: a custom add-in (.xlam) carries the functions into every workbook:\n"
+            "  a. xlwings quickstart kpiaddin --addin        (writes kpiaddin\\kpiaddin.xlam)\n"
+            "  b. Open kpiaddin.xlam (double-click), then a new workbook (Ctrl+N). Alt+F11: in the project\n"
+            "     myaddin select ThisWorkbook, set IsAddin = False in the Properties window (F4).\n"
+            "  c. The sheet _myaddin.conf appears: rename it to myaddin.conf and set\n"
+            "     Interpreter_Win = {interpreter} and UDF Modules = kpi_xl.addin.udfs.\n"
+            "  d. VBA editor, module xlwings: click inside Sub ImportPythonUDFsToAddin and press F5. This\n"
+            "     writes the functions into the add-in and registers their help texts for fx.\n"
+            "  e. ThisWorkbook: IsAddin = True; save in the VBA editor (Ctrl+S). Close Excel.\n"
+            "  f. xlwings addin install --file kpiaddin\\kpiaddin.xlam   (Excel opens it at every start)\n"
+            "  After upgrading xlwings or kpi-xl: repeat b to f.\n"
+            "  Details: docs/addin.md."
+        ),
+        "addin.steps.lite": (
+            "KPI functions in xlwings Lite (Excel on Mac, Windows and the web; free add-in): in order\n"
+            "  1. Excel > Home > Add-ins > search \"xlwings Lite\" > Add; open it from the Home tab.\n"
+            "  2. Open {main} in a text editor, select all, copy, and paste it over the whole main.py tab.\n"
+            "     Leave requirements.txt as xlwings Lite wrote it: nothing needs to be added.\n"
+            "  3. The first time the code runs, xlwings Lite asks whether to trust this workbook: trust it.\n"
+            "  4. Type =KPI_REQUIRED_LEADS(100, 20%, 10%) in a cell: 5000.\n"
+            "  5. Save the workbook: the code is stored in it, so colleagues with xlwings Lite get the\n"
+            "     functions too. To have them without opening the pane: xlwings Lite menu > Settings >\n"
+            "     Workbook > Startup Behavior: autostart. It takes effect after xlwings Lite has been opened\n"
+            "     once in the workbook and the workbook saved.\n"
+            "  Errors show as #VALUE! (IFERROR catches it; hover over the cell's flag for the reason).\n"
+            "  To update: run kpi-xl addin lite again and replace main.py. Details: docs/addin.md."
+        ),
         # kpi-xl check's report (app/check.py)
         "report.plan": "plan",
         "report.workbook": "department workbook",
@@ -852,8 +1137,8 @@ TEXT: dict[str, dict[str, str]] = {
         "check.4.how": "The tree's decomposition check is OK",
         "check.5": "3 to 5 KPIs per department",
         "check.5.how": "The department has 3 to 5 KPIs",
-        "check.6": "Weekly and monthly reviews are scheduled",
-        "check.6.how": "The review log has weekly and monthly reviews",
+        "check.6": "Weekly and monthly reviews take place",
+        "check.6.how": "Weekly and monthly reviews scheduled, none overdue",
         # The add-in sheet of --with-udfs workbooks (kpi_xl/writer/udf_cells.py).
         "udf.sheet": 'Add-in functions',
         "udf.title": 'Live checks with the add-in functions (xlwings)',

@@ -42,16 +42,16 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
     label, kgi_name, kgi_kind = dept.kgi
     rows: list[dict[str, Any]] = [{
         "id": "KGI", "parent": None, "name": label[lang], "kind": "KGI",
-        "department": dept.key, "target": value(kgi_name), "unit": KINDS[kgi_kind].unit["ja"]}]
+        "department": dept.name[lang], "target": value(kgi_name), "unit": KINDS[kgi_kind].unit["ja"]}]
     seen_ksf: set[str] = set()
     for kpi in kpis:
         ksf_id = f"KSF:{kpi.ksf}"
         if kpi.ksf and ksf_id not in seen_ksf:
             seen_ksf.add(ksf_id)
             rows.append({"id": ksf_id, "parent": "KGI", "name": kpi.ksf, "kind": "KSF",
-                         "department": dept.key})
+                         "department": dept.name[lang]})
         rows.append({"id": kpi.name, "parent": ksf_id if kpi.ksf else None, "name": kpi.name,
-                     "kind": "KPI", "department": dept.key,
+                     "kind": "KPI", "department": dept.name[lang],
                      "target": f"{kpi.target * 100:g}%" if kpi.unit == "%" else kpi.target,
                      "unit": kpi.unit, "owner": kpi.owner})
     dec = dept.decomposition

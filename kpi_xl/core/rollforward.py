@@ -4,7 +4,8 @@ The records read from last quarter's workbooks (:mod:`kpi_xl.io.previous` reads 
 summaries per KPI (counts and amounts add up, levels are averaged), the conversion rates achieved
 along the funnel beside the planned ones, KPIs met while the KGI was missed, and the monthly
 targets a quarter had, evaluated from the plan's expressions for workbooks saved without
-formula results. Standard library only.
+formula results; and the quarter's review log, whose open actions the new log carries.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.funnel import monthly_split
 from kpi_xl.core.kpis import aggregation
 from kpi_xl.core.plan import Plan, PlanValues
+from kpi_xl.core.reviews import ReviewEntry, done_entries, open_entries
 
 __all__ = [
     "Carried",
@@ -60,6 +62,7 @@ class QuarterActuals:
     rows: tuple[MonthActual, ...]
     links: dict[str, str]  # KPI name → linked plan figure
     targets_from_plan: bool = False
+    reviews: tuple[ReviewEntry, ...] = ()  # the quarter's review log, row by row
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,16 @@ class Carried:
     rates: list[RateCheck] = field(default_factory=list)
     kgi_kpi: str | None = None
     findings: list[str] = field(default_factory=list)
+
+    @property
+    def open_reviews(self) -> list[ReviewEntry]:
+        """Last quarter's review entries whose action is still open: carried into the new log."""
+        return open_entries(self.last.reviews)
+
+    @property
+    def done_reviews(self) -> list[ReviewEntry]:
+        """Last quarter's completed review entries: summarised on the review sheet."""
+        return done_entries(self.last.reviews)
 
 
 # What is carried ---------------------------------------------------------------------------------
@@ -161,7 +174,7 @@ def failure_findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None
               ) -> list[str]:
     if kgi_kpi is None:
         return []
-    records = [{"period": row.month.isoformat(), "id": row.kpi,
+    records = [{"period": f"{row.month:%Y-%m}", "id": row.kpi,  # 2027-04, as check says it
                 "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
                 "target": row.target, "direction": row.direction} for row in last.rows]
     return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang,
@@ -206,4 +219,4 @@ def with_planned_targets(actuals: QuarterActuals, plan: Plan) -> QuarterActuals:
                              planned.get((row.month, row.kpi)), row.actual, row.cell)
                  for row in actuals.rows)
     return QuarterActuals(actuals.department, actuals.quarter, actuals.source, rows,
-                          actuals.links, targets_from_plan=True)
+                          actuals.links, targets_from_plan=True, reviews=actuals.reviews)

@@ -2,7 +2,10 @@
 
 ``kpi-xl generate --quarter 2026Q2`` looks for the workbooks of earlier quarters in the output
 folder (``<out>/FY2026Q1/``, and for year to date every earlier quarter of the fiscal year), or in
-``--previous DIR``. From each department's monthly actuals table (``Sales_Actuals``: found by its
+``--previous DIR``, sub-folders included. A workbook is recognised by the identity it carries
+(plan, department, quarter: :mod:`kpi_xl.core.identity`), so a renamed or moved one is found;
+another plan's workbook is left out with a note, and two workbooks of one department and quarter
+are refused, both named. From each department's monthly actuals table (``Sales_Actuals``: found by its
 name, headers in either language) it reads month, KPI, unit, direction, target and actual, and
 from its KPI list (``Sales_KPIList``) which plan figure each KPI is linked to. Files saved by
 Excel, LibreOffice or openpyxl all read back (see :mod:`kpi_xl.io.saved_workbook`); when a file was
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_xl.core.departments import DEPARTMENTS
@@ -23,15 +27,17 @@ from kpi_xl.core.departments.base import Department
 from kpi_xl.core.errors import CellProblem, PlanError, UsageError, WorkbookError
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
+from kpi_xl.core.identity import WorkbookIdentity
 from kpi_xl.core.kpis import DIRECTIONS, normalise_choice, unit_key
 from kpi_xl.core.plan import Plan
+from kpi_xl.core.reviews import ReviewEntry
 from kpi_xl.core.rollforward import MonthActual, QuarterActuals, with_planned_targets
 from kpi_xl.core.spec import text_number
 from kpi_xl.core.textnum import normalize
-from kpi_xl.io.safety import MAX_TABLE_ROWS
+from kpi_xl.io.safety import MAX_TABLE_ROWS, check_xlsx
 from kpi_xl.io.saved_workbook import SavedWorkbook, TableView, as_month
 
-__all__ = ["find_previous", "read_actuals"]
+__all__ = ["PreviousBooks", "find_previous", "read_actuals", "read_reviews", "workbook_identity"]
 
 _FILE = re.compile(r"^FY(\d{4})Q([1-4])_(?P<dept>[a-z_]+)_(?P<lang>ja|en)\.xlsx$")
 ACTUAL_FIELDS = {"month": "track.month", "kpi": "kpi.name", "unit": "kpi.unit",
@@ -43,53 +49,167 @@ MAX_PERCENT = 10
 
 # Finding the files -------------------------------------------------------------------------------
 
-def _candidates(folder: Path) -> dict[tuple[FiscalQuarter, str], dict[str, Path]]:
-    found: dict[tuple[FiscalQuarter, str], dict[str, Path]] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.iterdir()):
+#: Files looked at per folder at most: a previous-quarter folder holds a few dozen workbooks.
+MAX_FILES = 2000
+
+
+@dataclass
+class PreviousBooks:
+    """Earlier quarters' workbooks per department, and what the search noticed on the way.
+
+    ``books`` maps a department to its (quarter, path) pairs, oldest first: the last one is last
+    quarter. ``notes`` are lines for the planner (a workbook of another plan ignored, a file
+    that could not be read); ``searched`` is True when an earlier quarter's folder of the year
+    (or ``--previous``) exists, so a department without last quarter's workbook is worth a
+    warning.
+    """
+
+    books: dict[str, list[tuple[FiscalQuarter, Path]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    searched: bool = False
+
+
+def workbook_identity(path: Path) -> WorkbookIdentity | None:
+    """The identity a kpi-xl workbook carries in its custom document properties, or None.
+
+    The file is checked first (:func:`kpi_xl.io.safety.check_xlsx`; PlanError when unsafe), and
+    only ``docProps/custom.xml`` is parsed (through defusedxml).
+    """
+    import zipfile
+
+    from defusedxml import ElementTree
+
+    check_xlsx(path)
+    with zipfile.ZipFile(path) as archive:
+        try:
+            data = archive.read("docProps/custom.xml")
+        except KeyError:
+            return None
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return None
+    found: dict[str, object] = {}
+    for prop in root:
+        name = prop.get("name")
+        value = next(iter(prop), None)
+        if name and value is not None:
+            found[name] = value.text
+    return WorkbookIdentity.from_properties(found)
+
+
+def _workbook_files(folder: Path) -> list[Path]:
+    """The .xlsx files in a folder and its sub-folders, without lock files and kept backups."""
+    files = []
+    for path in sorted(folder.rglob("*.xlsx")):
+        name = path.name
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or name.startswith("~$") or name.endswith(".bak.xlsx") or not path.is_file():
+            continue
+        files.append(path)
+        if len(files) >= MAX_FILES:
+            break
+    return files
+
+
+def _identify(path: Path, plan_id: str | None, lang: str, notes: list[str]
+              ) -> tuple[FiscalQuarter, str, str] | None:
+    """(quarter, department, language) of a kpi-xl workbook of this plan; None otherwise.
+
+    A workbook without an identity (written before workbooks carried one) is known by its file
+    name, as it always was. A workbook of another plan is left out with a note.
+    """
+    try:
+        identity = workbook_identity(path)
+    except PlanError as err:
+        if _FILE.match(path.name):  # ours by its name, and it may hold actuals: refuse
+            raise WorkbookError(str(path), file_problem=err.file_problem, lang=err.lang) from None
+        notes.append(t(lang, "prev.note.unreadable", file=path, reason=err.message(lang)))
+        return None
+    if identity is None:
         match = _FILE.match(path.name)
-        if match and path.is_file():
-            quarter = FiscalQuarter(int(match.group(1)), int(match.group(2)))
-            found.setdefault((quarter, match.group("dept")), {})[match.group("lang")] = path
+        if match is None:
+            return None
+        return (FiscalQuarter(int(match.group(1)), int(match.group(2))), match.group("dept"),
+                match.group("lang"))
+    if plan_id is not None and identity.plan != plan_id:
+        notes.append(t(lang, "prev.note.other_plan", file=path, company=identity.company,
+                       quarter=identity.quarter.folder_name))
+        return None
+    return identity.quarter, identity.department, identity.lang
+
+
+def _candidates(folders: list[Path], plan_id: str | None, lang: str, notes: list[str]
+                ) -> dict[tuple[FiscalQuarter, str], dict[str, list[Path]]]:
+    found: dict[tuple[FiscalQuarter, str], dict[str, list[Path]]] = {}
+    seen: set[Path] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in _workbook_files(folder):
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            known = _identify(path, plan_id, lang, notes)
+            if known is None or known[1] not in DEPARTMENTS:
+                continue
+            quarter, dept, book_lang = known
+            found.setdefault((quarter, dept), {}).setdefault(book_lang, []).append(path)
     return found
 
 
-def _pick(langs: dict[str, Path], lang: str) -> Path:
-    return langs.get(lang) or langs[sorted(langs)[0]]
+def _pick(quarter: FiscalQuarter, dept: str, langs: dict[str, list[Path]], lang: str) -> Path:
+    """The workbook in ``lang`` (else another language); two of them are refused, both named."""
+    paths = langs.get(lang) or langs[sorted(langs)[0]]
+    if len(paths) > 1:
+        files = "\n".join(f"  - {p}" for p in paths)
+        texts = {lang_: t(lang_, "error.previous_twice", department=DEPARTMENTS[dept].name[lang_],
+                          quarter=quarter.folder_name, files=files) for lang_ in ("en", "ja")}
+        raise UsageError(texts["en"], texts["ja"])
+    return paths[0]
 
 
 def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
-                  previous_dir: Path | None = None) -> dict[str, list[tuple[FiscalQuarter, Path]]]:
-    """Earlier quarters' workbooks per department, oldest first; the last one is last quarter.
+                  previous_dir: Path | None = None, plan_id: str | None = None
+                  ) -> PreviousBooks:
+    """Earlier quarters' workbooks of the plan ``plan_id``, per department (see PreviousBooks).
 
-    Without ``previous_dir``: last quarter's folder in ``out_dir`` and every earlier quarter of
+    Without ``previous_dir``: last quarter's folder in ``out_dir`` and every earlier quarter's of
     the same fiscal year. With it: the workbooks in that folder (of quarters before ``quarter``).
+    Sub-folders are searched too, and workbooks are recognised by the identity they carry
+    (:mod:`kpi_xl.core.identity`), whatever their file name. Two workbooks of one department and
+    quarter are refused (UsageError), both named: kpi-xl cannot know which one holds the actuals.
     """
-    out: dict[str, list[tuple[FiscalQuarter, Path]]] = {}
+    result = PreviousBooks()
     if previous_dir is not None:
         if not previous_dir.is_dir():
             raise UsageError.text("error.no_previous_folder", folder=previous_dir,
                                   example=quarter.previous().folder_name)
-        found = _candidates(previous_dir)
+        result.searched = True
+        found = _candidates([previous_dir], plan_id, lang, result.notes)
         for (q, dept), langs in sorted(found.items(), key=lambda item: item[0][0]):
-            if q < quarter and dept in DEPARTMENTS:
-                out.setdefault(dept, []).append((q, _pick(langs, lang)))
-        if not out:
+            if q < quarter:
+                result.books.setdefault(dept, []).append((q, _pick(q, dept, langs, lang)))
+        if not result.books and not result.notes:
             raise UsageError.text("error.no_previous_books", folder=previous_dir, quarter=quarter,
                                   example=quarter.previous().folder_name)
-        return out
+        return result
     quarters = [FiscalQuarter(quarter.year, q) for q in range(1, quarter.quarter)]
     if quarter.quarter == 1:
         quarters = [quarter.previous()]
-    for q in quarters:
-        found = _candidates(Path(out_dir) / q.folder_name)
-        for (fq, dept), langs in found.items():
-            if fq == q and dept in DEPARTMENTS:
-                out.setdefault(dept, []).append((q, _pick(langs, lang)))
-    # Only departments whose last quarter is there get a review; year to date needs it too.
     last = quarter.previous()
-    return {dept: items for dept, items in out.items() if items[-1][0] == last}
+    # Any earlier quarter's folder of this year means the plan has history worth a warning.
+    result.searched = any((Path(out_dir) / q.folder_name).is_dir() for q in quarters)
+    found = _candidates([Path(out_dir) / q.folder_name for q in quarters], plan_id, lang,
+                        result.notes)
+    for q in quarters:
+        for dept in DEPARTMENTS:
+            if (q, dept) in found:
+                result.books.setdefault(dept, []).append((q, _pick(q, dept, found[q, dept],
+                                                                   lang)))
+    # Only departments whose last quarter is there get a review; year to date needs it too.
+    result.books = {dept: items for dept, items in result.books.items() if items[-1][0] == last}
+    return result
 
 
 # Reading one workbook ----------------------------------------------------------------------------
@@ -138,7 +258,8 @@ def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
     rows = [row for row in (reader.read(r) for r in table.rows()) if row is not None]
     if reader.problems:
         raise WorkbookError(str(path), reader.problems, lang=lang)
-    result = QuarterActuals(department, quarter, Path(path), tuple(rows), _links(book, dept))
+    result = QuarterActuals(department, quarter, Path(path), tuple(rows), _links(book, dept),
+                            reviews=read_reviews(book, dept))
     if (any(row.target is None for row in rows) and plan is not None
             and plan.fiscal_year == quarter.year):
         result = with_planned_targets(result, plan)
@@ -271,3 +392,62 @@ def _links(book: SavedWorkbook, dept: Department) -> dict[str, str]:
         if isinstance(name, str) and isinstance(link, str) and link.strip():
             links[name.strip()] = link.strip()
     return links
+
+
+_REVIEW_FIELDS = {"day": "review.date", "cadence": "review.cadence", "kpi": "review.kpi",
+                  "fact": "review.fact", "cause": "review.cause", "action": "review.action",
+                  "owner": "review.owner", "due": "review.due", "status": "review.status",
+                  "carried_from": "review.carried"}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize(str(value)).strip() if isinstance(value, str) else str(value)
+
+
+def _day(value: object) -> dt.date | str | None:
+    """A date cell: a date, or the text typed in its place, or None when blank."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    text = _text(value)
+    return text or None
+
+
+def _key(value: object, choices: dict[str, dict[str, str]]) -> str:
+    """The key of a choice shown in either language, else the text as typed."""
+    text = _text(value)
+    for key, shown in choices.items():
+        if text.casefold() in (shown["ja"].casefold(), shown["en"].casefold()):
+            return key
+    return text
+
+
+def read_reviews(book: SavedWorkbook, dept: Department) -> tuple[ReviewEntry, ...]:
+    """The rows of a department workbook's review log (``<Prefix>_Reviews``), in order."""
+    from kpi_xl.core.kpis import CADENCES
+    from kpi_xl.core.reviews import STATUSES
+
+    table = book.table(f"{dept.prefix}_Reviews", _REVIEW_FIELDS)
+    if table is None or "day" not in table.columns:
+        return ()
+    statuses = {key: {lang: t(lang, f"review.{key}") for lang in ("ja", "en")}
+                for key in STATUSES}
+    entries = []
+    for r in table.rows():
+        def get(field: str, r: int = r) -> object:
+            return book.value(table.sheet, table.cell(field, r)) if field in table.columns \
+                else None
+        entries.append(ReviewEntry(
+            day=_day(get("day")), cadence=_key(get("cadence"), CADENCES), kpi=_text(get("kpi")),
+            fact=_text(get("fact")), cause=_text(get("cause")), action=_text(get("action")),
+            owner=_text(get("owner")), due=_day(get("due")),
+            status=_key(get("status"), statuses), carried_from=_text(get("carried_from")),
+            cell=f"{table.sheet}!{table.cell('day', r)}"))
+    return tuple(entries)

@@ -329,6 +329,13 @@ class BookWriter:
         """The (cached) value of a key: an input's value or a formula's result."""
         return self.env[key]
 
+    def set_custom_properties(self, properties: Mapping[str, str]) -> None:
+        """Custom document properties (text), such as the workbook's identity
+        (:class:`kpi_xl.core.identity.WorkbookIdentity`): Excel shows them under File > Info >
+        Properties > Advanced, and they survive renaming, moving and re-saving the file."""
+        for name, value in properties.items():
+            self.wb.set_custom_property(name, str(value))
+
     # Saving --------------------------------------------------------------------------------
     def render(self) -> Path:
         """Evaluate every formula and write the workbook to a private temporary file."""

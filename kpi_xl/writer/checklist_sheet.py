@@ -11,6 +11,7 @@ from kpi_xl.core.expr import (
     countif,
     if_,
     ref,
+    sum_,
 )
 from kpi_xl.core.kpis import CADENCES
 from kpi_xl.writer.blocks import (
@@ -18,10 +19,13 @@ from kpi_xl.writer.blocks import (
 )
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext, KpiRow
+from kpi_xl.writer.review_sheet import ReviewLog
 
 
 def write_checklist_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period: str,
-                     rows: list[KpiRow], tree_check: str, review_cadence: list[str]) -> None:
+                          rows: list[KpiRow], tree_check: str, reviews: ReviewLog) -> None:
+    """The six items, live. The sixth (reviews take place) needs weekly and monthly reviews in
+    the log and none overdue beyond its cadence (:mod:`kpi_xl.core.reviews`)."""
     lang = ctx.lang
     row = title_block(sheet, lang, heading, period, 3)
     sheet.section(row, ctx.t("check.section"), 3)
@@ -37,23 +41,26 @@ def write_checklist_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, p
         sized = and_(count.ge(3), count.le(5))
     else:
         ksf_blank = complete = sized = Num(0).eq(1)
-    cadence_area = area(review_cadence)
-    reviews = and_(countif(cadence_area, CADENCES["weekly"][lang]).gt(0),
-                   countif(cadence_area, CADENCES["monthly"][lang]).gt(0))
+    cadence_area = area(reviews.cadence)
+    held = and_(countif(cadence_area, CADENCES["weekly"][lang]).gt(0),
+                countif(cadence_area, CADENCES["monthly"][lang]).gt(0),
+                sum_(reviews.overdue).eq(0))
     items = [
         ref(kgi_name).gt(0),
         ksf_blank,
         complete,
         ref(tree_check).eq(ctx.t("tree.ok")),
         sized,
-        reviews,
+        held,
     ]
     for i, condition in enumerate(items, start=1):
         sheet.text(row, 0, ctx.t(f"check.{i}"), "label_bold")
-        sheet.formula(row, 1, if_(condition, ctx.t("check.done"), ctx.t("check.todo")),
-                      style="formula_bold")
-        sheet.flag_if(row, 1, condition, "good")
-        sheet.flag_if(row, 1, if_(condition, False, True), "bad")
+        status = sheet.formula(row, 1, if_(condition, ctx.t("check.done"), ctx.t("check.todo")),
+                               style="formula_bold")
+        # Coloured by the cell's own value: a conditional format may not hold the condition's
+        # table references (Sales_Reviews[...]), which Excel refuses in conditional formats.
+        sheet.flag_if(row, 1, ref(status).eq(ctx.t("check.done")), "good")
+        sheet.flag_if(row, 1, ref(status).eq(ctx.t("check.todo")), "bad")
         sheet.text(row, 2, ctx.t(f"check.{i}.how"), "note")
         row += 1
     sheet.set_width(0, 44)

@@ -16,6 +16,8 @@ Thresholds (editable input cells on the sheet):
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kpi_xl.core.expr import Expr, Num, and_, area, countifs, if_, iferror, or_, ref
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
@@ -86,7 +88,8 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     by_kpi_rows = len(summaries)
     rates_rows = (len(carried.rates) + 5) if carried.rates else 0
     collapse_rows = 3 + max(len(carried.findings), 1)
-    history_row = row + 2 + by_kpi_rows + 1 + rates_rows + collapse_rows + 1
+    reviews_rows = 5 + len(carried.done_reviews) if carried.done_reviews else 4
+    history_row = row + 2 + by_kpi_rows + 1 + rates_rows + collapse_rows + reviews_rows + 1
     history = _history(ctx, sheet, history_row, carried)
 
     lower = DIRECTIONS["lower"][lang]
@@ -134,6 +137,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     if carried.rates:
         row = _rates(ctx, sheet, row, carried)
     row = _collapse(ctx, sheet, row, carried)
+    row = _reviews(ctx, sheet, row, carried)
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
         sheet.set_width(col, 16)
@@ -216,6 +220,39 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried)
         lines = carried.findings or [_tx(lang, "collapse_none")]
     for line in lines:
         sheet.text(row, 0, line, "plain_note", fit=False)
+        row += 1
+    return row + 1
+
+
+def _reviews(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) -> int:
+    """Last quarter's review log: how many open actions were carried, and the completed ones."""
+    from kpi_xl.core.reviews import cadence_text
+
+    lang = ctx.lang
+    sheet.section(row, _tx(lang, "reviews"), WIDTH)
+    row += 1
+    sheet.text(row, 0, _tx(lang, "reviews_open", count=len(carried.open_reviews),
+                           quarter=carried.last.quarter.folder_name), "plain_note", fit=False)
+    row += 1
+    done = carried.done_reviews
+    if not done:
+        sheet.text(row, 0, _tx(lang, "reviews_none"), "plain_note", fit=False)
+        return row + 2
+    sheet.text(row, 0, _tx(lang, "reviews_done", count=len(done)), "plain_note", fit=False)
+    row += 1
+    sheet.header(row, 0, [t(lang, k) for k in ("review.kpi", "review.date", "review.cadence",
+                                               "review.fact", "review.action", "review.owner")])
+    row += 1
+    for entry in done:
+        sheet.text(row, 0, entry.kpi, "label")
+        if isinstance(entry.day, dt.date):
+            sheet.date(row, 1, entry.day, "date")
+        else:
+            sheet.text(row, 1, str(entry.day or ""), "label")
+        sheet.text(row, 2, cadence_text(entry.cadence, lang), "label")
+        sheet.text(row, 3, entry.fact, "label", fit=False)
+        sheet.text(row, 4, entry.action, "label", fit=False)
+        sheet.text(row, 5, entry.owner, "label")
         row += 1
     return row + 1
 

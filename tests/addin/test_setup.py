@@ -50,12 +50,53 @@ def test_addin_classic_writes_the_config_and_the_vba(tmp_path: Path,
     assert main(["addin", "-o", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     conf = (tmp_path / "out" / "xlwings.conf").read_text(encoding="utf-8")
-    assert conf == '"UDF MODULES","kpi_xl.addin.udfs"\n'
+    assert conf == (f'"INTERPRETER_WIN","{addin.windows_interpreter()}"\n'
+                    '"UDF MODULES","kpi_xl.addin.udfs"\n')
     bas = (tmp_path / "out" / "kpi_xl_udfs.bas").read_bytes()
     assert b"\r\n" in bas and bas.decode("utf-8").replace("\r\n", "\n") == \
         EXPECTED_VBA.read_text(encoding="utf-8")
     assert "xlwings addin install" in printed and "Import Functions" in printed
     assert "=KPI_REQUIRED_LEADS(100, 20%, 10%)" in printed
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_classic_steps_are_complete_and_in_order(lang: str) -> None:
+    interpreter = r"C:\Users\hanako\kpi\.venv\Scripts\pythonw.exe"
+    text = addin.steps("classic", lang, [Path("kpi_xl_addin/xlwings.conf"),
+                                          Path("kpi_xl_addin/kpi_xl_udfs.bas")], interpreter)
+    trust = ("Trust access to the VBA project object model" if lang == "en" else
+             "VBA プロジェクト オブジェクト モデルへのアクセスを信頼する")
+    order = [trust, "xlwings addin install", "xlwings.conf", "Import Functions",
+             "=KPI_REQUIRED_LEADS", "xlwings addin update", "#KPI!", "IFERROR",
+             "xlwings quickstart kpiaddin --addin", "IsAddin", "myaddin.conf",
+             "ImportPythonUDFsToAddin", "xlwings addin install --file"]
+    at = 0
+    for word in order:  # each step after the one before it
+        found = text.find(word, at)
+        assert found >= 0, f"{word!r} missing after position {at}"
+        at = found + len(word)
+    assert text.count(interpreter) == 3  # the header, step 3 and the add-in's conf sheet
+    assert "Note: this is not Windows" not in text and "注意" not in text
+
+
+def test_the_interpreter_is_the_venvs_windowless_python(tmp_path: Path) -> None:
+    scripts = tmp_path / "Scripts"
+    scripts.mkdir()
+    (scripts / "python.exe").write_bytes(b"")
+    assert addin.windows_interpreter(str(scripts / "python.exe")) == str(scripts / "python.exe")
+    (scripts / "pythonw.exe").write_bytes(b"")
+    assert addin.windows_interpreter(str(scripts / "python.exe")) == str(scripts / "pythonw.exe")
+    conf = addin.xlwings_conf(str(scripts / "pythonw.exe"))
+    assert conf.splitlines() == [f'"INTERPRETER_WIN","{scripts / "pythonw.exe"}"',
+                                 '"UDF MODULES","kpi_xl.addin.udfs"']
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_lite_steps_say_trust_and_autostart(lang: str) -> None:
+    text = addin.steps("lite", lang, [Path("kpi_xl_lite/main.py")])
+    assert "kpi_xl_lite/main.py" in text and "requirements.txt" in text
+    assert "Startup Behavior" in text and "#VALUE!" in text and "IFERROR" in text
+    assert ("trust" in text) if lang == "en" else ("信頼" in text)
 
 
 def test_addin_steps_in_japanese(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -79,13 +120,16 @@ def lite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _vendored(main_py: Path) -> dict[str, str]:
+    """The modules main.py carries: every ``_module(name, is_package, source)`` call."""
+    tree = ast.parse(main_py.read_text(encoding="utf-8"))
+    calls = [node.value for node in tree.body if isinstance(node, ast.Expr)
+             and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "_module"]
+    return {call.args[0].value: call.args[2].value[1:] for call in calls}
+
+
 def test_the_vendored_core_is_standard_library_only(lite: Path) -> None:
-    source = (lite / "main.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    sources = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                   and getattr(node.targets[0], "id", "") == "_KPI_XL_SOURCES")
-    modules = dict(zip((k.value for k in sources.keys), (v.value for v in sources.values),
-                       strict=True))
+    modules = _vendored(lite / "main.py")
     assert {"kpi_xl", "kpi_xl.addin.udfs", "kpi_xl.core.funnel", "kpi_xl.core.smart", "kpi_xl.core.tree"} <= set(modules)
     allowed = set(sys.stdlib_module_names) | {"kpi_xl", "xlwings"}
     for name, text in modules.items():
@@ -127,7 +171,7 @@ def test_lite_main_py_answers_without_the_package_installed(lite: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout)
-    assert out["kpi_xl_file"].startswith("<kpi_xl ") and "vendored" in out["kpi_xl_file"]
+    assert out["kpi_xl_file"] == "kpi_xl/__init__.py (main.py)"  # main.py's copy, not a package
     assert out["funcs"] == sorted(addin.udf_names())
     from kpi_xl.addin import udfs
 
@@ -137,6 +181,52 @@ def test_lite_main_py_answers_without_the_package_installed(lite: Path) -> None:
     assert out["call"] == udfs.KPI_FUNNEL(145, [[0.29], [0.07]]) == [[500], [7143]]
 
 
-def test_lite_requirements_need_nothing(lite: Path) -> None:
-    lines = (lite / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert all(not line.strip() or line.startswith("#") for line in lines)
+def test_no_requirements_txt_that_could_replace_lites_own(lite: Path) -> None:
+    assert not (lite / "requirements.txt").exists()
+    assert [p.name for p in addin.write_lite(lite)] == ["main.py"]
+
+
+def test_lite_main_py_is_plain_readable_source(lite: Path) -> None:
+    text = (lite / "main.py").read_text(encoding="utf-8")
+    modules = _vendored(lite / "main.py")
+    assert modules == addin.lite_sources()  # every module verbatim, byte for byte
+    for name, source in modules.items():
+        path = name.replace(".", "/")
+        assert f"# {path}" in text, name
+        first = next(line for line in source.splitlines() if line.strip())
+        assert f"\n{first}\n" in text, (name, first)  # a line of the module is a line of main.py
+    lines = text.splitlines()
+    assert len(lines) > 2000 and max(map(len, lines)) <= 240
+    assert "\\n" not in "".join(line for line in lines if line.startswith("_module("))
+
+
+LITE_TRACEBACK = r"""
+import importlib.util, traceback
+spec = importlib.util.spec_from_file_location("main", "main.py")
+main = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(main)
+from kpi_xl.core import funnel
+try:
+    funnel.reverse_funnel(100, [0.0])
+except Exception:
+    print(traceback.format_exc())
+"""
+
+
+def test_a_traceback_from_the_vendored_core_shows_its_source_lines(lite: Path) -> None:
+    env = {**os.environ, "XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial",
+           "PYTHONIOENCODING": "utf-8"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, "-I", "-c", LITE_TRACEBACK], cwd=lite, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    trace = done.stdout
+    assert 'File "kpi_xl/core/funnel.py (main.py)", line' in trace, trace
+    frame = trace.split('File "kpi_xl/core/funnel.py (main.py)"')[-1].splitlines()
+    assert len(frame) > 1 and frame[1].strip(), trace  # the source line itself is shown
+
+
+def test_a_non_ascii_venv_path_is_warned_about() -> None:
+    text = addin.steps("classic", "ja", [], r"C:\Users\山田\kpi\.venv\Scripts\pythonw.exe")
+    assert "ASCII" in text and "C:\\kpi\\.venv" in text

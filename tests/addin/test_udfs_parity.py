@@ -126,13 +126,17 @@ def _parity_book(path: Path) -> dict[str, list]:
                    number(2, f"a{i}.d", direction, "text"))
         expr = achievement_expr(ref(a), ref(t), ref(d).eq(LOWER))
         key = sheet.formula(row, 3, expr, "percent", key=f"a{i}.ach")
-        cases["cells"].append((key, udfs.KPI_ACHIEVEMENT(actual, target, direction)))
+        # A blank actual counts as 0 in the function (one rule for classic and Lite); the docs'
+        # =IF(A="","",KPI_ACHIEVEMENT(...)) shows blank like the workbook: Excel does the IF.
+        udf = "" if actual is None else udfs.KPI_ACHIEVEMENT(actual, target, direction)
+        cases["cells"].append((key, udf))
         row += 1
     for i, (current, start, target) in enumerate(OKRS):
         c, s, t = (number(0, f"o{i}.c", current), number(1, f"o{i}.s", start),
                    number(2, f"o{i}.t", target))
         key = sheet.formula(row, 3, okr_score_expr(ref(c), ref(s), ref(t)), key=f"o{i}.okr")
-        cases["cells"].append((key, udfs.KPI_OKR_SCORE(current, start, target)))
+        udf = "" if current is None else udfs.KPI_OKR_SCORE(current, start, target)
+        cases["cells"].append((key, udf))
         row += 1
     for i, (annual, weights) in enumerate(MONTHLY):
         a = number(0, f"s{i}.a", annual)

@@ -220,6 +220,38 @@ def _full_width_actual(world: World) -> Case:
     return Case(_gen(world, out=out), 0, [], None, check)
 
 
+def _renamed_previous(world: World) -> Case:
+    out = _type_into_q1(world, "Sales_Actuals", 0, 500)
+    world.q1_book().rename(out / Q1 / f"{Q1}_sales_en 田中修正.xlsx")
+
+    def check() -> None:
+        wb = openpyxl.load_workbook(out / "FY2027Q2" / "FY2027Q2_sales_en.xlsx", data_only=True)
+        texts = [c.value for row in wb["Last quarter review"].iter_rows() for c in row]
+        assert 500 in texts
+    return Case(_gen(world, out=out), 0, [], None, check)
+
+
+def _previous_twice(world: World) -> Path:
+    out = _type_into_q1(world, "Sales_Actuals", 0, 500)
+    shutil.copy(world.q1_book(), out / Q1 / "sales copy.xlsx")
+    return out
+
+
+def _previous_missing(world: World) -> Path:
+    out = world.with_q1()
+    world.q1_book().unlink()
+    return out
+
+
+def _previous_other_plan(world: World) -> Path:
+    out = world.with_q1()
+    plan = world.changed_plan({"Plan_Company": "Other Trading K.K."})
+    [other] = generate(read_plan(plan), FiscalQuarter(2027, 1), world.tmp / "other", "en",
+                       departments=["sales"])
+    shutil.copy(other, out / Q1 / "other.xlsx")
+    return out
+
+
 def _month_out_of_range(world: World) -> Path:
     import datetime as dt
 
@@ -433,6 +465,15 @@ CASES: dict[str, Callable[[World], Case]] = {
         w, _no_actuals_table(w), "the actuals table Sales_Actuals is missing"),
     "previous-encrypted": lambda w: Case(_gen(w, out=_encrypted_previous(w)), 2,
                                          ["password-protected"], w.out / "FY2027Q2"),
+    "previous-renamed": _renamed_previous,
+    "previous-twice": lambda w: Case(_gen(w, out=_previous_twice(w)), 2,
+                                     ["two or more Sales workbooks of FY2027Q1",
+                                      f"{Q1}_sales_en.xlsx", "sales copy.xlsx"],
+                                     w.out / "FY2027Q2"),
+    "previous-department-missing": lambda w: Case(_gen(w, out=_previous_missing(w)), 0, [
+        "no workbook of last quarter (FY2027Q1) was found for: Sales"]),
+    "previous-other-plan": lambda w: Case(_gen(w, out=_previous_other_plan(w)), 0, [
+        "other.xlsx belongs to another plan (Other Trading K.K., FY2027Q1); it is not read"]),
     # Overwriting ---------------------------------------------------------------------------
     "overwrite-actuals": lambda w: _overwrite(w, _type_into_q1(w, "Sales_Actuals", 0, 500),
                                               "actuals entered (1 cell): Tracking!F8"),

@@ -174,8 +174,10 @@ def test_a_workbook_saved_without_results_is_judged_on_recomputed_figures(
     statements = [k.statement for d in resaved.departments for k in d.kpis]
     assert statements == [k.statement for d in fresh.departments for k in d.kpis]
     assert not any("を0件以上" in s for s in statements)
-    assert resaved.to_dict()["departments"][0]["findings"] == \
-        fresh.to_dict()["departments"][0]["findings"] == []
+    findings = resaved.to_dict()["departments"][0]["findings"]
+    assert findings == fresh.to_dict()["departments"][0]["findings"]
+    # Reviews overdue once April-June 2026 has passed are about the calendar, not the figures.
+    assert [f for f in findings if f["kind"] != "review"] == []
 
 
 def test_an_actual_that_generate_would_refuse_is_an_error_in_check(

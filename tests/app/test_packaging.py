@@ -59,6 +59,8 @@ def test_an_installed_wheel_generates_the_sample_with_no_arguments(wheel: Path,
     assert Path(module_file).is_relative_to(site), "the test must run the unpacked wheel"
     assert Path(templates) == site / "kpi_xl" / "_templates"
 
+    # The sample's language follows the system's (one default language for every command).
+    env["KPI_XL_LANG"] = "ja"
     result = subprocess.run([sys.executable, "-m", "kpi_xl", "generate"], cwd=work, env=env,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

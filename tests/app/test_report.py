@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from html.parser import HTMLParser
 from pathlib import Path
@@ -265,3 +266,17 @@ def test_several_plans_get_their_reports_and_a_group_roll_up(scenario, tmp_path)
     assert rows["グループ計 · 営業"][5] == 2 * deals  # deals (a flow) add up across units
     kept = rows["tokyo · カスタマーサクセス"][5]
     assert rows["グループ計 · カスタマーサクセス"][5] == pytest.approx(kept)  # a ratio: averaged
+
+
+def test_without_pandas_the_html_and_the_dashboard_are_still_written(scenario, tmp_path) -> None:
+    probe = ("import sys; sys.modules['pandas'] = None\n"
+             "from kpi_xl.app.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", probe, "report", "--quarter", "2026Q2",
+                           "--out", str(scenario["out"]), "--to", str(tmp_path), "--lang", "en"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(root)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "kpi-xl[pandas]" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard_en.xlsx", "report_en.html"]

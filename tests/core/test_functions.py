@@ -93,7 +93,7 @@ def test_achievement_directions_in_both_languages() -> None:
     assert KPI_ACHIEVEMENT(450.0, 500.0) == pytest.approx(0.9)
     assert KPI_ACHIEVEMENT(450.0, 500.0, "高いほど良い") == pytest.approx(0.9)
     assert KPI_ACHIEVEMENT(0.0, 0.05, "lower") == 2  # no churn at all: capped at 200%
-    assert KPI_ACHIEVEMENT(None, 500.0) == ""  # not entered yet
+    assert KPI_ACHIEVEMENT(None, 500.0) == 0  # blank counts as 0: the same answer as in Lite
     assert KPI_ACHIEVEMENT(10.0, 0.0) == ""  # no target
 
 
@@ -103,13 +103,13 @@ def test_achievement_over_whole_ranges_is_one_call() -> None:
     assert len(got) == 1000 and got[500] == [1.0]
     mixed = KPI_ACHIEVEMENT([[0.04], [450.0], [None]], [[0.05], [500.0], [1.0]],
                             [["lower"], ["higher"], [None]])
-    assert mixed == [[pytest.approx(1.25)], [pytest.approx(0.9)], [""]]
+    assert mixed == [[pytest.approx(1.25)], [pytest.approx(0.9)], [0]]
 
 
 def test_okr_score() -> None:
     assert KPI_OKR_SCORE(130.0, 100.0, 150.0) == pytest.approx(0.6)
     assert KPI_OKR_SCORE(200.0, 100.0, 150.0) == 1
-    assert KPI_OKR_SCORE(None, 100.0, 150.0) == ""
+    assert KPI_OKR_SCORE(None, 100.0, 150.0) == 0  # blank counts as 0, as in Lite
     assert KPI_OKR_SCORE([[110.0], [140.0]], 100.0, 150.0) == [[pytest.approx(0.2)],
                                                                [pytest.approx(0.8)]]
 

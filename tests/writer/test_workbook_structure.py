@@ -24,7 +24,8 @@ NAMED = {
 # Functions every Excel since 2007, LibreOffice and Google Sheets know without _xlfn.
 CLASSIC = {"ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS",
            "IFERROR", "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK",
-           "COUNTIF", "INDEX", "MATCH", "MOD"}
+           "COUNTIF", "INDEX", "MATCH", "MOD",
+           "TODAY"}  # the review log's days late (live; every Excel, LibreOffice, Sheets)
 CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[Rr][0-9]*[Cc][0-9]*$")
 
 
@@ -122,3 +123,19 @@ def test_every_declared_input_and_output_is_a_named_cell_of_its_workbook(
         names = set(openpyxl.load_workbook(path, read_only=True).defined_names)
         declared = {s.name for s in (*SPECS[dept].inputs, *SPECS[dept].outputs)}
         assert declared - names == set(), dept
+
+
+def test_no_conditional_format_or_validation_holds_a_table_reference(
+        generated: dict[str, Path]) -> None:
+    # Excel refuses structured references (Sales_Reviews[Overdue]) in conditional formats and
+    # data validation; LibreOffice silently never applies such a format.
+    for _, _, path in _books(generated):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.startswith("xl/worksheets/sheet"):
+                    continue
+                xml = archive.read(name).decode("utf-8")
+                rules = r"<(?:cfRule|dataValidation)\b.*?</(?:cfRule|dataValidation)>"
+                for rule in re.findall(rules, xml, re.S):
+                    for formula in re.findall(r"<formula1?>(.*?)</formula1?>", rule, re.S):
+                        assert "[" not in formula, (path.name, name, formula)

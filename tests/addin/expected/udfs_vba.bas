@@ -14,13 +14,13 @@ failed:
     KPI_ACHIEVEMENT = Err.Description
 End Function
 
-Function KPI_BENCHMARK(metric, Optional field)
+Function KPI_BENCHMARK(metric, Optional field, Optional lang)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field), ActiveWorkbook, Application.Caller)
+        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field, lang), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field))
+        KPI_BENCHMARK = XLPy.CallUDF("kpi_xl.addin.udfs", "KPI_BENCHMARK", Array(metric, field, lang))
         Exit Function
     #End If
 failed:
