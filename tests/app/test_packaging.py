@@ -96,7 +96,8 @@ def test_an_installed_wheel_reports_with_its_shipped_html_template(wheel: Path,
         assert "kpi_xl/app/templates/report.html.j2" in whl.namelist()
         whl.extractall(tmp_path / "site")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
-    for argv in (["generate", "--quarter", "2026Q1"], ["report", "--quarter", "2026Q1"]):
+    for argv in (["generate", "--quarter", "2026Q1", "--lang", "ja"],
+                 ["report", "--quarter", "2026Q1", "--lang", "ja"]):
         result = subprocess.run([sys.executable, "-m", "kpi_xl", *argv], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=180, check=False)
         assert result.returncode == 0, result.stderr
