@@ -280,3 +280,37 @@ def test_without_pandas_the_html_and_the_dashboard_are_still_written(scenario, t
     assert done.returncode == 0, done.stderr
     assert "kpi-xl[pandas]" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard_en.xlsx", "report_en.html"]
+
+
+def _blank(value: object) -> object:
+    """An empty text result ("" from IF) and an empty cell read the same."""
+    return None if value == "" else value
+
+
+def test_the_reports_dashboard_recalculates_in_libreoffice_and_passes_openxml_audit(
+        scenario, tmp_path) -> None:
+    from tests.conftest import require_libreoffice
+    from tests.workbook_values import errors_in, formulas, same, values
+    from tests.writer.test_openxml_audit import audit_exe
+
+    require_libreoffice()
+    books = [p for lang in ("ja", "en") for p in scenario["written"][lang]
+             if p.suffix == ".xlsx"]
+    staged = []
+    for path in books:
+        staged.append(Path(shutil.copyfile(path, tmp_path / path.name)))
+    fresh = recalculate(staged, tmp_path / "lo")
+    for path in staged:
+        cached, recalculated = values(path), values(fresh[path.resolve()])
+        cells = formulas(path)
+        assert len(cells) > 50
+        mismatches = {c: (cached.get(c), recalculated.get(c)) for c in cells
+                      if not same(_blank(cached.get(c)), _blank(recalculated.get(c)))}
+        assert mismatches == {}, path.name
+        assert errors_in(recalculated) == {}, path.name
+    exe = audit_exe()
+    if exe is not None:
+        for path in staged:
+            done = subprocess.run([exe, "-f", "microsoft365", str(path)], capture_output=True,
+                                  text=True, timeout=300, check=False)
+            assert "Errors: 0" in done.stdout, done.stdout[-3000:]
