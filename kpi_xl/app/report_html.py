@@ -111,10 +111,12 @@ def _kgi(dq: DeptQuarter, lang: str) -> dict[str, Any]:
     dept = DEPARTMENTS[dq.department]
     line = dq.kpi(dq.kgi_kpi)
     if line is None:
-        return {"label": dept.kgi[0][lang], "target": "—", "actual": "—", "forecast": "—",
-                "months": "", "status": "none", "status_label": t(lang, "report.no_kgi_kpi")}
+        return {"label": dept.kgi[0][lang], "measured_by": t(lang, "report.no_kgi_kpi"),
+                "target": "—", "actual": "—", "forecast": "—", "months": "", "status": "none",
+                "status_label": t(lang, "report.status.none")}
     view = _kpi_view(line, lang)
-    return {**view, "label": f"{dept.kgi[0][lang]} ({line.name})"}
+    return {**view, "label": dept.kgi[0][lang],
+            "measured_by": t(lang, "report.measured_by", kpi=line.name)}
 
 
 def _monthly(report: QuarterReport, dq: DeptQuarter, lang: str) -> list[dict[str, Any]]:
