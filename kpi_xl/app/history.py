@@ -78,9 +78,25 @@ def group_history_frame(units: Sequence[tuple[str, QuarterReport]]) -> pd.DataFr
     return frame[["unit", *COLUMNS]]
 
 
+#: Text that Excel would run as a formula when it opens the CSV (formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defused(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_history_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as CSV, UTF-8 with a BOM (Excel reads Japanese correctly)."""
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    """Write ``frame`` as CSV, UTF-8 with a BOM (Excel reads Japanese correctly).
+
+    Text cells that Excel would take for a formula (a KPI named ``=HYPERLINK(...)``) get a
+    leading apostrophe, as spreadsheet exporters do; numbers are written as they are.
+    """
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    safe = frame.assign(**{c: frame[c].map(_defused) for c in text})
+    safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return Path(path)
 
 

@@ -314,3 +314,16 @@ def test_the_reports_dashboard_recalculates_in_libreoffice_and_passes_openxml_au
             done = subprocess.run([exe, "-f", "microsoft365", str(path)], capture_output=True,
                                   text=True, timeout=300, check=False)
             assert "Errors: 0" in done.stdout, done.stdout[-3000:]
+
+
+def test_history_csv_text_never_runs_as_a_formula(tmp_path) -> None:
+    from kpi_xl.app.history import COLUMNS, write_history_csv
+
+    row = dict.fromkeys(COLUMNS, "x")
+    row.update(kpi='=HYPERLINK("http://evil","click")', department="@SUM(1)", target=-5.0,
+               actual=1.0, achievement=None)
+    write_history_csv(pd.DataFrame([row], columns=COLUMNS), tmp_path / "h.csv")
+    back = pd.read_csv(tmp_path / "h.csv", encoding="utf-8-sig")
+    assert back.loc[0, "kpi"] == '\'=HYPERLINK("http://evil","click")'
+    assert back.loc[0, "department"] == "'@SUM(1)"
+    assert back.loc[0, "target"] == -5.0  # numbers are numbers
