@@ -142,8 +142,7 @@ def quarter_books(out_dir: Path, lang: str, upto: FiscalQuarter
 
 # Rolling a quarter up ----------------------------------------------------------------------------
 
-def _quarter_months(plan: Plan, quarter: FiscalQuarter, rows: tuple[MonthActual, ...]
-                    ) -> list[dt.date]:
+def _quarter_months(plan: Plan, quarter: FiscalQuarter) -> list[dt.date]:
     if plan.fiscal_year == quarter.year:
         months = plan.months()
         return [dt.date(*months[i], 1) for i in quarter.month_indexes()]
@@ -179,8 +178,6 @@ def roll_department(plan: Plan, dept: Department, actuals: QuarterActuals,
         for month in months:
             row = reported.get(month)
             target = row.target if row and row.target is not None else planned.get((month, name))
-            if target is None and spec is not None and not reported:
-                target = None
             per_month[month] = (target, row.actual if row else None)
         done = [m for m in months if per_month[m][1] is not None]
         targets_all = [per_month[m][0] for m in months]
@@ -312,14 +309,14 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
             if q == quarter and known and foreign:
                 warn(t(lang, "report.unknown_kpis", path=path, source=plan.source,
                        kpis=t(lang, "report.list_separator").join(foreign)))
-            months = _quarter_months(plan, q, qa.rows)
+            months = _quarter_months(plan, q)
             history.setdefault(q, {})[key] = roll_department(plan, DEPARTMENTS[key], qa, months)
     if quarter not in history:
         raise UsageError.text("report.no_books", folder=Path(out_dir) / quarter.folder_name,
                               quarter=str(quarter))
     current = history[quarter]
     report = QuarterReport(plan, quarter, lang, now or dt.datetime.now().replace(microsecond=0),
-                           _quarter_months(plan, quarter, ()), current, history, actuals,
+                           _quarter_months(plan, quarter), current, history, actuals,
                            warnings=warnings)
     report.findings = _findings(plan, actuals, quarter, current, lang)
     return report
