@@ -10,7 +10,9 @@ Prints medians of several runs, and ratios measured side by side in the same run
 - SMART checks per second over thousands of distinct statements;
 - KPI tree validation of 5,000 nodes;
 - ``import kpi_xl.addin.udfs`` against ``import xlwings`` (fresh interpreters);
-- peak memory of generating the sample quarter.
+- peak memory of generating the sample quarter;
+- ``kpi-xl report`` over forty plans' workbooks (160 workbooks) against reading the same
+  workbooks with openpyxl alone (once each; ``report`` reads each twice, formulas and results).
 
 Targets (issue 7, on a 2-core machine): one plan within 2× bare XlsxWriter (aim 1.3×); forty
 plans in one call within 0.35× of forty calls; well over 10,000 SMART checks a second; 5,000
@@ -233,6 +235,39 @@ def bench_many(n: int, work: Path, jobs: int | None) -> dict[str, float]:
             "ratio": together / separate}
 
 
+# Reports -----------------------------------------------------------------------------------------
+
+def bench_report(n: int, work: Path, jobs: int | None) -> dict[str, float]:
+    """``report`` (read, roll up, write HTML + CSV + dashboard) per plan against openpyxl alone."""
+    import warnings
+
+    import openpyxl
+
+    from kpi_xl.app.batch import generate_many
+    from kpi_xl.app.report_files import report_from_file
+
+    plans = _plans(n, work / "report-plans")
+    out = work / "report-books"
+    generate_many(plans, out, jobs=jobs, quarter_text="2026Q1")
+    books = sorted(out.rglob("*.xlsx"))
+
+    def read_all() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for path in books:
+                openpyxl.load_workbook(path)
+
+    def report_all() -> None:
+        for plan in plans:
+            report_from_file(plan, out / plan.stem, quarter_text="2026Q1", lang="ja",
+                             to=work / "reports" / plan.stem)
+
+    openpyxl_s = _median_time(read_all, 1)
+    report_s = _median_time(report_all, 1)
+    return {"plans": n, "workbooks": len(books), "openpyxl_read_s": openpyxl_s,
+            "report_s": report_s, "ratio": report_s / openpyxl_s}
+
+
 # Checks --------------------------------------------------------------------------------------
 
 def statements(n: int) -> list[str]:
@@ -340,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
             ("KPIs per department 4 → 32", lambda: bench_scaling(runs, work)),
             (f"{plans} plans: one call vs separate calls",
              lambda: bench_many(plans, work, args.jobs)),
+            (f"report on {plans} plans vs openpyxl alone",
+             lambda: bench_report(plans, work, args.jobs)),
         ]
         for title, step in steps:
             print(f"… {title}", file=sys.stderr, flush=True)

@@ -229,6 +229,16 @@ def _build_parser(lang: str = "en") -> argparse.ArgumentParser:
     p_check.add_argument("path", nargs="?", type=Path, default=None, help=say("cli.check.path"))
     p_check.add_argument("--json", action="store_true", help=say("cli.check.json"))
     p_check.add_argument("--lang", choices=LANGS, default=None, help=say("cli.check.lang"))
+
+    p_report = sub.add_parser("report", help=say("cli.report"), description=say("cli.report"))
+    p_report.add_argument("plan", nargs="*", type=Path, default=None,
+                          help=say("cli.report.plan"))
+    p_report.add_argument("--quarter", default=None, help=say("cli.report.quarter"))
+    p_report.add_argument("--out", type=Path, default=Path("workbooks"),
+                          help=say("cli.report.out"))
+    p_report.add_argument("--to", type=Path, default=None, metavar="DIR",
+                          help=say("cli.report.to"))
+    p_report.add_argument("--lang", choices=LANGS, default=None, help=say("cli.report.lang"))
     return parser
 
 
@@ -268,7 +278,7 @@ def _run(parser: argparse.ArgumentParser, argv: list[str], default_lang: str) ->
     args.default_lang = default_lang
     try:
         commands = {"template": _cmd_template, "generate": _cmd_generate, "addin": _cmd_addin,
-                    "check": _cmd_check}
+                    "check": _cmd_check, "report": _cmd_report}
         code = commands[args.command](args)
         sys.stdout.flush()  # a reader that went away is noticed here, not at interpreter exit
         return code
@@ -412,6 +422,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
         for report in reports:
             print(report.render(), end="")
     return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from kpi_xl.app.report_files import report_from_file, report_many
+
+    if args.to is not None:
+        _writable_folder(args.to)
+    plans: list[Path] = args.plan or []
+
+    def warn(text: str) -> None:
+        print(f"kpi-xl: {text}", file=sys.stderr)
+
+    if len(plans) > 1:
+        written = report_many(plans, args.out, quarter_text=args.quarter, lang=args.lang,
+                              to=args.to, on_warning=warn)
+    else:
+        written = report_from_file(plans[0] if plans else None, args.out,
+                                   quarter_text=args.quarter, lang=args.lang, to=args.to,
+                                   on_warning=warn)
+    for path in written:
+        print(path)
+    return EXIT_OK
 
 
 def _cmd_addin(args: argparse.Namespace) -> int:

@@ -484,6 +484,7 @@ class SheetWriter:
     fixed_widths: dict[int, float] = field(default_factory=dict)
     protect: bool = True
     paper: int = 9  # A4; 8 is A3, for sheets too wide to read on A4 one page wide
+    pages_tall: int = 0  # 0: as many pages as it takes; 1: the whole sheet on one page
 
     def _track(self, row: int, col: int) -> None:
         self.max_row = max(self.max_row, row)
@@ -717,7 +718,7 @@ class SheetWriter:
             self.ws.set_column(col, col, width)
         self.ws.set_landscape()
         self.ws.set_paper(self.paper)
-        self.ws.fit_to_pages(1, 0)
+        self.ws.fit_to_pages(1, self.pages_tall)
         self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         self.ws.set_footer("&L&A&R&P / &N")
         self.ws.print_area(0, 0, self.max_row, self.max_col)

@@ -16,6 +16,7 @@ from kpi_xl.writer.plan_sheet import write_plan_sheet
 from kpi_xl.writer.review_sheet import write_review_sheet
 from kpi_xl.writer.targets_sheet import write_targets_sheet
 from kpi_xl.writer.tracking_sheet import write_tracking_sheet
+from kpi_xl.writer.tree_drawing import draw_tree
 from kpi_xl.writer.tree_sheet import write_tree_sheet
 
 __all__ = ["build_department"]
@@ -56,6 +57,7 @@ def build_department(ctx: BuildContext) -> None:
     rows = write_kpi_sheet(ctx, kpi_sheet, heading, period, targets)
     tree_check = write_tree_sheet(ctx, tree_sheet, heading, period, rows)
     summary = write_tracking_sheet(ctx, tracking_sheet, heading, period, rows, targets)
+    draw_tree(ctx, tree_sheet, rows, summary, top=5)  # beside the tree table, live from tracking
     write_okr_sheet(ctx, okr_sheet, heading, period, rows, summary, targets)
     review_cadence = write_review_sheet(ctx, review_sheet, heading, period, rows)
     write_checklist_sheet(ctx, checklist_sheet, heading, period, rows, tree_check, review_cadence)

@@ -88,3 +88,18 @@ def test_the_readme_lists_every_named_cell_of_every_department() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = [s.name for d in DEPARTMENTS.values() for s in (*d.inputs, *d.outputs)]
     assert [n for n in names if f"`{n}`" not in readme] == []
+
+
+def test_an_installed_wheel_reports_with_its_shipped_html_template(wheel: Path,
+                                                                   tmp_path: Path) -> None:
+    with zipfile.ZipFile(wheel) as whl:
+        assert "kpi_xl/app/templates/report.html.j2" in whl.namelist()
+        whl.extractall(tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    for argv in (["generate", "--quarter", "2026Q1", "--lang", "ja"],
+                 ["report", "--quarter", "2026Q1", "--lang", "ja"]):
+        result = subprocess.run([sys.executable, "-m", "kpi_xl", *argv], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=180, check=False)
+        assert result.returncode == 0, result.stderr
+    written = [tmp_path / line for line in result.stdout.splitlines()]
+    assert [p.name for p in written] == ["report_ja.html", "history.csv", "dashboard_ja.xlsx"]

@@ -1,0 +1,89 @@
+"""What the company dashboard shows, as plain data, and its comparisons as expressions.
+
+The app reads the department workbooks and fills :class:`Dashboard`; the writer
+(:mod:`kpi_xl.writer.dashboard`) lays it out. Every comparison on the sheet (achievement, pace
+forecast, status) is an :class:`~kpi_xl.core.expr.Expr` built here, so its formula text and its
+cached value come from one definition, and it agrees with :mod:`kpi_xl.core.rollup`.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kpi_xl.core.expr import Expr, if_, iferror, ref
+from kpi_xl.core.measures import achievement_expr as measured_expr
+from kpi_xl.core.rollup import ON_TRACK, WATCH
+
+__all__ = ["DashFunnel", "DashKpi", "Dashboard", "achievement_expr", "forecast_expr",
+           "number_kind", "status_expr"]
+
+
+@dataclass(frozen=True)
+class DashKpi:
+    """One KPI (or KGI) row: figures read from a department workbook."""
+
+    department: str  # shown name
+    name: str  # the KGI label for a KGI row, else the KPI's name
+    kpi: str
+    unit: str
+    kind: str  # flow | level | ratio | average
+    direction: str  # higher | lower
+    target: float | None  # the whole quarter's
+    target_to_date: float | None
+    actual: float | None
+    months: int
+    months_total: int
+
+
+@dataclass(frozen=True)
+class DashFunnel:
+    """A funnel stage month by month: planned and actual (None where not typed)."""
+
+    label: str
+    unit: str
+    planned: tuple[float | None, ...]
+    actual: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    lang: str
+    title: str
+    subtitle: str
+    read_at: dt.datetime
+    months: tuple[str, ...]  # shown labels of the quarter's months
+    kgis: tuple[DashKpi, ...]
+    kpis: tuple[DashKpi, ...]
+    funnel: tuple[DashFunnel, ...]
+    findings: tuple[tuple[str, str, str], ...]  # (department, severity label, message)
+    sources: tuple[tuple[str, str], ...]  # (department, file)
+
+
+def number_kind(unit: str) -> str:
+    """The workbook number format kind of a unit."""
+    return {"%": "percent", "円": "money", "点": "decimal", "時間": "decimal"}.get(unit, "count")
+
+
+def achievement_expr(actual: str, target: str, direction: str) -> Expr:
+    """Actual against target (keys of two cells), as the workbooks define it
+    (:func:`kpi_xl.core.measures.achievement_expr`); "" when either is missing."""
+    a, t = ref(actual), ref(target)
+    return if_(t.eq(""), "", iferror(measured_expr(a, t, direction == "lower"), ""))
+
+
+def forecast_expr(actual: str, months: str, months_total: str, kind: str) -> Expr:
+    """The quarter's end at the reported pace: flows extrapolate, the others keep the actual."""
+    a = ref(actual)
+    if kind == "flow":
+        return if_(a.eq(""), "", iferror(a / ref(months) * ref(months_total), ""))
+    return if_(a.eq(""), "", a)
+
+
+def status_expr(achievement: str, labels: dict[str, str]) -> Expr:
+    """On track / watch / behind from an achievement cell, with the report's thresholds."""
+    x = ref(achievement)
+    return if_(x.eq(""), labels["none"],
+               if_(x.ge(ON_TRACK), labels["ok"], if_(x.ge(WATCH), labels["watch"],
+                                                     labels["behind"])))

@@ -1,0 +1,47 @@
+"""The KPI tree drawn on the tree sheet: a box per KGI, KSF and KPI, live from the tracking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from kpi_xl.core.i18n import t
+from tests.conftest import Recalculated
+
+
+def _boxes(path: Path, lang: str) -> tuple[dict[str, tuple[object, object, object]], object]:
+    """Box title → (quarter target, actual to date, achievement) as the file holds them."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb[t(lang, "sheet.tree")]
+    out = {}
+    for rng in ws.merged_cells.ranges:
+        if rng.min_col < 9 or rng.max_col != rng.min_col + 1 or rng.min_row != rng.max_row:
+            continue
+        title = ws.cell(rng.min_row, rng.min_col).value
+        if not isinstance(title, str) or title == "▼":
+            continue
+        values = tuple(ws.cell(rng.min_row + i, rng.max_col).value for i in (1, 2, 3))
+        out[title] = values  # type: ignore[assignment]
+    return out, ws
+
+
+def test_every_kpi_has_a_box_with_the_tracking_figures(recalculated: dict[str, Recalculated]
+                                                       ) -> None:
+    book = recalculated["actuals-sales"]
+    boxes, ws = _boxes(book.recalculated, "ja")
+    assert {"KGI: 受注件数", "月間リード獲得数", "月間商談獲得数", "提案成功率"} <= set(boxes)
+    assert {"リード獲得", "商談創出", "提案品質向上"} <= set(boxes)  # the KSFs
+    tracking = openpyxl.load_workbook(book.recalculated, data_only=True)[t("ja", "sheet.tracking")]
+    summary = {row[0].value: (row[2].value, row[3].value, row[5].value)
+               for row in tracking.iter_rows(max_col=6) if isinstance(row[0].value, str)}
+    assert summary["月間リード獲得数"] == boxes["月間リード獲得数"]
+    assert summary["月間受注件数"] == boxes["KGI: 受注件数"]  # the KGI's box is its KPI's
+    assert isinstance(boxes["月間リード獲得数"][2], float)  # actuals were typed: an achievement
+    assert ws.conditional_formatting  # coloured by status
+
+
+def test_cached_box_values_are_the_recalculated_ones(recalculated: dict[str, Recalculated]
+                                                     ) -> None:
+    book = recalculated["sample-en-customer_success"]
+    assert _boxes(book.original, "en")[0] == _boxes(book.recalculated, "en")[0]
