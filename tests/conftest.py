@@ -6,7 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# isort: off
+import kpi_xl.io  # noqa: F401  (first: it asks openpyxl for defusedxml where lxml is installed)
 import openpyxl
+# isort: on
 import pytest
 
 from kpi_xl.app.generate import generate
