@@ -607,26 +607,47 @@ def count_equal(*range_values: Operand) -> Expr:
     with ``>``, ``<`` or ``=`` is not read as a pattern or an operator. (``=`` compares text
     without case, as Excel does; kpi-xl refuses names that differ only in case.)
     """
-    args = tuple(lift(x) for x in range_values)
+    return _SumProduct("SUMPRODUCT", tuple(lift(x) for x in range_values), _sumproduct_impl)
 
-    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
-        pairs = [(_cells_of(a[i], e), a[i + 1].evaluate(e)) for i in range(0, len(a), 2)]
-        return float(sum(all(_compare("=", cells[r], value) for cells, value in pairs)
-                         for r in range(len(pairs[0][0]))))
-    return _SumProduct("SUMPRODUCT", args, impl)
+
+def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> Expr:
+    """SUMPRODUCT((range=value)*(range=value)*…, values): the sum where every cell equals its value.
+
+    The same exact ``=`` comparisons as :func:`count_equal`, so ``*``, ``?`` and ``<`` in a
+    KPI's name are characters, never wildcards or operators as in a SUMIFS criterion.
+    """
+    args = tuple(x for rng, value in conditions for x in (rng, lift(value)))
+    return _SumProduct("SUMPRODUCT", (*args, values), _sumproduct_impl)
+
+
+def _sumproduct_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+    """Count the rows where every (range, value) pair is equal; with an odd last argument (a
+    range of values), sum that range over those rows instead."""
+    pairs = [(_cells_of(a[i], e), a[i + 1].evaluate(e)) for i in range(0, len(a) - 1, 2)]
+    rows = [r for r in range(len(pairs[0][0]))
+            if all(_compare("=", cells[r], value) for cells, value in pairs)]
+    if len(a) % 2 == 0:
+        return float(len(rows))
+    summed = _cells_of(a[-1], e)
+    total = 0.0
+    for r in rows:
+        cell = summed[r]
+        total += _number(cell) if isinstance(cell, (int, float)) else 0
+    return total
 
 
 @dataclass(frozen=True, eq=False)
 class _SumProduct(Func):
     def formula(self, resolver: Resolver) -> str:
         terms = []
-        for i in range(0, len(self.args), 2):
+        for i in range(0, len(self.args) - 1, 2):
             value = self.args[i + 1]
             right = value.formula(resolver)
             if value.precedence < _PRECEDENCE["="]:
                 right = f"({right})"
             terms.append(f"({self.args[i].formula(resolver)}={right})")
-        return f"SUMPRODUCT({'*'.join(terms)})"
+        tail = f",{self.args[-1].formula(resolver)}" if len(self.args) % 2 else ""
+        return f"SUMPRODUCT({'*'.join(terms)}{tail})"
 
 
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
@@ -727,40 +748,6 @@ def power_(x: Operand, exponent: Operand) -> Expr:
             raise ExcelError("#DIV/0!")
         return _checked(math.pow(base, exp))
     return Func("POWER", (lift(x), lift(exponent)), impl)
-
-
-def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> Expr:
-    """SUMPRODUCT((range=value)*(range=value)*…, values): the sum where every cell equals its value.
-
-    Plain ``=`` comparisons (case-insensitive for text, as in Excel), so ``*``, ``?`` and ``<``
-    in a KPI's name are characters, never wildcards or operators as in a SUMIFS criterion.
-    """
-    pairs = tuple((rng, lift(v)) for rng, v in conditions)
-
-    class _Product(Expr):
-        precedence = 100
-
-        def formula(self, resolver: Resolver) -> str:
-            return "*".join(f"({rng.formula(resolver)}={value.formula(resolver)})"
-                            for rng, value in pairs)
-
-        def evaluate(self, env: Mapping[str, Value]) -> Value:
-            raise TypeError("only inside SUMPRODUCT")
-
-        def keys(self) -> set[str]:
-            out: set[str] = set()
-            for rng, value in pairs:
-                out |= rng.keys() | value.keys()
-            return out
-
-    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
-        wanted = [(_cells_of(rng, e), value.evaluate(e)) for rng, value in pairs]
-        total = 0.0
-        for i, cell in enumerate(_cells_of(a[1], e)):
-            if all(_compare("=", cells[i], value) for cells, value in wanted):
-                total += _number(cell) if isinstance(cell, (int, float)) else 0
-        return total
-    return Func("SUMPRODUCT", (_Product(), values), impl)
 
 
 def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Expr:
