@@ -24,6 +24,7 @@ from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
+from tests.killing import DIE_ON_THIRD_RENAME
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 EVEN = [1] * 12
@@ -200,19 +201,7 @@ def _target_is_a_folder(world: World) -> Case:
                  "every workbook in", "as it was"], out / Q1)
 
 
-_KILL_ON_THIRD_RENAME = """
-import os, sys
-from pathlib import Path
-from kpi_xl.io import files
-real = os.replace
-count = [0]
-def replace(src, dst):
-    if str(src).endswith(".new.tmp") and not str(dst).endswith(".tmp"):
-        count[0] += 1
-        if count[0] == 3:
-            os._exit(9)  # as kill -9: no clean-up runs
-    real(src, dst)
-files.os.replace = replace
+_KILL_ON_THIRD_RENAME = DIE_ON_THIRD_RENAME + """
 from kpi_xl.app.cli import main
 main(sys.argv[1:])
 """

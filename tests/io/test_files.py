@@ -21,6 +21,7 @@ from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io import files
 from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
+from tests.killing import DIE_ON_THIRD_RENAME
 
 Q = FiscalQuarter(2026, 1)
 
@@ -93,19 +94,7 @@ def test_the_cli_names_the_file_that_failed(tmp_path: Path, capsys: pytest.Captu
     assert list((tmp_path / "FY2026Q1").iterdir()) == []
 
 
-_KILLED_MID_COMMIT = """
-import os, sys
-from pathlib import Path
-from kpi_xl.io import files
-real = os.replace
-count = [0]
-def replace(src, dst):
-    if str(src).endswith(".new.tmp") and not str(dst).endswith(".tmp"):
-        count[0] += 1
-        if count[0] == 3:
-            os._exit(9)  # as kill -9: no clean-up runs
-    real(src, dst)
-files.os.replace = replace
+_KILLED_MID_COMMIT = DIE_ON_THIRD_RENAME + """
 from kpi_xl.app.generate import generate
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.io.plan_reader import read_plan
