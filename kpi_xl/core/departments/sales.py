@@ -34,10 +34,9 @@ INPUTS = (
                "en": "Share of opportunities that become deals; industry average 20–30%"},
               sample=0.2, benchmark="win_rate"),
     InputSpec(LEAD_TO_OPP, "rate", {"ja": "リード→商談率", "en": "Lead → opportunity rate"},
-              {"ja": "リードのうち商談になる割合。業界平均 5〜10%。マーケティングの リード→MQL 率 × "
-                     "MQL→SQL 率 と同じ(空欄ならその積)",
-               "en": "Share of leads that become opportunities; industry average 5–10%. "
-                     "Equals marketing's lead→MQL × MQL→SQL (blank: derived from them)"},
+              {"ja": "リードが商談になる割合(業界平均 5〜10%)。空欄なら MQL の率の積",
+               "en": "Leads that become opportunities (industry 5–10%); blank: lead→MQL × "
+                     "MQL→SQL"},
               sample=0.1, benchmark="lead_to_opportunity_rate", required=False),
     InputSpec(CYCLE_MONTHS, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
               {"ja": "リード獲得から受注までの平均月数。月次目標のリードをその分前倒しします(空欄は 0)",
