@@ -126,4 +126,4 @@ failure_records = st.lists(
        kgi=st.one_of(st.none(), st.sampled_from(["a", "b"])))
 def test_failure_analysis_never_raises(data: object, kgi: str | None) -> None:
     for finding in analyze(data, kgi=kgi, lang="ja"):
-        assert finding.severity in ("error", "warning")
+        assert finding.severity in ("error", "warning", "info")  # info: "not enough data yet"
