@@ -780,3 +780,26 @@ def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Ex
             return names.keys() | values.keys() | periods.keys() | wanted.keys()
 
     return _Latest()
+
+
+def substitute(expr: Expr, replacements: Mapping[str, Expr]) -> Expr:
+    """The same expression with every reference to a key of ``replacements`` replaced.
+
+    One definition serves many cells: a what-if table writes the formula of a plan figure with
+    other rates in place of the plan's own (``Sales_WinRate`` → the row's rate). Functions keep
+    their Python implementation, so the new formula and its value still come from one object.
+    Areas and table references are left as they are.
+    """
+    import dataclasses
+
+    if isinstance(expr, Ref):
+        return replacements.get(expr.key, expr)
+    if isinstance(expr, BinOp):
+        return BinOp(expr.op, substitute(expr.left, replacements),
+                     substitute(expr.right, replacements))
+    if isinstance(expr, Func):
+        return dataclasses.replace(expr, args=tuple(substitute(a, replacements)
+                                                    for a in expr.args))
+    if isinstance(expr, (Num, Str, Bool, Area, ThisRow)):
+        return expr
+    raise TypeError(f"cannot substitute inside {type(expr).__name__}")

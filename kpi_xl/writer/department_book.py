@@ -18,6 +18,7 @@ from kpi_xl.writer.targets_sheet import write_targets_sheet
 from kpi_xl.writer.tracking_sheet import write_tracking_sheet
 from kpi_xl.writer.tree_drawing import draw_tree
 from kpi_xl.writer.tree_sheet import write_tree_sheet
+from kpi_xl.writer.whatif_blocks import forward_block
 
 __all__ = ["build_department"]
 
@@ -53,10 +54,13 @@ def build_department(ctx: BuildContext) -> None:
 
     # The Targets table first: every other sheet's targets read it.
     targets = write_targets_sheet(ctx, targets_sheet, heading, period)
-    write_plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period, quarter_months, targets)
+    forward_row = write_plan_sheet(ctx, plan_sheet, monthly_sheet, heading, period,
+                                   quarter_months, targets)
     rows = write_kpi_sheet(ctx, kpi_sheet, heading, period, targets)
     tree_check = write_tree_sheet(ctx, tree_sheet, heading, period, rows)
     summary = write_tracking_sheet(ctx, tracking_sheet, heading, period, rows, targets)
+    # The Plan sheet's forward view reads the tracking summary: written into the rows it kept.
+    forward_block(ctx, plan_sheet, forward_row, rows, summary)
     draw_tree(ctx, tree_sheet, rows, summary, top=5)  # beside the tree table, live from tracking
     write_okr_sheet(ctx, okr_sheet, heading, period, rows, summary, targets)
     review_cadence = write_review_sheet(ctx, review_sheet, heading, period, rows)

@@ -13,11 +13,18 @@ from kpi_xl.writer.blocks import (
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
 from kpi_xl.writer.targets_sheet import TargetsTable
+from kpi_xl.writer.whatif_blocks import forward_rows, scenario_block
 
 
 def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter, heading: str,
-                     period: str, quarter_months: list[int], targets: TargetsTable) -> None:
-    """Assumptions, funnel, each KPI's quarterly targets (from the Targets table), monthly split."""
+                     period: str, quarter_months: list[int], targets: TargetsTable) -> int:
+    """Assumptions, funnel, what-if grid, each KPI's quarterly targets (from the Targets table),
+    monthly split.
+
+    Returns the first of the rows kept free for the forward view
+    (:func:`kpi_xl.writer.whatif_blocks.forward_block`), which reads the Tracking sheet and is
+    written after it.
+    """
     dept, lang, plan = ctx.department, ctx.lang, ctx.plan
     row = title_block(sheet, lang, heading, period, WIDTH)
     sections: list[str] = []
@@ -32,6 +39,9 @@ def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter
     figures_row = row
     row = figures_table(sheet, row, lang, ctx.t("funnel" if dept.funnel else "figures"),
                         dept.figures, width=WIDTH)
+    row = scenario_block(ctx, sheet, row)
+    forward_row = row
+    row += forward_rows(dept)
     columns = len(dept.series) + 3 + sum(1 for s in dept.series if s.lag_name)
     mrow = title_block(monthly, lang, heading, period, columns)
     monthly.section(mrow, ctx.t("monthly"), columns)
@@ -43,6 +53,7 @@ def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter
     sheet.freeze(3)
     if dept.funnel:
         _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel))
+    return forward_row
 
 
 def _funnel_chart(ctx: BuildContext, sheet: SheetWriter, row: int, first_row: int,
