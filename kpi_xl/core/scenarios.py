@@ -43,8 +43,9 @@ GRID_STEPS: tuple[tuple[float, float, int], ...] = ((0.05, 0.4, 2), (0.02, 0.2, 
 def grid_exprs(rate: Expr) -> list[Expr]:
     """Five rates around ``rate`` (an expression: the plan's input cell), ascending.
 
-    The plan's own rate is the middle one, exactly (the formula is the input itself). For
-    0 < p < 1 the five are distinct, above 0 and below 1; at p = 100% nothing lies above, and the
+    The plan's own rate is the middle one, exactly (the formula is the input itself). The five
+    are above 0 and at most 1, ascending, and distinct for any rate up to 99.9% (nearer 100% the
+    steps above are finer than floating point tells apart); at 100% nothing lies above, and the
     upper two are 100% as well. Written as formulas of the input, the grid follows a changed rate.
     """
     below = [max_(rate - points, rate * (1 - share)) for points, share, _ in GRID_STEPS]
