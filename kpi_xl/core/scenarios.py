@@ -75,7 +75,8 @@ def expand(expr: Expr, outputs: Mapping[str, Expr]) -> Expr:
     depends on it, as in the workbook.
     """
     for _ in range(len(outputs) + 1):
-        inner = {key: outputs[key] for key in expr.keys() if key in outputs}
+        reads = expr.keys()
+        inner = {key: outputs[key] for key in reads if key in outputs}
         if not inner:
             return expr
         expr = substitute(expr, inner)
@@ -146,10 +147,14 @@ def funnel_model(department: object) -> FunnelModel | None:
         rates.insert(0, next(iter(new)))
         seen |= new
     kgi = stages[-1]
-    values = tuple((name, expand(expr, outputs)) for name, expr in outputs.items()
-                   if name not in stages and kgi in expand(expr, outputs).keys()
-                   and not (expand(expr, outputs).keys() & rate_inputs))
-    return FunnelModel(stages, tuple(rates), exprs, values)
+    values = []
+    for name, expr in outputs.items():
+        full = expand(expr, outputs)
+        reads = full.keys()
+        # A figure of the KGI alone (revenue = deals × deal size), not another stage or a rate.
+        if name not in stages and kgi in reads and not reads & rate_inputs:
+            values.append((name, full))
+    return FunnelModel(stages, tuple(rates), exprs, tuple(values))
 
 
 def forward_exprs(inflow: Expr, rates: Sequence[Expr]) -> list[Expr]:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from kpi_xl.core.departments.base import Department
 from kpi_xl.core.expr import Expr, Num, Ref, Str, if_, iferror, ref, substitute, sum_
 from kpi_xl.core.scenarios import (
-    FunnelModel,
     achieved_rate_expr,
     forward_exprs,
     funnel_model,
