@@ -485,6 +485,8 @@ class SheetWriter:
     protect: bool = True
     paper: int = 9  # A4; 8 is A3, for sheets too wide to read on A4 one page wide
     pages_tall: int = 0  # 0: as many pages as it takes; 1: the whole sheet on one page
+    # Rows that start a new printed page (a block that should not be split from its heading).
+    page_breaks: list[int] = field(default_factory=list)
 
     def _track(self, row: int, col: int) -> None:
         self.max_row = max(self.max_row, row)
@@ -722,6 +724,8 @@ class SheetWriter:
         self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         self.ws.set_footer("&L&A&R&P / &N")
         self.ws.print_area(0, 0, self.max_row, self.max_col)
+        if self.page_breaks:
+            self.ws.set_h_pagebreaks(sorted(set(self.page_breaks)))
         self.ws.hide_gridlines(2)  # cells carry their own borders
         if self.protect and self.book._fingerprint and self.name != LISTS_SHEET:
             # A notes area beside the content (three unlocked columns after a gap), so a planner

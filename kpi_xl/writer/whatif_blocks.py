@@ -148,6 +148,9 @@ def forward_block(ctx: BuildContext, sheet: SheetWriter, row: int, rows: Sequenc
     lang = ctx.lang
     top = model.stages[0]
     top_label = _stage_label(dept, lang, top)
+    # The forward view, the quarters and the funnel chart print on a page of their own (the
+    # assumptions, funnel and what-if grid fill the first), so no block is cut in two.
+    sheet.page_breaks.append(row)
     sheet.section(row, ctx.t("whatif.forward"), WIDTH)
     sheet.text(row + 1, 0, ctx.t("whatif.forward_rule", top=top_label), "plain_note", fit=False)
     sheet.header(row + 2, 0, [ctx.t("whatif.col.item"), ctx.t("whatif.col.forward"),
