@@ -642,11 +642,12 @@ class SheetWriter:
 
     def table(self, first_row: int, first_col: int, last_row: int, name: str,
               headers: Sequence[str], column_formulas: dict[int, str] | None = None,
-              style: str = "Table Style Light 9") -> None:
+              style: str = "Table Style Light 9", autofilter: bool = True) -> None:
         """An Excel Table (ListObject) with a header row; cells are written separately.
 
         ``column_formulas`` (column offset → formula text) become calculated columns, so rows a
-        user adds inherit them.
+        user adds inherit them. ``autofilter=False`` leaves out the filter buttons (a grid whose
+        rows must not be sorted or filtered).
         """
         columns = []
         for i, header in enumerate(headers):
@@ -660,7 +661,7 @@ class SheetWriter:
         self._track(last_row, last_col)
         self.ws.add_table(first_row, first_col, last_row, last_col,
                           {"name": name, "columns": columns, "style": style,
-                           "autofilter": True})
+                           "autofilter": autofilter})
 
     def chart(self, row: int, col: int, chart: Any, *, x_scale: float = 1.0,
               y_scale: float = 1.0) -> None:

@@ -78,7 +78,7 @@ def scenario_block(ctx: BuildContext, sheet: SheetWriter, row: int) -> int:
     steps = 5
     headers = [_label(dept, lang, rows_rate)] + [ctx.t(f"whatif.step.{i}") for i in range(steps)]
     sheet.table(header, 0, first + steps - 1, scenarios_table_name(dept), headers,
-                style="Table Style Light 1")
+                style="Table Style Light 1", autofilter=False)
     sheet.text(rates_row, 0, ctx.t("whatif.columns_label",
                                    columns=_label(dept, lang, columns_rate)), "label_bold")
     column_keys = [sheet.formula(rates_row, 1 + j, rate, "rate", style="formula_bold")

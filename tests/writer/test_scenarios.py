@@ -208,3 +208,23 @@ def test_departments_without_a_funnel_have_no_scenarios(books: dict[str, Book]) 
     assert not any(name.endswith("_Scenarios") for ws in wb.worksheets for name in ws.tables)
     sales = openpyxl.load_workbook(books["sales-ja"].original)
     assert "Sales_Scenarios" in sales[t("ja", "sheet.plan")].tables
+
+
+def test_the_plans_own_cell_is_marked_by_a_rule_that_reads_the_inputs(books: dict[str, Book]
+                                                                        ) -> None:
+    # The green mark compares each header with the input cells, so it moves with a new rate.
+    wb = openpyxl.load_workbook(books["sales-en"].original)
+    ws = wb[t("en", "sheet.plan")]
+    grid_ref = ws.tables["Sales_Scenarios"].ref  # header, rates row, five rows
+    first_col, last = grid_ref.split(":")
+    top = int(first_col[1:])
+    cells = f"B{top + 2}:{last}"
+    rules = {str(cf.sqref): [r.formula for r in cf.rules] for cf in ws.conditional_formatting}
+    assert rules[cells] == [[f"AND($A{top + 2}=Sales_WinRate,B${top + 1}=Sales_LeadToOppRate)"]]
+    # Read against the edited workbook's recalculated values: exactly one cell, the middle one.
+    path = books["win-rate"].recalculated
+    named = named_values(path)
+    columns, rows, _ = table(path, "Sales_Scenarios")
+    marked = [(i, j) for i, r in enumerate(rows) for j, c in enumerate(columns)
+              if r == named["Sales_WinRate"] and c == named["Sales_LeadToOppRate"]]
+    assert marked == [(2, 2)]
