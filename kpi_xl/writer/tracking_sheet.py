@@ -47,12 +47,12 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
 
     # Monthly actuals table.
-    sheet.section(row, ctx.t("track.monthly"), 8)
+    sheet.section(row, ctx.t("track.monthly"), 9)
     row += 1
     table = dept.actuals_table
     headers = [ctx.t("track.month"), ctx.t("kpi.name"), ctx.t("kpi.unit"), ctx.t("kpi.direction"),
                ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
-               ctx.t("track.status")]
+               ctx.t("track.status"), ctx.t("track.note")]
     month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
                                 [dt.date(y, m, 1) for y, m in months], "month", targets)
     row = month_rows.next_row + 1
@@ -151,7 +151,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     # Weekly actuals for the KPIs reviewed weekly.
     weekly = [r for r in rows if r.kpi.cadence == "weekly"]
     if weekly:
-        sheet.section(row, ctx.t("track.weekly"), 8)
+        sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
         in_quarter = set(ctx.quarter.month_indexes())
         weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month)
@@ -213,6 +213,7 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                                    this_row(table, headers[4], target),
                                    this_row(table, headers[3], direction), lang), "percent")
             sheet.formula(r, 7, status_text(this_row(table, headers[6], achievement), ctx))
+            sheet.input(r, 8, f"{table}.{r}.note", None, "text", validate=False)
             keys.periods.append(day)
             keys.names.append(name)
             keys.targets.append(target)
