@@ -22,6 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
                          "ファイルは何も書き出していません。",
         "write.failed": "{folder} にブックを書き出せませんでした: {reason}",
         "batch.folder": "{plan} は同名の計画と区別するためフォルダ {folder} に書き出します",
+        "batch.duplicate": "{plan} は複数回指定されています({first} と同じファイル)。1 回だけ生成します",
         "kpi.duplicate_case": "KPI「{name}」はセル {cell} の「{first}」と大文字・小文字しか違いません"
                               "(Excel は同じ名前として扱います)",
         "file.not_regular": "{name} は通常のファイルではありません({kind})。読むと止まる恐れがあるため開きません。"
@@ -758,6 +759,7 @@ TEXT: dict[str, dict[str, str]] = {
         "commit.failed": "could not put {file} in place ({reason}); every workbook in {folder} is "
                          "as it was. Nothing was written.",
         "write.failed": "could not write the workbooks into {folder}: {reason}",
+        "batch.duplicate": "{plan} is given more than once (also as {first}); it is generated once",
         "batch.folder": "{plan} shares its name with another plan; it writes into the folder "
                         "{folder}",
         "kpi.duplicate_case": "the KPI {name!r} differs from {first!r} (cell {cell}) only in case, "
