@@ -119,9 +119,9 @@ def forward_rows(department: Department) -> int:
 def _kpi_cells(rows: Sequence[KpiRow], summary: Summary, name: str, flow: bool
                ) -> tuple[Expr, Expr] | None:
     """(to date, months reported) of the first KPI linked to ``name`` (a flow or a rate)."""
-    for r in rows:
+    for i, r in enumerate(rows):  # the tracking summary has one row per KPI, in this order
         if r.kpi.link == name and (r.kpi.aggregation == "sum") == flow:
-            return ref(summary.to_date[r.index]), ref(summary.reported[r.index])
+            return ref(summary.to_date[i]), ref(summary.reported[i])
     return None
 
 
