@@ -1517,7 +1517,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.percent": "expected a rate typed with % (for {target:g}% type {target:g}% or {fraction:g})",
         # Scenarios and forward calculation (issue 15)
         "whatif.scenarios": "What-if: {figure} by {rows} (rows) and {columns} (columns)",
-        "whatif.grid_rule": "Rows and columns: the plan's rate ±2 and ±5 points (never more than ±20%/±40% of the rate, nor past a third/two thirds of the way to 100%). Each cell is the same formula as {figure} (rounded up); the plan's own rates are green.",
+        "whatif.grid_rule": ("Rows and columns: the plan's rate ±2 and ±5 points (never more than ±20%/±40% "
+                             "of the rate, nor past a third/two thirds of the way to 100%). Each cell is the "
+                             "same formula as {figure} (rounded up); the plan's own rates are green."),
         "whatif.columns_label": "{columns} →",
         "whatif.step.0": "Lower 2",
         "whatif.step.1": "Lower 1",
