@@ -579,6 +579,9 @@ class SheetWriter:
             options = {"validate": "decimal", "criteria": ">=", "value": 0}
         elif kind == "month":
             options = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 12}
+        elif kind == "weekday":
+            days = ",".join(t(lang, f"weekday.{i}") for i in range(7))
+            options = {"validate": "list", "source": days.split(",")}
         elif kind == "year":
             options = {"validate": "integer", "criteria": "between", "minimum": 2000,
                        "maximum": 2100}

@@ -689,6 +689,9 @@ CASES: dict[str, Callable[[World], Case]] = {
         lambda n, d: _with_dtd(d) if n == "xl/workbook.xml" else d)), 2,
         ["document type declaration", "XML bomb"], w.out),
     # Plan inputs ---------------------------------------------------------------------------
+    "review-day-not-a-day": lambda w: _plan_problem(w, {"Plan_ReviewDay": "Funday"},
+                                                    "Plan_ReviewDay", "Funday",
+                                                    "expected a day of the week"),
     "rate-zero": lambda w: _plan_problem(w, {"Sales_WinRate": 0}, "Sales_WinRate", "found 0",
                                          "above 0% and at most 100%"),
     "rate-typed-as-20": lambda w: _plan_problem(w, {"Sales_WinRate": 20}, "Sales_WinRate",
