@@ -96,7 +96,7 @@ def _prefix_dynamic(match: re.Match[str]) -> str:
 _CLASSIC_FUNCTIONS = frozenset((
     "ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS", "IFERROR",
     "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK", "COUNTIF", "INDEX",
-    "MATCH", "MOD", "ISNUMBER", "POWER", "SUMPRODUCT",
+    "MATCH", "MOD", "ISNUMBER", "POWER", "SUMPRODUCT", "TEXT",
 ))
 _CALLS_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
