@@ -741,6 +741,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "日付を入力してください(例: 2027-03-31)",
         "kpitable.expect.choice": "次のいずれかを選んでください: {choices}",
         "kpitable.expect.link": "次のいずれか(または空欄): {choices}",
+        "kpitable.expect.link_kind": "連動先 {link} に合う種類: {kinds}(種類を入力するか、連動先を変えてください)",
         "kpitable.expect.percent": "率は % で入力してください({target:g}% のつもりなら {target:g}% または {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "1月",
@@ -1501,6 +1502,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "expected a date such as 2027-03-31",
         "kpitable.expect.choice": "expected one of: {choices}",
         "kpitable.expect.link": "expected one of (or blank): {choices}",
+        "kpitable.expect.link_kind": "a kind that {link} can be: {kinds} (type the kind, or link another figure)",
         "kpitable.expect.percent": "expected a rate typed with % (for {target:g}% type {target:g}% or {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "Jan",

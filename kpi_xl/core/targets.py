@@ -69,6 +69,11 @@ WEEKS_PER_YEAR = 52
 #: period (a rate, an average, a count of customers); yearly_loss: a yearly share that may be lost
 #: (churn), compounding; yearly_keep: a yearly share kept (retention), compounding.
 LINK_CODES = ("annual", "annual_even", "quarter", "level", "yearly_loss", "yearly_keep")
+#: The KPI kinds that can follow a figure spread by each code: a count per period is a flow
+#: (weeks add up to months); a rate for the year is a ratio; a level is anything but a flow.
+LINK_KINDS = {"annual": ("flow",), "annual_even": ("flow",), "quarter": ("flow",),
+              "level": ("level", "ratio", "average"), "yearly_loss": ("ratio",),
+              "yearly_keep": ("ratio",)}
 
 
 def weight_key(month: int) -> str:
