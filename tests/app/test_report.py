@@ -203,6 +203,8 @@ def test_report_shows_kpi_collapse_and_optimistic_rates(scenario) -> None:
     assert "optimistic" in html
     # Read after the quarter ended: September's actuals were never typed.
     assert "Actuals overdue" in html and "Sales, Sep 2026: 月間リード獲得数" in html
+    # Reviews never held: the same words as `check` and the checklist's sixth item.
+    assert "reviews are still open beyond their cadence. The oldest: The weekly review of" in html
 
 
 def test_the_company_funnel_is_one_chain_each_stage_once(scenario) -> None:
