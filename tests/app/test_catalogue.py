@@ -627,7 +627,10 @@ def _injection(world: World) -> Case:
             formulas = "".join(re.findall(r"<f>(.*?)</f>", "".join(
                 archive.read(n).decode("utf-8") for n in archive.namelist()
                 if n.startswith("xl/worksheets/sheet"))))
-        assert "HYPERLINK" in strings and "HYPERLINK" not in formulas
+        # The name may sit inside a formula's text constant (the live SMART statement), where
+        # it is text; it is never a function call.
+        outside_text = re.sub(r'"(?:[^"]|"")*"', "", formulas)
+        assert "HYPERLINK" in strings and "HYPERLINK(" not in outside_text
     return Case(_gen(world, plan), 0, [], None, check)
 
 
@@ -869,7 +872,8 @@ CASES: dict[str, Callable[[World], Case]] = {
     "template-mode": _template_mode,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
-        "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
+        "inputs changed from what kpi-xl would write (1 cell, generated → now): Tracking!I8 "
+        "(— → checked with Ken)"),
     "overwrite-below-table": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "F20", 500)), "Tracking!F20 (500)"),
     "overwrite-new-okr-row": lambda w: _overwrite(
