@@ -197,17 +197,16 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
     messages speak ``lang`` or else the plan's language.
     """
     from kpi_xl.core.errors import UsageError
-    from kpi_xl.io.plan_reader import read_plan
-
     from kpi_xl.core.partial import plan_notes
+    from kpi_xl.io.plan_reader import read_plan
 
     plan = read_plan(plan_path, lang)
     lang = lang or plan.lang
-    if on_note is not None:
-        for note in plan_notes(plan.departments, lang):
-            on_note(note)  # the departments skipped, and who stands on its own inputs
     try:
         quarter = resolve_quarter(plan, quarter_text)
+        if on_note is not None:
+            for note in plan_notes(plan.departments, lang):
+                on_note(note)  # the departments skipped, and who stands on its own inputs
         try:
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
                             previous_dir=previous_dir, force=force, on_backup=on_backup,
