@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from kpi_xl.core.departments.base import FigureSpec, SeriesSpec
-from kpi_xl.core.expr import Expr, area, if_, isnumber, ref, sum_
+from kpi_xl.core.expr import Expr, area, if_, ref, sum_
 from kpi_xl.core.i18n import month_name, quarter_label, t
 from kpi_xl.core.kpis import Kpi, number_kind
 from kpi_xl.core.measures import outside_range_expr
@@ -78,7 +78,7 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
         sheet.text(row, 2, unit_text(lang, spec.kind), "unit")
         # An input planned with its group (a marketing channel) may be blank: not planned, said
         # live in the check column (a number typed in later clears it).
-        planned = isnumber(ref(spec.name)) if spec.group is not None else None
+        unplanned = ref(spec.name).eq("") if spec.group is not None else None
         if spec.bounds:
             # The range sits in cells, so the live check follows if someone edits it.
             ends = []
@@ -90,16 +90,16 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
                     ends.append(ref(sheet.number(row, col, end, spec.kind, "label")))
             outside = outside_range_expr(ref(spec.name), ends[0], ends[1])
             check = if_(outside, t(lang, "check.out_of_range"), t(lang, "check.in_range"))
-            if planned is not None:
-                check = if_(planned, check, t(lang, "partial.not_planned"))
+            if unplanned is not None:
+                check = if_(unplanned, t(lang, "partial.not_planned"), check)
             sheet.formula(row, 5, check)
             sheet.flag_if(row, 1, outside, "bad")
             sheet.flag_if(row, 5, outside, "bad")
         else:
             for col in (3, 4):
                 sheet.blank(row, col)
-            if planned is not None:
-                sheet.formula(row, 5, if_(planned, "", t(lang, "partial.not_planned")))
+            if unplanned is not None:
+                sheet.formula(row, 5, if_(unplanned, t(lang, "partial.not_planned"), ""))
             else:
                 sheet.blank(row, 5)
         sheet.text(row, 6, spec.help[lang], "note_wrap", fit=False)
