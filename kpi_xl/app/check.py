@@ -226,7 +226,7 @@ def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
     from kpi_xl.core.partial import plan_notes, skipped
 
     report = CheckReport(source or plan.source, "plan", lang, skipped=skipped(plan.departments),
-                         notes=plan_notes(plan.departments, lang))
+                         notes=plan_notes(plan.departments, lang, plan.values))
     for key in plan.departments:
         dept = DEPARTMENTS[key]
         kpis = plan.kpis.get(key, ())
@@ -258,11 +258,12 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
     by_key = {d.key: d for d in report.departments}
     for gap in funnel_gaps(plan.values):
         message = t(lang, "check.funnel_gap", label=t(lang, f"funnel.shared.{gap.sales}"),
-                    gap=t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}",
+                    gap=t(lang, "funnel.gap", other=t(lang, f"funnel.side.{gap.other}"),
+                          sales=f"{gap.sales_value:,.0f}",
                           sales_cells=", ".join(gap.sales_inputs),
                           marketing=f"{gap.marketing_value:,.0f}",
                           marketing_cells=", ".join(gap.marketing_inputs)))
-        for key in ("sales", "marketing"):
+        for key in ("sales", gap.other):
             if key in by_key:
                 by_key[key].findings.append(Finding("error", "funnel", "funnel_not_closed",
                                                     gap.sales, message))

@@ -205,7 +205,7 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
     try:
         quarter = resolve_quarter(plan, quarter_text)
         if on_note is not None:
-            for note in plan_notes(plan.departments, lang):
+            for note in plan_notes(plan.departments, lang, plan.values):
                 on_note(note)  # the departments skipped, and who stands on its own inputs
         try:
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,

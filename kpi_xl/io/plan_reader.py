@@ -8,6 +8,7 @@ input's name, what was found and what is expected.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,14 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
 
     def read_one(spec: InputSpec) -> None:
         dests = _destinations(wb, spec.name)
+        if not dests and not spec.required and spec.name not in wb.defined_names:
+            # An optional input that a template of an earlier version does not have yet: as if
+            # left blank (its default, else its blank value), so last year's plan still reads.
+            values[spec.name] = spec.blank_value
+            if spec.default is not None:
+                with contextlib.suppress(KeyError, ArithmeticError, TypeError):
+                    values[spec.name] = named_value(spec.default.formula(NameResolver()), values)
+            return
         trouble = _name_problem(wb, spec.name, dests, 1, lang)
         if trouble is not None:
             sheet, cell = _where_name_is(wb, dests, default_sheet, spec, lang)
@@ -288,6 +297,8 @@ def _planned(wb: Any) -> set[str]:
     planned = filled_kpi_tables(wb)
     for key, dept in DEPARTMENTS.items():
         for spec in dept.inputs:
+            if not spec.required and spec.name not in wb.defined_names:
+                continue  # an optional input an earlier template lacks: blank (see read_one)
             found, raw = _raw(wb, spec.name)
             if not found or not _blank(spec, raw):
                 planned.add(key)
@@ -301,7 +312,8 @@ def _own_default(spec: InputSpec, planned: set[str], where: dict[str, tuple[str,
     """Handle an input whose template default follows a department that is not planned.
 
     An optional input falls back to its blank value; a required one (marketing's SQL target
-    without sales) must be typed: a problem. Returns False when the default is not in play, so
+    without sales), or one that another input links (CS' won deals with a share of new
+    customers), must be typed: a problem. Returns False when the default is not in play, so
     the input is read as usual.
     """
     from kpi_xl.core.partial import owner
@@ -315,9 +327,14 @@ def _own_default(spec: InputSpec, planned: set[str], where: dict[str, tuple[str,
     found, raw = _raw(wb, spec.name)
     if not found or not _blank(spec, raw):
         return False  # typed over: the department's own input, read as usual
+    from kpi_xl.core.company import LINKED_BY
+
     dests = _destinations(wb, spec.name)
     where[spec.name] = (dests[0][0], dests[0][1].replace("$", ""))
-    if not spec.required:
+    # A figure that matters only when another input links it (CS' won deals, when a share of
+    # them are new customers) must be typed only while that link is in play.
+    linked = spec.name in LINKED_BY and values.get(LINKED_BY[spec.name]) not in (None, "")
+    if not spec.required and not linked:
         values[spec.name] = spec.blank_value  # as if left blank (marketing's sales cycle: 0)
         return True
     other = DEPARTMENTS[missing[0]].name[lang]
@@ -375,7 +392,8 @@ def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], 
     Every shared figure that differs (leads, SQL = opportunities, the sales cycle) is one problem
     that names the cells on both sides and shows both figures (kpi_xl.core.company). When one of
     the funnel's departments is not planned (``planned``), nothing is derived across or
-    compared: each planned department's rates are its own and must be typed.
+    derived: each planned department's rates are its own and must be typed. Figures shared with a
+    department that is not planned are not compared (they are not in ``values``).
     """
     from kpi_xl.core.company import RATES, derive_rates, funnel_gaps
     from kpi_xl.core.departments import DEPARTMENTS
@@ -384,34 +402,33 @@ def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], 
 
     specs = {spec.name: spec for dept in DEPARTMENTS.values() for spec in dept.inputs}
     owners = {name: owner(name) for name in RATES}
+    problems = []
     if planned is not None and not set(owners.values()) <= planned:
-        problems = []
+        # One side of the chain is not planned: the other's rates are its own, typed.
+        other = next(DEPARTMENTS[k].name[lang] for k in owners.values() if k not in planned)
         for name in RATES:
             if values.get(name) is None and name in where:
-                other = next(DEPARTMENTS[k].name[lang] for k in owners.values()
-                             if k not in planned)
                 problems.append(CellProblem(
                     *where[name], name, specs[name].label[lang],
                     t(lang, "partial.rate_alone", department=other),
                     specs[name].kind_info.expected[lang]))
-        return problems
-    problems = []
-    for name, value in derive_rates(values).items():
-        if values.get(name) is None:
-            if 0 < value <= 1:
-                values[name] = value
-            else:
-                sheet, cell = where.get(name, ("?", "?"))
-                problems.append(CellProblem(
-                    sheet, cell, name, specs[name].label[lang],
-                    t(lang, "funnel.derived_rate", rate=f"{value:.1%}"),
-                    specs[name].kind_info.expected[lang]))
-    for name in RATES:
-        if values.get(name) is None and name in where and not problems:
-            sheet, cell = where[name]
-            problems.append(CellProblem(sheet, cell, name, specs[name].label[lang],
-                                        t(lang, "funnel.rate_missing_found"),
-                                        t(lang, "funnel.rate_missing")))
+    else:
+        for name, value in derive_rates(values).items():
+            if values.get(name) is None:
+                if 0 < value <= 1:
+                    values[name] = value
+                else:
+                    sheet, cell = where.get(name, ("?", "?"))
+                    problems.append(CellProblem(
+                        sheet, cell, name, specs[name].label[lang],
+                        t(lang, "funnel.derived_rate", rate=f"{value:.1%}"),
+                        specs[name].kind_info.expected[lang]))
+        for name in RATES:
+            if values.get(name) is None and name in where and not problems:
+                sheet, cell = where[name]
+                problems.append(CellProblem(sheet, cell, name, specs[name].label[lang],
+                                            t(lang, "funnel.rate_missing_found"),
+                                            t(lang, "funnel.rate_missing")))
     if problems:
         return problems
 
@@ -424,7 +441,8 @@ def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], 
         sheet, cell = where.get(first, ("?", "?"))
         problems.append(CellProblem(
             sheet, cell, gap.sales, t(lang, f"funnel.shared.{gap.sales}"),
-            t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}", sales_cells=cells(
+            t(lang, "funnel.gap", other=t(lang, f"funnel.side.{gap.other}"),
+              sales=f"{gap.sales_value:,.0f}", sales_cells=cells(
                 gap.sales_inputs), marketing=f"{gap.marketing_value:,.0f}",
               marketing_cells=cells(gap.marketing_inputs)),
             t(lang, "funnel.gap_expected")))

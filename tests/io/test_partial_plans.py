@@ -38,7 +38,7 @@ def test_a_plan_of_sales_alone_skips_the_other_departments(tmp_path: Path, lang:
     # Nothing of a skipped department is read or derived (no marketing rates from sales').
     assert not [name for name in plan.values if not name.startswith(("Plan_", "Sales_"))]
     assert plan.number("Sales_LeadToOppRate") == 0.1
-    notes = plan_notes(plan.departments, lang)
+    notes = plan_notes(plan.departments, lang, plan.values)
     names = [DEPARTMENTS[k].name[lang] for k in ("marketing", "customer_success", "development")]
     assert all(name in notes[0] for name in names) and DEPARTMENTS["sales"].name[lang] not in notes[0]
     # Sales' lead→opportunity rate would be derived from marketing's: it is sales' own now.
@@ -48,14 +48,18 @@ def test_a_plan_of_sales_alone_skips_the_other_departments(tmp_path: Path, lang:
 def test_a_plan_made_in_code_covers_every_department() -> None:
     plan = Plan("Co", 2026, 4, (1.0,) * 12, {})
     assert plan.departments == tuple(DEPARTMENTS)
-    assert skipped(plan.departments) == [] and plan_notes(plan.departments, "en") == []
+    assert skipped(plan.departments) == [] and plan_notes(plan.departments, "en", plan.values) == []
 
 
-def test_only_marketing_follows_another_department() -> None:
+def test_which_departments_follow_which() -> None:
     assert follows("marketing") == {"sales": ("Mkt_TargetSQL", "Mkt_MqlToSqlRate",
                                               "Mkt_LeadToMqlRate", "Mkt_CycleMonths")}
     assert follows("sales") == {"marketing": ("Sales_LeadToOppRate",)}
-    assert follows("customer_success") == follows("development") == {}
+    # Customer success follows sales' deals only while it counts new customers from them.
+    assert follows("customer_success") == {"sales": ("CS_WonDeals",)}
+    assert follows("customer_success", {"CS_NewCustomerShare": None}) == {}
+    assert follows("customer_success", {"CS_NewCustomerShare": 0.5}) == {"sales": ("CS_WonDeals",)}
+    assert follows("development") == {}
 
 
 def test_a_department_filled_in_part_names_exactly_its_missing_cells(tmp_path: Path) -> None:
@@ -113,7 +117,7 @@ def test_marketing_without_sales_stands_on_its_own_inputs(tmp_path: Path) -> Non
     assert plan.values["Mkt_TargetSQL"] == 500
     assert plan.values["Mkt_CycleMonths"] == 0  # its formula followed sales' cycle: blank now
     assert not [name for name in plan.values if name.startswith("Sales_")]
-    notes = plan_notes(plan.departments, "en")
+    notes = plan_notes(plan.departments, "en", plan.values)
     assert notes[1] == ("Marketing uses its own Target SQLs (annual), MQL → SQL rate, "
                         "Lead → MQL rate, Sales cycle (months), not figures from Sales, "
                         "which is not planned")
@@ -160,3 +164,44 @@ def test_a_channel_filled_in_part_names_its_blank_cell_and_the_filled_one(
         assert problem.expected.startswith("to plan Ads, expected an amount above 0")
     else:
         assert "広告の他の入力は埋まっています" in problem.found
+
+
+CS = {"CS_StartCustomers": 200, "CS_MaxChurnRate": 0.05}
+
+
+def test_customer_success_without_sales_and_without_the_link_says_nothing_of_sales(
+        tmp_path: Path) -> None:
+    plan = read_plan(partial_plan(tmp_path / "plan.xlsx", "en", CS, kpis=("customer_success",)))
+    assert plan.departments == ("customer_success",)
+    assert plan.values["CS_WonDeals"] == 0 and plan.values["CS_NewCustomerShare"] is None
+    notes = plan_notes(plan.departments, "en", plan.values)
+    assert len(notes) == 1  # the skipped departments; CS does not follow sales here
+
+
+def test_customer_success_counting_new_customers_without_sales_types_its_won_deals(
+        tmp_path: Path) -> None:
+    path = partial_plan(tmp_path / "plan.xlsx", "en", {**CS, "CS_NewCustomerShare": 0.5},
+                        kpis=("customer_success",))
+    [problem] = problems_of(path)  # won deals still hold the template's =Sales_TargetDeals
+    assert problem.name == "CS_WonDeals"
+    assert (problem.sheet, problem.cell) == named_cell(path, "CS_WonDeals")
+    assert "follows Sales, which is not planned" in problem.found
+
+    path = partial_plan(tmp_path / "typed.xlsx", "en",
+                        {**CS, "CS_NewCustomerShare": 0.5, "CS_WonDeals": 40},
+                        kpis=("customer_success",))
+    plan = read_plan(path)
+    assert plan.values["CS_WonDeals"] == 40
+    assert plan_notes(plan.departments, "en", plan.values)[1] == (
+        "Customer Success uses its own Won deals (sales plan), not figures from Sales, "
+        "which is not planned")
+
+
+def test_won_deals_are_still_compared_with_sales_when_marketing_is_skipped(
+        tmp_path: Path) -> None:
+    path = partial_plan(tmp_path / "plan.xlsx", "en",
+                        {**SALES, **CS, "CS_NewCustomerShare": 0.5, "CS_WonDeals": 40},
+                        kpis=("sales", "customer_success"))
+    [problem] = problems_of(path)
+    assert problem.name == "Sales_TargetDeals"
+    assert "100" in problem.found and "40" in problem.found
