@@ -29,6 +29,9 @@ CHANNEL_INPUTS = [s for s in DEPARTMENTS["marketing"].inputs if s.group is not N
 #: sales), its cycle left as the template's formula (no sales to follow: 0).
 MARKETING_ALONE = {**{k: v for k, v in MARKETING.items() if k != "Mkt_CycleMonths"},
                    "Mkt_TargetSQL": 120}
+#: Customer success counting new customers from won deals, without sales: its own won deals.
+CS_ALONE = {"CS_StartCustomers": 200, "CS_MaxChurnRate": 0.05, "CS_NewCustomerShare": 0.5,
+            "CS_WonDeals": 41}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +46,13 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
                                        kpis=("sales", "marketing")),
         "marketing-alone-en": partial_plan(root / "marketing_alone_en.xlsx", "en",
                                            MARKETING_ALONE, kpis=("marketing",)),
+        "cs-alone-ja": partial_plan(root / "cs_alone_ja.xlsx", "ja", CS_ALONE,
+                                    kpis=("customer_success",)),
     }
     generated: dict[str, Path] = {}
     for number, (label, plan_path) in enumerate(plans.items()):
         plan = read_plan(plan_path)
-        quarter = FiscalQuarter(2026, 1 + number)  # distinct file names for one LibreOffice run
+        quarter = FiscalQuarter(2026, 1 + number % 4)  # distinct file names for one LO run
         for path in generate(plan, quarter, root / label, plan.lang):
             generated[f"{label}/{department_of(path)}"] = path
     # A channel typed into the generated workbook later: its "not planned" goes away, live.
@@ -61,7 +66,8 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
 
 
 LABELS = ["sales-only-ja/sales", "sales-only-en/sales", "no-channels-ja/sales",
-          "no-channels-ja/marketing", "marketing-alone-en/marketing"]
+          "no-channels-ja/marketing", "marketing-alone-en/marketing",
+          "cs-alone-ja/customer_success"]
 
 
 def test_only_the_planned_departments_get_a_workbook(books: dict) -> None:
@@ -134,6 +140,16 @@ def test_marketing_without_sales_plans_from_its_own_sql_target(books: dict) -> N
                 "Mkt_CycleMonths": 0}
     assert (mql, leads) == (480, 1200)
     for book in books["marketing-alone-en/marketing"]:
+        named = named_values(book)
+        assert {k: named[k] for k in expected} == expected
+        assert not any(name.startswith("Sales_") for name in named)
+
+
+def test_customer_success_without_sales_counts_new_customers_from_its_own_won_deals(
+        books: dict) -> None:
+    expected = {"CS_WonDeals": 41, "CS_NewCustomers": 20, "CS_MaxChurnedCustomers": 10,
+                "CS_EndCustomers": 200 - 10 + 20}
+    for book in books["cs-alone-ja/customer_success"]:
         named = named_values(book)
         assert {k: named[k] for k in expected} == expected
         assert not any(name.startswith("Sales_") for name in named)
