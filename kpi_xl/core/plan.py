@@ -35,6 +35,12 @@ GENERAL_INPUTS: list[InputSpec] = [
 SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
 
 
+def _all_departments() -> tuple[str, ...]:
+    from kpi_xl.core.departments import DEPARTMENTS
+
+    return tuple(DEPARTMENTS)
+
+
 def plan_sheet_name(lang: str) -> str:
     """Name of the template's input sheet."""
     return t(lang, "sheet.plan_input")
@@ -53,6 +59,9 @@ class Plan:
     source: str = "<sample>"
     kpis: Mapping[str, tuple[Kpi, ...]] = field(default_factory=dict)  # by department key
     okrs: tuple[Okr, ...] = ()
+    # The built-in departments the plan covers, in the registry's order: a department whose
+    # inputs and KPI table were left wholly blank is skipped (kpi_xl.core.partial).
+    departments: tuple[str, ...] = field(default_factory=_all_departments)
 
     @property
     def review_weekday(self) -> int:
