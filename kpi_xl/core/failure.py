@@ -5,7 +5,7 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 
 - ``kpi_met_kgi_missed`` (warning): over the periods where both were recorded, the KGI missed
   its target in some periods and the KPI met its own target in at least half of those
-  (``met_share``, default 0.5). Met respects direction: a lower-is-better KPI such as churn is
+  (``met_share``, default :data:`kpi_xl.core.review_flags.MET_SHARE`, the review sheet's rule). Met respects direction: a lower-is-better KPI such as churn is
   met when actual <= target. ``expected`` holds the number of KGI-missed periods, ``actual``
   the number of them in which the KPI was met.
 - ``weak_correlation`` (warning): the Pearson correlation between the KPI's and the KGI's
@@ -40,6 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kpi_xl.core.i18n import LANGS, t
+from kpi_xl.core.review_flags import MET_SHARE, collapsed
 from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
@@ -142,7 +143,7 @@ def _fmt(value: float) -> str:
 
 
 def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
-            threshold: float = 0.3, met_share: float = 0.5, lang: str = "en") -> list[Finding]:
+            threshold: float = 0.3, met_share: float = MET_SHARE, lang: str = "en") -> list[Finding]:
     """Find KPIs that were met while their KGI was missed, and KPIs that do not track it.
 
     See the module docstring for the input shapes and the findings. ``kgi`` names the KGI id
@@ -229,7 +230,7 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
             missed.append(period)
             if is_met(k_actual, k_target, kpi_dir):  # type: ignore[arg-type]
                 met_then.append(period)
-    if met_then and len(met_then) >= met_share * len(missed):
+    if collapsed(len(met_then), len(missed), met_share):  # the review sheet's own rule
         shown = ", ".join(met_then[:6]) + (" …" if len(met_then) > 6 else "")
         add("kpi_met_kgi_missed", kpi.id, expected=float(len(missed)),
             actual=float(len(met_then)), related=(goal.id,), value=shown, kgi=goal.id,
