@@ -36,16 +36,19 @@ pandas is not needed (a DataFrame is read through ``to_dict``);
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kpi_xl.core.expr import Expr, Operand, if_, lift, max_
 from kpi_xl.core.i18n import LANGS, t
 from kpi_xl.core.review_flags import MET_SHARE, collapsed
 from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["EVIDENCE_MIN_PERIODS", "analyze", "is_met", "pearson"]
+__all__ = ["EVIDENCE_MIN_PERIODS", "CorrelationLine", "analyze", "correlation_lines", "is_met",
+           "pearson"]
 
 #: The fewest common periods (months) before a correlation is reported as evidence: two
 #: quarters. Three months of one quarter can correlate by chance.
@@ -253,3 +256,56 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
     if r < threshold:
         add("weak_correlation", kpi.id, expected=threshold, actual=r, related=(goal.id,),
             kgi=goal.id, r=_fmt(r), n=len(pairs), threshold=_fmt(threshold))
+
+
+# The correlation verdict with a live evidence floor ---------------------------------------------
+
+#: Stands for the floor while a message is rendered, so the workbook can put a live number there.
+_FLOOR = "\x00"
+
+
+@dataclass(frozen=True)
+class CorrelationLine:
+    """One KPI's correlation verdict, for any evidence floor: what :func:`analyze` says with
+    ``min_periods`` below ``n`` (``weak``: the weak-correlation message, or "" when it tracks)
+    and at or above it (the "not enough data yet" message, split around the floor)."""
+
+    node: str
+    n: int
+    weak: str
+    thin: tuple[str, str]
+
+    def expr(self, floor: Operand) -> Expr:
+        """The line as a formula over the floor's cell: ``analyze``'s words for that floor."""
+        least = max_(lift(floor), 2)
+        return if_(lift(self.n).lt(least),
+                   lift(self.thin[0]).concat(least).concat(self.thin[1]), self.weak)
+
+    def text(self, floor: int) -> str:
+        """The line for a given floor (what :meth:`expr` evaluates to)."""
+        least = max(int(floor), 2)
+        return f"{self.thin[0]}{least}{self.thin[1]}" if self.n < least else self.weak
+
+
+def correlation_lines(data: object, *, kgi: str | None = None, threshold: float = 0.3,
+                      lang: str = "en") -> list[CorrelationLine]:
+    """Every KPI's correlation verdict for any floor (see :class:`CorrelationLine`).
+
+    Runs :func:`analyze` with the least floor and with none reachable, so each line holds
+    exactly the words ``analyze`` would say for any ``min_periods``.
+    """
+    thin = [f for f in analyze(data, kgi=kgi, min_periods=10**9, threshold=threshold,
+                               lang=lang) if f.code == "not_enough_data"]
+    weak = {f.node: f.message for f in analyze(data, kgi=kgi, min_periods=2,
+                                                threshold=threshold, lang=lang)
+            if f.code == "weak_correlation"}
+    lines = []
+    for found in thin:
+        n = int(found.actual or 0)
+        kgi_id = found.related[0] if found.related else ""
+        text = t(lang if lang in LANGS else "en", "failure.not_enough_data", node=found.node,
+                 kgi=kgi_id, n=n, min=_FLOOR)
+        before, _, after = text.partition(_FLOOR)
+        lines.append(CorrelationLine(found.node or "", n, weak.get(found.node, ""),
+                                     (before, after)))
+    return lines

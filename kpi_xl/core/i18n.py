@@ -961,7 +961,7 @@ TEXT: dict[str, dict[str, str]] = {
         # Review flags and page fixes (issue 11)
         "prev.numerator_value": "Numerator (actual)",
         "prev.denominator_value": "Denominator (actual)",
-        "prev.collapse_verdict": "KPI collapse",
+        "prev.collapse_verdict": "KPI collapse?",
         "prev.collapse_flag": "KPI collapse",
         "prev.floor_title": "Months for a correlation",
         "prev.floor_input": "Months needed before a correlation is a finding (fewer: not enough data yet)",

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_xl.core.expr import Expr, Num, area, count_equal, if_, iferror, ref
-from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS
+from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, CorrelationLine, analyze, correlation_lines
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
 from kpi_xl.core.measures import achievement_expr
 from kpi_xl.core.review_flags import MIN_CASES, RATE_GAP, collapse_flag, names, rate_verdict
-from kpi_xl.core.rollforward import Carried
+from kpi_xl.core.rollforward import Carried, failure_records
 from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
@@ -87,7 +87,8 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     summaries = carried.last_quarter
     by_kpi_rows = len(summaries)
     rates_rows = (len(carried.rates) + 5) if carried.rates else 0
-    collapse_rows = 5 + max(len(carried.findings), 1)
+    collapse_lines = _collapse_lines(carried, lang)
+    collapse_rows = 5 + max(len(collapse_lines[0]), 1) + len(collapse_lines[1])
     reviews_rows = 5 + len(carried.done_reviews) if carried.done_reviews else 4
     history_row = row + 2 + by_kpi_rows + 1 + rates_rows + collapse_rows + reviews_rows + 1
     history = _history(ctx, sheet, history_row, carried)
@@ -146,7 +147,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     row += 1
     if carried.rates:
         row = _rates(ctx, sheet, row, carried)
-    row = _collapse(ctx, sheet, row, carried, history)
+    row = _collapse(ctx, sheet, row, carried, history, collapse_lines)
     row = _reviews(ctx, sheet, row, carried)
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
@@ -226,9 +227,20 @@ def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) ->
     return row + 1
 
 
+def _collapse_lines(carried: Carried, lang: str) -> tuple[list[str], list[CorrelationLine]]:
+    """KPI倒れ lines (no floor applies) and each KPI's correlation line (the floor is live)."""
+    if carried.kgi_kpi is None:
+        return [], []
+    records = failure_records(carried.last, carried.kgi_kpi)
+    fixed = [f.message for f in analyze(records, kgi=carried.kgi_kpi, lang=lang,
+                                        min_periods=10**9) if f.code != "not_enough_data"]
+    return fixed, correlation_lines(records, kgi=carried.kgi_kpi, lang=lang)
+
+
 def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
-              history: tuple[Expr, Expr, Expr] | None) -> int:
-    """KPI倒れ lines, and the evidence floor for correlations (an input cell, read live)."""
+              history: tuple[Expr, Expr, Expr] | None,
+              lines: tuple[list[str], list[CorrelationLine]]) -> int:
+    """KPI倒れ lines, and the correlation verdicts under a live evidence floor (an input cell)."""
     lang = ctx.lang
     sheet.section(row, _tx(lang, "collapse"), WIDTH)
     row += 1
@@ -241,17 +253,19 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
     if history is not None and carried.kgi_kpi is not None:
         months = sheet.formula(row, 3, count_equal(history[0], carried.kgi_kpi), "count")
         sheet.formula(row, 4, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
-                                  _tx(lang, "floor_enough")), style="formula")
+                                  _tx(lang, "floor_enough")))
     else:
         sheet.number(row, 3, 0, "count")
         sheet.text(row, 4, _tx(lang, "floor_short"), "plain_note", fit=False)
     row += 1
+    fixed, correlations = lines
     if carried.kgi_kpi is None:
-        lines = [_tx(lang, "collapse_no_kgi", name=ctx.department.kgi_measure)]
-    else:
-        lines = carried.findings or [_tx(lang, "collapse_none")]
-    for line in lines:
+        fixed = [_tx(lang, "collapse_no_kgi", name=ctx.department.kgi_measure)]
+    for line in fixed or [_tx(lang, "collapse_none")]:
         sheet.text(row, 0, line, "plain_note", fit=False)
+        row += 1
+    for correlation in correlations:  # the words analyze says for the floor typed above
+        sheet.formula(row, 0, correlation.expr(ref(floor)), style="plain_note")
         row += 1
     return row + 1
 
