@@ -36,6 +36,7 @@ pandas is not needed (a DataFrame is read through ``to_dict``);
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -47,7 +48,7 @@ from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["EVIDENCE_MIN_PERIODS", "CorrelationLine", "analyze", "correlation_lines", "is_met",
+__all__ = ["EVIDENCE_MIN_PERIODS", "FLOOR", "KGI", "NODE", "CorrelationLine", "analyze", "correlation_lines", "is_met",
            "pearson"]
 
 #: The fewest common periods (months) before a correlation is reported as evidence: two
@@ -260,31 +261,53 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
 
 # The correlation verdict with a live evidence floor ---------------------------------------------
 
-#: Stands for the floor while a message is rendered, so the workbook can put a live number there.
-_FLOOR = "\x00"
+#: Stand for the floor, the KPI's and the KGI's names while a message is rendered, so that a
+#: workbook can put a live number there and read the names from their cells (a name typed by a
+#: planner never becomes part of a formula's text).
+FLOOR, NODE, KGI = "\x00", "\x01", "\x02"
+_MARKERS = re.compile("([\x00\x01\x02])")
+
+
+def _parts(lang: str, key: str, **fields: object) -> tuple[str, ...]:
+    """A message split around the markers: ("text", NODE, "text", FLOOR, ...)."""
+    text = t(lang if lang in LANGS else "en", key, node=NODE, kgi=KGI, **fields)
+    return tuple(p for p in _MARKERS.split(text) if p)
 
 
 @dataclass(frozen=True)
 class CorrelationLine:
     """One KPI's correlation verdict, for any evidence floor: what :func:`analyze` says with
-    ``min_periods`` below ``n`` (``weak``: the weak-correlation message, or "" when it tracks)
-    and at or above it (the "not enough data yet" message, split around the floor)."""
+    ``min_periods`` at most ``n`` (``weak``: the weak-correlation message, or () when the KPI
+    tracks its KGI) and above it (``thin``: "not enough data yet", around the floor)."""
 
     node: str
+    kgi: str
     n: int
-    weak: str
-    thin: tuple[str, str]
+    weak: tuple[str, ...]
+    thin: tuple[str, ...]
 
-    def expr(self, floor: Operand) -> Expr:
-        """The line as a formula over the floor's cell: ``analyze``'s words for that floor."""
+    def expr(self, floor: Operand, node: Operand | None = None, kgi: Operand | None = None
+             ) -> Expr:
+        """The line as a formula over the floor's cell (and the cells holding the names)."""
         least = max_(lift(floor), 2)
-        return if_(lift(self.n).lt(least),
-                   lift(self.thin[0]).concat(least).concat(self.thin[1]), self.weak)
+        values = {FLOOR: least, NODE: lift(node) if node is not None else lift(self.node),
+                  KGI: lift(kgi) if kgi is not None else lift(self.kgi)}
+
+        def joined(parts: tuple[str, ...]) -> Expr:
+            out: Expr | None = None
+            for part in parts:
+                piece = values.get(part, lift(part))
+                out = piece if out is None else out.concat(piece)
+            return out if out is not None else lift("")
+
+        return if_(lift(self.n).lt(least), joined(self.thin), joined(self.weak))
 
     def text(self, floor: int) -> str:
         """The line for a given floor (what :meth:`expr` evaluates to)."""
         least = max(int(floor), 2)
-        return f"{self.thin[0]}{least}{self.thin[1]}" if self.n < least else self.weak
+        values = {FLOOR: str(least), NODE: self.node, KGI: self.kgi}
+        parts = self.thin if self.n < least else self.weak
+        return "".join(values.get(p, p) for p in parts)
 
 
 def correlation_lines(data: object, *, kgi: str | None = None, threshold: float = 0.3,
@@ -296,16 +319,16 @@ def correlation_lines(data: object, *, kgi: str | None = None, threshold: float 
     """
     thin = [f for f in analyze(data, kgi=kgi, min_periods=10**9, threshold=threshold,
                                lang=lang) if f.code == "not_enough_data"]
-    weak = {f.node: f.message for f in analyze(data, kgi=kgi, min_periods=2,
-                                                threshold=threshold, lang=lang)
-            if f.code == "weak_correlation"}
+    weak = {f.node: f for f in analyze(data, kgi=kgi, min_periods=2, threshold=threshold,
+                                       lang=lang) if f.code == "weak_correlation"}
     lines = []
     for found in thin:
         n = int(found.actual or 0)
-        kgi_id = found.related[0] if found.related else ""
-        text = t(lang if lang in LANGS else "en", "failure.not_enough_data", node=found.node,
-                 kgi=kgi_id, n=n, min=_FLOOR)
-        before, _, after = text.partition(_FLOOR)
-        lines.append(CorrelationLine(found.node or "", n, weak.get(found.node, ""),
-                                     (before, after)))
+        goal = found.related[0] if found.related else ""
+        w = weak.get(found.node)
+        weak_parts = () if w is None else _parts(
+            lang, "failure.weak_correlation", r=_fmt(w.actual or 0.0), n=n,
+            threshold=_fmt(w.expected or 0.0))
+        lines.append(CorrelationLine(found.node or "", goal, n, weak_parts,
+                                     _parts(lang, "failure.not_enough_data", n=n, min=FLOOR)))
     return lines

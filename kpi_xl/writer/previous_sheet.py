@@ -104,9 +104,11 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     row += 1
     first = row
     prefix = ctx.department.prefix
+    name_keys: dict[str, str] = {}  # KPI → the cell holding its name (read by formulas)
     for summary in summaries:
         kind = number_kind(summary.unit)
         name = sheet.text_key(row, 0, summary.kpi, f"prev.{row}.kpi", "label_bold")
+        name_keys[summary.kpi] = name
         sheet.text(row, 1, UNIT_LABELS.get(summary.unit, {lang: summary.unit})[lang], "unit")
         direction = sheet.text_key(row, 2, DIRECTIONS[summary.direction][lang],
                                    f"prev.{row}.direction")
@@ -147,7 +149,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     row += 1
     if carried.rates:
         row = _rates(ctx, sheet, row, carried)
-    row = _collapse(ctx, sheet, row, carried, history, collapse_lines)
+    row = _collapse(ctx, sheet, row, carried, history, collapse_lines, name_keys)
     row = _reviews(ctx, sheet, row, carried)
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
@@ -239,7 +241,8 @@ def _collapse_lines(carried: Carried, lang: str) -> tuple[list[str], list[Correl
 
 def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
               history: tuple[Expr, Expr, Expr] | None,
-              lines: tuple[list[str], list[CorrelationLine]]) -> int:
+              lines: tuple[list[str], list[CorrelationLine]], name_keys: dict[str, str]
+              ) -> int:
     """KPI倒れ lines, and the correlation verdicts under a live evidence floor (an input cell)."""
     lang = ctx.lang
     sheet.section(row, _tx(lang, "collapse"), WIDTH)
@@ -265,7 +268,9 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
         sheet.text(row, 0, line, "plain_note", fit=False)
         row += 1
     for correlation in correlations:  # the words analyze says for the floor typed above
-        sheet.formula(row, 0, correlation.expr(ref(floor)), style="plain_note")
+        node, kgi = (name_keys.get(correlation.node), name_keys.get(correlation.kgi))
+        sheet.formula(row, 0, correlation.expr(ref(floor), node and ref(node),
+                                               kgi and ref(kgi)), style="plain_note")
         row += 1
     return row + 1
 
