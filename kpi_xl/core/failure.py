@@ -5,9 +5,10 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 
 - ``kpi_met_kgi_missed`` (warning): over the periods where both were recorded, the KGI missed
   its target in some periods and the KPI met its own target in at least half of those
-  (``met_share``, default :data:`kpi_xl.core.review_flags.MET_SHARE`, the review sheet's rule). Met respects direction: a lower-is-better KPI such as churn is
-  met when actual <= target. ``expected`` holds the number of KGI-missed periods, ``actual``
-  the number of them in which the KPI was met.
+  (``met_share``, default :data:`kpi_xl.core.review_flags.MET_SHARE`, the review sheet's
+  rule). Met respects direction: a lower-is-better KPI such as churn is met when
+  actual <= target. ``expected`` holds the number of KGI-missed periods, ``actual`` the number
+  of them in which the KPI was met.
 - ``weak_correlation`` (warning): the Pearson correlation between the KPI's and the KGI's
   actuals over their common periods is below ``threshold`` (default 0.3). The sign is turned
   for a lower-is-better KPI (or KGI), so churn falling while revenue rises counts as tracking.
@@ -15,6 +16,8 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
   :data:`EVIDENCE_MIN_PERIODS`) common periods and some variation in both series; with fewer
   periods the verdict is ``not_enough_data`` (info: "not enough data yet") instead. ``actual`` holds the (sign-adjusted)
   correlation, ``expected`` the threshold.
+  :func:`correlation_lines` gives each KPI's verdict for any floor, for a workbook whose
+  floor is an input cell (the last-quarter review sheet).
 - ``no_kgi`` (error): no KGI rows, so nothing to compare with.
 - ``ambiguous_kgi`` (warning): several KGIs and nothing says which one a KPI serves.
 - ``unknown_kgi`` (error): a KPI names a KGI id that has no rows.
@@ -37,8 +40,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kpi_xl.core.expr import Expr, Operand, if_, lift, max_
@@ -48,8 +51,8 @@ from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["EVIDENCE_MIN_PERIODS", "FLOOR", "KGI", "NODE", "CorrelationLine", "analyze", "correlation_lines", "is_met",
-           "pearson"]
+__all__ = ["EVIDENCE_MIN_PERIODS", "FLOOR", "KGI", "NODE", "CorrelationLine", "analyze",
+           "correlation_lines", "is_met", "pearson"]
 
 #: The fewest common periods (months) before a correlation is reported as evidence: two
 #: quarters. Three months of one quarter can correlate by chance.
@@ -147,7 +150,8 @@ def _fmt(value: float) -> str:
 
 
 def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
-            threshold: float = 0.3, met_share: float = MET_SHARE, lang: str = "en") -> list[Finding]:
+            threshold: float = 0.3, met_share: float = MET_SHARE, lang: str = "en"
+            ) -> list[Finding]:
     """Find KPIs that were met while their KGI was missed, and KPIs that do not track it.
 
     See the module docstring for the input shapes and the findings. ``kgi`` names the KGI id
