@@ -258,10 +258,15 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
     for conflict in conflicts(plan):
         values = ", ".join(f"{DEPARTMENTS[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
         message = t(lang, "check.target_conflict", kpi=conflict.kpi, period=conflict.period,
-                    first=conflict.first.isoformat(), values=values)
+                    first=_period_start(conflict.period, conflict.first), values=values)
         for key, _ in conflict.values:
             by_key[key].findings.append(Finding("error", "targets", "target_conflict",
                                                 conflict.kpi, message))
+
+
+def _period_start(period: str, first: dt.date) -> str:
+    """A period as planners name it: a month as 2027-04, a week or another period by its day."""
+    return f"{first:%Y-%m}" if period == "month" else first.isoformat()
 
 
 _TARGET_FIELDS = {"period": "targets.period_type", "first": "targets.first_day",
@@ -287,7 +292,7 @@ def _target_findings(saved: Any, dept: Department, lang: str) -> list[Finding]:
                 and abs(target - planned) > 1e-9 * max(1.0, abs(planned))):
             out.append(Finding("error", "targets", "target_conflict", str(name), t(
                 lang, "check.target_conflict", kpi=name, period="month",
-                first=month.isoformat() if isinstance(month, dt.date) else str(month),
+                first=_period_start("month", month) if isinstance(month, dt.date) else str(month),
                 values=f"{dept.actuals_table} {target:,.6g}, {dept.prefix}_Targets "
                        f"{planned:,.6g}")))
     return out
