@@ -141,7 +141,6 @@ TEXT: dict[str, dict[str, str]] = {
         "template.kpi_title": "部門別 KPI(各部門 3〜5 個。行の追加・削除はテーブル内で)",
         "template.kpi_help": "目標値は月間の件数・金額、または率・点・時間の水準。種別は flow(期間で合計)・level(期末の値)・ratio(率)・average(平均)。空欄なら単位から判断します(件・円→flow、社→level、%→ratio、点・時間・CPA などの単価→average)。連動先を選ぶと目標値は計画の数式に連動し、年間の解約率上限は月 1−(1−年率)^(1/12) に換算されます。",
         "template.okr_title": "OKR(KR は KPI で測定。60〜70% 達成で成功)",
-        "template.how_to": "入力が終わったら: kpi-xl generate このファイル.xlsx --quarter 2026Q1",
         "sheet.targets": "目標",
         "targets.section": "KPI 別・期間別の目標(年度・四半期・月・週)",
         "targets.help": "目標はこの表だけで定義され、他のシートはすべてこの表を参照します。flow は週→月→四半期→年度で合計、level は期末の値、ratio と average は合計しません。週は月曜始まりで、木曜日を含む月に属します。",
@@ -209,6 +208,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prev.floor_enough": '月数は足りています: 下の相関の判定が有効です',
         "check.review_rate": '{rate}: {judgement}(計画 {planned}、{quarter} の実績 {achieved} = {numerator}/{denominator}、許容差 {gap}、最少件数 {cases})',
         "check.review_collapse": '{quarter} の振り返り: {message}',
+        "template.how_to_year": "入力が終わったら: kpi-xl generate このファイル.xlsx --quarter {year}Q1",
         "tree.priority": '優先度',
         "tree.priority.high": '高',
         "tree.priority.mid": '中',
@@ -904,7 +904,6 @@ TEXT: dict[str, dict[str, str]] = {
             "make the target follow the plan's formulas; a yearly churn cap a becomes a monthly "
             "cap of 1 − (1 − a)^(1/12)."),
         "template.okr_title": "OKRs (each key result measured by a KPI; 60-70% is a success)",
-        "template.how_to": "When done: kpi-xl generate this-file.xlsx --quarter 2026Q1",
         "sheet.targets": "Targets",
         "targets.section": "Targets by KPI and period (year, quarters, months, weeks)",
         "targets.help": (
@@ -976,6 +975,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prev.floor_enough": "Enough months: the correlation verdicts below apply",
         "check.review_rate": "{rate}: {judgement} (plan {planned}, {quarter} achieved {achieved} = {numerator}/{denominator}; allowed gap {gap}, at least {cases} cases)",
         "check.review_collapse": "{quarter} review: {message}",
+        "template.how_to_year": "When done: kpi-xl generate this-file.xlsx --quarter {year}Q1",
         "tree.priority": "Priority",
         "tree.priority.high": "High",
         "tree.priority.mid": "Medium",

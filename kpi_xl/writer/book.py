@@ -145,6 +145,7 @@ class _PendingFormula:
     expr: Expr
     style: str
     kind: str
+    fit: bool = True  # False: a title or note that runs on to the right, not sized for
 
 
 @dataclass
@@ -373,7 +374,12 @@ class BookWriter:
                 value = 0  # a formula that reads a blank cell shows 0, as in Excel
             pending.sheet.ws.write_formula(pending.row, pending.col, text,
                                            self.fmt(pending.style, pending.kind), value)
-            pending.sheet.note_width(pending.col, _shown(value, pending.kind))
+            if pending.fit:
+                pending.sheet.note_width(pending.col, _shown(value, pending.kind))
+            elif pending.style in _OVERFLOW_SCALE:
+                pending.sheet.overflow.append(
+                    (pending.col, display_width(_shown(value, pending.kind))
+                     * _OVERFLOW_SCALE[pending.style]))
         for sheet in self._sheets:
             sheet.finish()
         from kpi_xl.core.fingerprint import PROPERTY, canonical, digest, pack, property_names
@@ -608,12 +614,14 @@ class SheetWriter:
 
     def formula(self, row: int, col: int, expr: Expr, kind: str = "general", *,
                 key: str | None = None, name: str | None = None,
-                style: str = "formula") -> str:
-        """Write a live formula; its cached value is computed from the same expression."""
+                style: str = "formula", fit: bool = True) -> str:
+        """Write a live formula; its cached value is computed from the same expression.
+
+        ``fit=False`` leaves the column's width alone (a title or a note that runs on)."""
         self._track(row, col)
         key = key or self.key_at(row, col)
         self.book.register(key, self, row, col)
-        self.book._formulas[key] = _PendingFormula(self, row, col, expr, style, kind)
+        self.book._formulas[key] = _PendingFormula(self, row, col, expr, style, kind, fit)
         if name:
             self.book.define_name(name, key)
         return key

@@ -256,7 +256,7 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
     if history is not None and carried.kgi_kpi is not None:
         months = sheet.formula(row, 3, count_equal(history[0], carried.kgi_kpi), "count")
         sheet.formula(row, 4, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
-                                  _tx(lang, "floor_enough")))
+                                  _tx(lang, "floor_enough")), fit=False)
     else:
         sheet.number(row, 3, 0, "count")
         sheet.text(row, 4, _tx(lang, "floor_short"), "plain_note", fit=False)
@@ -270,7 +270,7 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
     for correlation in correlations:  # the words analyze says for the floor typed above
         node, kgi = (name_keys.get(correlation.node), name_keys.get(correlation.kgi))
         sheet.formula(row, 0, correlation.expr(ref(floor), node and ref(node),
-                                               kgi and ref(kgi)), style="plain_note")
+                                               kgi and ref(kgi)), style="plain_note", fit=False)
         row += 1
     return row + 1
 
