@@ -185,3 +185,34 @@ def test_thresholds_typed_into_the_sheet_are_used_by_the_sheet_and_by_check(quar
     assert thin(quarters["recalculated"]) == {"Leads per month", "Opportunities per month",
                                               "Proposal win rate"}
     assert thin(recalculated) == {"Proposal win rate"}  # one month of it: still too thin
+
+
+def test_check_says_what_the_japanese_sheet_says(tmp_path: Path) -> None:
+    """The Japanese sample, typed with openpyxl (no formula results): the same findings, in the
+    sheet's Japanese words, whether read from the folder or the new workbook alone."""
+    from tests.conftest import ACTUALS_KPI_COLLAPSE
+
+    plan = read_plan(sample_plan_path("ja"))
+    out = tmp_path / "out"
+    [q1] = generate(plan, FiscalQuarter(2026, 1), out, "ja", departments=["sales"])
+    type_actuals(q1, "Sales_Actuals", ACTUALS_KPI_COLLAPSE, q1)
+    [q2] = generate(plan, FiscalQuarter(2026, 2), out, "ja", departments=["sales"])
+    ws = openpyxl.load_workbook(q2, data_only=True)["前四半期の振り返り"]
+    sheet = set()
+    for row in ws.iter_rows(values_only=True):
+        if row[8] == "計画が実績より明らかに楽観的":
+            sheet.add(("optimistic_rate", row[0]))
+        if row[11] == "KPI倒れ":
+            sheet.add(("kpi_met_kgi_missed", row[0]))
+    # Leads and opportunities beat their targets every month while deals missed every month.
+    assert sheet == {("optimistic_rate", "商談→受注率"), ("kpi_met_kgi_missed", "月間リード獲得数"),
+                     ("kpi_met_kgi_missed", "月間商談獲得数")}
+    for path in (out, q2):
+        found = {(f.code, f.subject): f.message for r in check_path(path, "ja")
+                 for d in r.departments for f in d.findings
+                 if f.kind == "review" and f.severity == "warning" and f.code != "review_overdue"}
+        assert set(found) == sheet
+        assert found["optimistic_rate", "商談→受注率"].startswith(
+            "商談→受注率: 計画が実績より明らかに楽観的(計画 20.0%、FY2026Q1 の実績 9.8% = 13/132")
+        assert found["kpi_met_kgi_missed", "月間リード獲得数"].startswith(
+            "FY2026Q1 の振り返り: KGI 月間受注件数 が未達だった")
