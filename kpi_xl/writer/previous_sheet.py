@@ -32,6 +32,8 @@ from kpi_xl.writer.context import BuildContext
 __all__ = ["previous_quarter_sheet", "sheet_name"]
 
 WIDTH = 12
+#: The column of the threshold cells: their labels (in column A) run on up to it.
+INPUT_COL = 5
 
 def _tx(lang: str, key: str, **values: object) -> str:
     return t(lang, "prev." + key, **values)
@@ -154,6 +156,7 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
         sheet.set_width(col, 16)
+    sheet.set_width(8, 40)  # the rates' judgement, in words
     sheet.freeze(4)
 
 
@@ -194,12 +197,12 @@ def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) ->
     sheet.section(row, _tx(lang, "rates"), WIDTH)
     row += 1
     sheet.text(row, 0, _tx(lang, "gap_input"), "label")
-    gap = sheet.input(row, 3, f"{ctx.department.key}.prev.rate_gap", RATE_GAP, "rate",
+    gap = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.rate_gap", RATE_GAP, "rate",
                       name=named["rate_gap"], help_title=_tx(lang, "gap"),
                       help_text=_tx(lang, "gap_input"))
     row += 1
     sheet.text(row, 0, _tx(lang, "sample_input"), "label")
-    sample = sheet.input(row, 3, f"{ctx.department.key}.prev.min_sample", MIN_CASES, "count",
+    sample = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.min_sample", MIN_CASES, "count",
                          name=named["min_cases"], help_title=_tx(lang, "sample_input"),
                          help_text=_tx(lang, "sample_input"))
     row += 1
@@ -248,18 +251,18 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
     sheet.section(row, _tx(lang, "collapse"), WIDTH)
     row += 1
     sheet.text(row, 0, _tx(lang, "floor_input"), "label")
-    floor = sheet.input(row, 3, f"{ctx.department.key}.prev.min_periods", EVIDENCE_MIN_PERIODS,
+    floor = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.min_periods", EVIDENCE_MIN_PERIODS,
                         "count", name=names(ctx.department.prefix)["min_periods"],
                         help_title=_tx(lang, "floor_title"), help_text=_tx(lang, "floor_input"))
     row += 1
     sheet.text(row, 0, _tx(lang, "floor_months"), "label")
     if history is not None and carried.kgi_kpi is not None:
-        months = sheet.formula(row, 3, count_equal(history[0], carried.kgi_kpi), "count")
-        sheet.formula(row, 4, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
+        months = sheet.formula(row, INPUT_COL, count_equal(history[0], carried.kgi_kpi), "count")
+        sheet.formula(row, INPUT_COL + 1, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
                                   _tx(lang, "floor_enough")), fit=False)
     else:
-        sheet.number(row, 3, 0, "count")
-        sheet.text(row, 4, _tx(lang, "floor_short"), "plain_note", fit=False)
+        sheet.number(row, INPUT_COL, 0, "count")
+        sheet.text(row, INPUT_COL + 1, _tx(lang, "floor_short"), "plain_note", fit=False)
     row += 1
     fixed, correlations = lines
     if carried.kgi_kpi is None:

@@ -172,11 +172,11 @@ def test_thresholds_typed_into_the_sheet_are_used_by_the_sheet_and_by_check(quar
     ws = openpyxl.load_workbook(recalculated, data_only=True)[REVIEW]
     floor = next(r for r in ws.iter_rows(values_only=True)
                  if r[0] == "Months of KGI actuals last quarter")
-    assert floor[3] == 3 and floor[4].startswith("Enough months")
+    assert floor[5] == 3 and floor[6].startswith("Enough months")
     ws = openpyxl.load_workbook(quarters["recalculated"], data_only=True)[REVIEW]
     floor = next(r for r in ws.iter_rows(values_only=True)
                  if r[0] == "Months of KGI actuals last quarter")
-    assert floor[4].startswith("Not enough data yet")
+    assert floor[6].startswith("Not enough data yet")
 
     def thin(path: Path) -> set[str]:
         return {f.subject for r in check_path(path, "en") for d in r.departments
