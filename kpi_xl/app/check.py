@@ -476,13 +476,24 @@ _MONTH_FIELDS = {"kpi": "prev.kpi", "month": "prev.month", "direction": "prev.di
                  "target": "prev.target", "actual": "prev.actual"}
 
 
-def _named_number(saved: Any, name: str, default: float) -> float:
-    """The number in the single cell a defined name points at; ``default`` when there is none."""
+def _threshold(saved: Any, name: str, default: float, lang: str, out: list[Finding]) -> float:
+    """The number in the threshold cell ``name`` of the review sheet, read as Excel reads it.
+
+    A blank cell is 0 (as in the sheet's formulas); a workbook without the name (written before
+    the thresholds were named) gets ``default``; text or another value is an error that names
+    the cell (the sheet shows #VALUE! there) and ``default`` is used meanwhile.
+    """
     defined = saved.formulas.defined_names.get(name)
     for sheet, ref in (defined.destinations if defined is not None else ()):
-        value = saved.value(sheet, ref.replace("$", ""))
+        cell = ref.replace("$", "")
+        value = saved.value(sheet, cell)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return 0.0
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        out.append(Finding("error", "review", "invalid_threshold", f"{sheet}!{cell}", t(
+            lang, "check.review_threshold", cell=f"{sheet}!{cell}", name=name, value=value)))
+        return default
     return default
 
 
@@ -509,11 +520,11 @@ def _review_sheet_findings(saved: Any, dept: Department, values: dict[str, Any],
 
     named = names(dept.prefix)
     quarter = _previous_quarter_name(saved)
-    gap = _named_number(saved, named["rate_gap"], RATE_GAP)
-    cases = _named_number(saved, named["min_cases"], MIN_CASES)
-    floor = int(_named_number(saved, named["min_periods"], failure.EVIDENCE_MIN_PERIODS))
-    inputs = {spec.label[code]: spec.name for spec in dept.inputs for code in spec.label}
     out: list[Finding] = []
+    gap = _threshold(saved, named["rate_gap"], RATE_GAP, lang, out)
+    cases = _threshold(saved, named["min_cases"], MIN_CASES, lang, out)
+    floor = int(_threshold(saved, named["min_periods"], failure.EVIDENCE_MIN_PERIODS, lang, out))
+    inputs = {spec.label[code]: spec.name for spec in dept.inputs for code in spec.label}
     for row in _rows(saved, named["rates"], _RATE_FIELDS):
         label, numerator, denominator = row.get("rate"), row.get("numerator"), \
             row.get("denominator")

@@ -216,3 +216,32 @@ def test_check_says_what_the_japanese_sheet_says(tmp_path: Path) -> None:
             "商談→受注率: 計画が実績より明らかに楽観的(計画 20.0%、FY2026Q1 の実績 9.8% = 13/132")
         assert found["kpi_met_kgi_missed", "月間リード獲得数"].startswith(
             "FY2026Q1 の振り返り: KGI 月間受注件数 が未達だった")
+
+
+def test_a_threshold_typed_as_text_is_named_and_a_blank_one_counts_as_zero(tmp_path: Path
+                                                                           ) -> None:
+    from tests.conftest import ACTUALS_KPI_COLLAPSE
+
+    plan = read_plan(sample_plan_path("ja"))
+    out = tmp_path / "out"
+    [q1] = generate(plan, FiscalQuarter(2026, 1), out, "ja", departments=["sales"])
+    type_actuals(q1, "Sales_Actuals", ACTUALS_KPI_COLLAPSE, q1)
+    [q2] = generate(plan, FiscalQuarter(2026, 2), out, "ja", departments=["sales"])
+    wb = openpyxl.load_workbook(q2)
+    sheet, ref = next(iter(wb.defined_names["Sales_PrevRateGap"].destinations))
+    cell = f"{sheet}!{ref.replace('$', '')}"
+
+    def findings(gap: object) -> dict[str, str]:
+        set_named(wb, {"Sales_PrevRateGap": gap})
+        path = tmp_path / f"gap_{len(str(gap))}.xlsx"
+        wb.save(path)
+        [report] = check_path(path, "ja")
+        return {f.code: f.message for d in report.departments for f in d.findings
+                if f.kind == "review" and f.code in ("invalid_threshold", "optimistic_rate")}
+
+    said = findings("二割")
+    assert said["invalid_threshold"] == (
+        f"{cell}(Sales_PrevRateGap)に「二割」が入っています。しきい値は数値で入力してください"
+        "(空欄は 0 として計算されます)")
+    said = findings(None)  # blank: the sheet's formulas read 0, and so does check
+    assert "invalid_threshold" not in said and "許容差 0.0%" in said["optimistic_rate"]
