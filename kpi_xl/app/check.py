@@ -84,6 +84,9 @@ class CheckReport:
     kind: str  # "plan" | "workbook"
     lang: str
     departments: list[DepartmentReport] = field(default_factory=list)
+    # A plan's departments left wholly blank (keys), and what the planner is told about them.
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -98,7 +101,8 @@ class CheckReport:
         return {"source": self.source, "kind": self.kind, "lang": self.lang,
                 "summary": {"errors": self.errors, "warnings": self.warnings,
                             "kpis": sum(len(d.kpis) for d in self.departments)},
-                "departments": [asdict(d) for d in self.departments]}
+                "departments": [asdict(d) for d in self.departments],
+                "skipped": list(self.skipped)}
 
     def to_json(self) -> str:
         """This report alone as JSON (see :func:`document` for what ``--json`` prints)."""
@@ -120,6 +124,9 @@ _LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "info", 
 
 
 _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
+{% for note in report.notes %}
+{{ note }}
+{% endfor %}
 {% for dept in report.departments %}
 
 == {{ dept.name }} ==
@@ -215,9 +222,13 @@ def _shown(value: float, kind: str) -> str:
 
 
 def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
-    """Check every department of a plan."""
-    report = CheckReport(source or plan.source, "plan", lang)
-    for key, dept in DEPARTMENTS.items():
+    """Check every department the plan covers; say which ones it skips (left blank)."""
+    from kpi_xl.core.partial import plan_notes, skipped
+
+    report = CheckReport(source or plan.source, "plan", lang, skipped=skipped(plan.departments),
+                         notes=plan_notes(plan.departments, lang, plan.values))
+    for key in plan.departments:
+        dept = DEPARTMENTS[key]
         kpis = plan.kpis.get(key, ())
         dept_report = DepartmentReport(key, dept.name[lang],
                                        [_verdict(k, lang, plan) for k in kpis])
@@ -587,22 +598,11 @@ def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) ->
     The same expressions the review log writes as formulas (:mod:`kpi_xl.core.reviews`),
     evaluated with ``today``.
     """
-    from kpi_xl.core.reviews import CADENCE_DAYS, cadence_text, late_reviews
+    from kpi_xl.core.reviews import overdue_reviews
     from kpi_xl.io.previous import read_reviews
 
-    out = []
-    for late in late_reviews(read_reviews(saved, dept), lang, today):
-        if not late.overdue:
-            continue
-        entry = late.entry
-        day = entry.day.isoformat() if isinstance(entry.day, dt.date) else str(entry.day)
-        message = t(lang, "report.review_overdue", day=day,
-                    cadence=cadence_text(entry.cadence, lang),
-                    kpi=f" ({entry.kpi})" if entry.kpi else "", days=late.days,
-                    limit=CADENCE_DAYS.get(entry.cadence, CADENCE_DAYS["quarterly"]),
-                    cell=entry.cell)
-        out.append(Finding("warning", "review", "review_overdue", entry.cell, message))
-    return out
+    return [Finding("warning", "review", "review_overdue", cell, message)
+            for cell, message in overdue_reviews(read_reviews(saved, dept), lang, today)]
 
 
 def check_path(path: Path, lang: str | None) -> list[CheckReport]:

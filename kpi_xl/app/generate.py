@@ -28,7 +28,10 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
              previous_dir: Path | None = None, roll_forward: bool = True, force: bool = False,
              on_backup: Callable[[Path, Path], None] | None = None,
              on_note: Callable[[str], None] | None = None) -> list[Path]:
-    """Write one workbook per department into ``out_dir/FY<year>Q<n>/``; return their paths.
+    """Write one workbook per planned department into ``out_dir/FY<year>Q<n>/``; return their paths.
+
+    ``departments`` narrows the plan's own (:attr:`~kpi_xl.core.plan.Plan.departments`: a
+    department left blank in the plan gets no workbook).
 
     Every workbook is built completely before any is moved into place, so a failure leaves the
     output folder as it was. ``with_udfs`` adds a sheet of cells that call the add-in's Excel
@@ -43,7 +46,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     from kpi_xl.io.files import recover_stale, remove_stale_build_folders
     from kpi_xl.writer.book import BookWriter
 
-    keys = list(departments or DEPARTMENTS)
+    keys = list(departments or plan.departments)
     folder = Path(out_dir) / quarter.folder_name
     # What a killed run left behind: its half-committed set is put back, its files removed.
     recover_stale(folder)
@@ -194,12 +197,16 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
     messages speak ``lang`` or else the plan's language.
     """
     from kpi_xl.core.errors import UsageError
+    from kpi_xl.core.partial import plan_notes
     from kpi_xl.io.plan_reader import read_plan
 
     plan = read_plan(plan_path, lang)
     lang = lang or plan.lang
     try:
         quarter = resolve_quarter(plan, quarter_text)
+        if on_note is not None:
+            for note in plan_notes(plan.departments, lang, plan.values):
+                on_note(note)  # the departments skipped, and who stands on its own inputs
         try:
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
                             previous_dir=previous_dir, force=force, on_backup=on_backup,

@@ -292,7 +292,7 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     if quarter not in books:
         raise UsageError.text("report.no_books", folder=Path(out_dir) / quarter.folder_name,
                               quarter=str(quarter))
-    for key in DEPARTMENTS:
+    for key in plan.departments:  # a department the plan leaves blank has no workbook to miss
         if key not in books[quarter]:
             warn(t(lang, "report.missing_book", department=DEPARTMENTS[key].name[lang],
                    folder=Path(out_dir) / quarter.folder_name))
@@ -300,6 +300,8 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     history: dict[FiscalQuarter, dict[str, DeptQuarter]] = {}
     for q, paths in books.items():
         for key, path in paths.items():
+            if key not in plan.departments:
+                continue  # an earlier quarter's workbook of a department this plan skips
             try:
                 qa = read_actuals(path, key, q, lang, plan)
             except KpiXlError as err:
@@ -321,7 +323,23 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
                            _quarter_months(plan, quarter), current, history, actuals,
                            warnings=warnings)
     report.findings = _findings(plan, actuals, quarter, current, lang)
+    report.findings += _review_findings(actuals.get(quarter, {}), lang, report.read_at.date())
     return report
+
+
+def _review_findings(this_quarter: dict[str, QuarterActuals], lang: str, today: dt.date
+                     ) -> list[Finding]:
+    """Reviews still open beyond their cadence, in the words of ``check`` and the checklist."""
+    from kpi_xl.core.reviews import overdue_reviews
+
+    out = []
+    for key, qa in this_quarter.items():
+        messages = [message for _, message in overdue_reviews(qa.reviews, lang, today)]
+        if len(messages) > 3:  # a meeting needs the count and the oldest, not a page of lines
+            messages = [t(lang, "report.reviews_overdue_many", count=len(messages),
+                          first=messages[0])]
+        out += [Finding(key, "warning", "review_overdue", message) for message in messages]
+    return out
 
 
 def month_label(lang: str, month: dt.date) -> str:

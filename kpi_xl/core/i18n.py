@@ -5,7 +5,7 @@ Department-specific labels live beside their department's data; everything gener
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "month_name", "quarter_label", "t"]
+__all__ = ["LANGS", "month_name", "quarter_label", "t", "week_days"]
 
 LANGS = ("ja", "en")
 
@@ -144,7 +144,7 @@ TEXT: dict[str, dict[str, str]] = {
         "template.okr_title": "OKR(KR は KPI で測定。60〜70% 達成で成功)",
         "sheet.targets": "目標",
         "targets.section": "KPI 別・期間別の目標(年度・四半期・月・週)",
-        "targets.help": "目標はこの表だけで定義され、他のシートはすべてこの表を参照します。flow は週→月→四半期→年度で合計、level は期末の値、ratio と average は合計しません。週は月曜始まりで、木曜日を含む月に属します。",
+        "targets.help": "目標はこの表だけで定義され、他のシートはすべてこの表を参照します。flow は週→月→四半期→年度で合計、level は期末の値、ratio と average は合計しません。週は{day}始まりで、{middle}を含む月に属します。",
         "targets.period_type": "期間種別",
         "targets.first_day": "期間の初日",
         "targets.kpi": "KPI",
@@ -162,7 +162,14 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.ratio": "{quarter} の率",
         "kpi.period.average": "{quarter} の平均",
         "quarters_help": "各 KPI の四半期目標(目標シートの表から参照)。flow は月の合計、率・平均・水準は合計しません。リードはリードタイム分前倒しした月の目標です。",
-        "track.week_rule": "週は月曜始まりで、木曜日を含む月に属します。各月の週次目標の合計は月次目標と一致します。",
+        "track.week_rule": "週は{day}始まりで、{middle}を含む月に属します。各月の週次目標の合計は月次目標と一致します。",
+        "weekday.0": "月曜日",
+        "weekday.1": "火曜日",
+        "weekday.2": "水曜日",
+        "weekday.3": "木曜日",
+        "weekday.4": "金曜日",
+        "weekday.5": "土曜日",
+        "weekday.6": "日曜日",
         "okr.kpi_target": "KPI の今四半期目標",
         "funnel.derived_rate": "他の 2 つの率から導出すると {rate} になり、率として使えません",
         "funnel.rate_missing_found": "空欄で、他の率からも導出できません",
@@ -200,6 +207,7 @@ TEXT: dict[str, dict[str, str]] = {
         "review.overdue": "周期超過",
         "review.late_help": "「遅れ(日)」は日付を過ぎても未着手(または空欄)のレビューの経過日数。週次は 7 日、月次は 31 日、四半期は 92 日を超えると「周期超過」になり、チェックリストの 6 番目が ✖ になります。",
         "report.review_overdue": "{day} の{cadence}レビュー{kpi}が {days} 日遅れています(未着手のまま周期 {limit} 日を超過、{cell})",
+        "report.reviews_overdue_many": "未着手のまま周期を超えたレビューが {count} 件あります。最も古いもの: {first}",
         # Review flags and page fixes (issue 11)
         "prev.numerator_value": '分子(実績)',
         "prev.denominator_value": '分母(実績)',
@@ -285,6 +293,7 @@ TEXT: dict[str, dict[str, str]] = {
         "report.kind.ratio": "比率",
         "report.kind.average": "平均",
         "report.trend_heading": "四半期ごとの推移(達成率)",
+        "report.trend_line": "推移(点線 = 100%)",
         "report.monthly_heading": "月別の計画と実績",
         "report.one_quarter": "見つかった四半期は 1 つです。前の四半期のフォルダがあると推移を表示します。",
         "report.no_kgi_kpi": "KGI を測る KPI がありません",
@@ -753,6 +762,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "日付を入力してください(例: 2027-03-31)",
         "kpitable.expect.choice": "次のいずれかを選んでください: {choices}",
         "kpitable.expect.link": "次のいずれか(または空欄): {choices}",
+        "kpitable.expect.link_kind": "連動先 {link} に合う種類: {kinds}(種類を入力するか、連動先を変えてください)",
         "kpitable.expect.percent": "率は % で入力してください({target:g}% のつもりなら {target:g}% または {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "1月",
@@ -768,6 +778,24 @@ TEXT: dict[str, dict[str, str]] = {
         "month.11": "11月",
         "month.12": "12月",
         "month_name": "{year}年{month}",
+        # Partial plans and optional channels (issue 15)
+        "partial.separator": "、",
+        "partial.skipped": "計画なし(計画で空欄の部門は省き、ブックを作りません): {departments}",
+        "partial.own_inputs": "{department}は{inputs}に自身の入力を使います({other}は計画されていないため連動しません)",
+        "partial.nothing": "どの部門にも入力がなく、計画するものがありません({departments} がすべて空欄)",
+        "partial.nothing.expected": "少なくとも 1 つの部門の入力と KPI 表を埋めてください(すべて空欄の部門は省かれます)",
+        "partial.default_skipped": "{department}の数値に連動するテンプレートの式のままですが、{department}は計画されていません",
+        "partial.default_skipped.expected": "式の上にこの部門自身の値を入力してください({expected})",
+        "partial.rate_alone": "空欄で、{department}を計画していないため他の率から導出できません",
+        "partial.group_blank": "空欄ですが、{group}の他の入力は埋まっています",
+        "partial.group_blank.expected": "{group}を計画するならこのセルも入力してください({expected})。計画しないなら {filled} も空欄にしてください",
+        "partial.okr_skipped": "{department}(入力と KPI 表が空欄で、計画されていない部門)",
+        "partial.okr_skipped.expected": "{department}の入力と KPI 表を埋めるか、この OKR の行を削除してください",
+        "partial.not_planned": "計画なし",
+        "group.seo": "SEO",
+        "group.ads": "広告",
+        "group.webinars": "ウェビナー",
+        "group.email": "メール",
     },
     "en": {
         "legend": "Yellow: inputs (change one, all recalculates). Grey: formulas.",
@@ -916,8 +944,8 @@ TEXT: dict[str, dict[str, str]] = {
         "targets.help": (
             "Targets are defined in this table only; every other sheet reads it. A flow adds up "
             "weeks to months to quarters to the year; a level is the value at the period's end; "
-            "ratios and averages are never added up. Weeks start on Monday and belong to the "
-            "month holding their Thursday."),
+            "ratios and averages are never added up. Weeks start on {day} and belong to the "
+            "month holding their {middle}."),
         "targets.period_type": "Period type",
         "targets.first_day": "First day",
         "targets.kpi": "KPI",
@@ -935,7 +963,14 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.ratio": "rate for {quarter}",
         "kpi.period.average": "average over {quarter}",
         "quarters_help": "Each KPI's target by quarter, read from the Targets table: flows add up their months; rates, averages and levels are never added up. Leads are the months' targets moved earlier by the sales cycle.",
-        "track.week_rule": "Weeks start on Monday and belong to the month holding their Thursday; a month's weekly targets add up to its monthly target.",
+        "track.week_rule": "Weeks start on {day} and belong to the month holding their {middle}; a month's weekly targets add up to its monthly target.",
+        "weekday.0": "Monday",
+        "weekday.1": "Tuesday",
+        "weekday.2": "Wednesday",
+        "weekday.3": "Thursday",
+        "weekday.4": "Friday",
+        "weekday.5": "Saturday",
+        "weekday.6": "Sunday",
         "okr.kpi_target": "KPI target this quarter",
         "funnel.derived_rate": "derived from the other two rates it would be {rate}, which is not a rate",
         "funnel.rate_missing_found": "the cell is blank and cannot be derived from the other rates",
@@ -973,6 +1008,7 @@ TEXT: dict[str, dict[str, str]] = {
         "review.overdue": "Overdue",
         "review.late_help": "Days late: days since the date of a review still Open (or blank). Beyond 7 days for a weekly review, 31 for a monthly and 92 for a quarterly one it is Overdue, and the checklist's sixth item shows ✖.",
         "report.review_overdue": "The {cadence} review of {day}{kpi} is {days} days late (still open, beyond its {limit}-day cadence; {cell})",
+        "report.reviews_overdue_many": "{count} reviews are still open beyond their cadence. The oldest: {first}",
         # Review flags and page fixes (issue 11)
         "prev.numerator_value": "Numerator (actual)",
         "prev.denominator_value": "Denominator (actual)",
@@ -1058,6 +1094,7 @@ TEXT: dict[str, dict[str, str]] = {
         "report.kind.ratio": "ratio",
         "report.kind.average": "average",
         "report.trend_heading": "Trend across quarters (achievement)",
+        "report.trend_line": "Trend (dashed = 100%)",
         "report.monthly_heading": "Plan and actual by month",
         "report.one_quarter": "Only one quarter was found; earlier quarters' folders add the trend.",
         "report.no_kgi_kpi": "No KPI measures the KGI",
@@ -1525,6 +1562,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "expected a date such as 2027-03-31",
         "kpitable.expect.choice": "expected one of: {choices}",
         "kpitable.expect.link": "expected one of (or blank): {choices}",
+        "kpitable.expect.link_kind": "a kind that {link} can be: {kinds} (type the kind, or link another figure)",
         "kpitable.expect.percent": "expected a rate typed with % (for {target:g}% type {target:g}% or {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "Jan",
@@ -1540,6 +1578,24 @@ TEXT: dict[str, dict[str, str]] = {
         "month.11": "Nov",
         "month.12": "Dec",
         "month_name": "{month} {year}",
+        # Partial plans and optional channels (issue 15)
+        "partial.separator": ", ",
+        "partial.skipped": "Not planned (left blank in the plan, so skipped: no workbook for them): {departments}",
+        "partial.own_inputs": "{department} uses its own {inputs}, not figures from {other}, which is not planned",
+        "partial.nothing": "no department is filled in ({departments} are all blank), so there is nothing to plan",
+        "partial.nothing.expected": "expected at least one department's inputs and KPI table filled in (a department left wholly blank is skipped)",
+        "partial.default_skipped": "the template's formula follows {department}, which is not planned",
+        "partial.default_skipped.expected": "{expected}, typed over the formula (this department's own figure)",
+        "partial.rate_alone": "the cell is blank and cannot be derived from other rates, since {department} is not planned",
+        "partial.group_blank": "the cell is blank while other {group} inputs are filled in",
+        "partial.group_blank.expected": "to plan {group}, {expected}; to leave {group} unplanned, clear {filled} too",
+        "partial.okr_skipped": "{department}, which is not planned (its inputs and KPI table are blank)",
+        "partial.okr_skipped.expected": "expected {department}'s inputs and KPI table filled in, or this OKR row deleted",
+        "partial.not_planned": "not planned",
+        "group.seo": "SEO",
+        "group.ads": "Ads",
+        "group.webinars": "Webinars",
+        "group.email": "Email",
     },
 }
 
@@ -1549,6 +1605,13 @@ def t(lang: str, key: str, **values: object) -> str:
     table = TEXT.get(lang, TEXT["en"])
     text = table[key] if key in table else TEXT["en"][key]
     return text.format(**values) if values else text
+
+
+def week_days(lang: str, review_weekday: int) -> dict[str, str]:
+    """``day`` a week starts on and ``middle``, its fourth day, which decides its month: the
+    placeholders of the texts that state the week rule."""
+    return {"day": t(lang, f"weekday.{review_weekday}"),
+            "middle": t(lang, f"weekday.{(review_weekday + 3) % 7}")}
 
 
 def month_name(lang: str, year: int, month: int) -> str:

@@ -26,9 +26,19 @@ GENERAL_INPUTS: list[InputSpec] = [
     InputSpec("Plan_StartMonth", "month", {"ja": "期首月", "en": "First month of the fiscal year"},
               {"ja": "1〜12。日本企業の多くは 4(4月)", "en": "1-12; April (4) is common in Japan"},
               sample=4),
+    InputSpec("Plan_ReviewDay", "weekday", {"ja": "週次レビューの曜日", "en": "Weekly review day"},
+              {"ja": "週はこの曜日に始まります(週次目標・レビュー日)。空欄なら月曜日",
+               "en": "Weeks start on this day (weekly targets, review dates); blank means Monday"},
+              sample=None, required=False, blank_value=0),
 ]
 
 SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
+
+
+def _all_departments() -> tuple[str, ...]:
+    from kpi_xl.core.departments import DEPARTMENTS
+
+    return tuple(DEPARTMENTS)
 
 
 def plan_sheet_name(lang: str) -> str:
@@ -49,6 +59,15 @@ class Plan:
     source: str = "<sample>"
     kpis: Mapping[str, tuple[Kpi, ...]] = field(default_factory=dict)  # by department key
     okrs: tuple[Okr, ...] = ()
+    # The built-in departments the plan covers, in the registry's order: a department whose
+    # inputs and KPI table were left wholly blank is skipped (kpi_xl.core.partial).
+    departments: tuple[str, ...] = field(default_factory=_all_departments)
+
+    @property
+    def review_weekday(self) -> int:
+        """The day weeks start on, 0 (Monday, the default) to 6 (Sunday)."""
+        day = self.values.get("Plan_ReviewDay")
+        return int(day) if isinstance(day, int) and 0 <= day <= 6 else 0
 
     def months(self) -> list[tuple[int, int]]:
         """The fiscal year's twelve (calendar year, month) pairs."""

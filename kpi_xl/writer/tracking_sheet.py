@@ -20,6 +20,7 @@ from kpi_xl.core.expr import (
     this_row,
 )
 from kpi_xl.core.fiscal import fiscal_weeks
+from kpi_xl.core.i18n import week_days
 from kpi_xl.core.kpis import DIRECTIONS, number_kind
 from kpi_xl.core.measures import achievement_expr
 from kpi_xl.core.rollforward import ratio_parts
@@ -177,12 +178,14 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
         in_quarter = set(ctx.quarter.month_indexes())
-        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month)
+        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
+                                                         plan.review_weekday)
                  if month in in_quarter]
         headers_w = [ctx.t("track.week"), *headers[1:]]
         _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
                        "week", targets)
-        sheet.text(row + len(weeks) * len(weekly) + 2, 0, ctx.t("track.week_rule"),
+        sheet.text(row + len(weeks) * len(weekly) + 2, 0,
+                   ctx.t("track.week_rule", **week_days(lang, plan.review_weekday)),
                    "plain_note", fit=False)
     sheet.set_width(0, 28)
     return summary
