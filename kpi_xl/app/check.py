@@ -18,7 +18,7 @@ from typing import Any
 
 from kpi_xl.core.departments import DEPARTMENTS, Department
 from kpi_xl.core.errors import KpiXlError, PlanError, WorkbookError
-from kpi_xl.core.expr import ExcelError
+from kpi_xl.core.expr import ExcelError, Num
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpi_checks import smart_check
@@ -270,10 +270,15 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
     for conflict in conflicts(plan):
         values = ", ".join(f"{DEPARTMENTS[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
         message = t(lang, "check.target_conflict", kpi=conflict.kpi, period=conflict.period,
-                    first=conflict.first.isoformat(), values=values)
+                    first=_period_start(conflict.period, conflict.first), values=values)
         for key, _ in conflict.values:
             by_key[key].findings.append(Finding("error", "targets", "target_conflict",
                                                 conflict.kpi, message))
+
+
+def _period_start(period: str, first: dt.date) -> str:
+    """A period as planners name it: a month as 2027-04, a week or another period by its day."""
+    return f"{first:%Y-%m}" if period == "month" else first.isoformat()
 
 
 _TARGET_FIELDS = {"period": "targets.period_type", "first": "targets.first_day",
@@ -299,7 +304,7 @@ def _target_findings(saved: Any, dept: Department, lang: str) -> list[Finding]:
                 and abs(target - planned) > 1e-9 * max(1.0, abs(planned))):
             out.append(Finding("error", "targets", "target_conflict", str(name), t(
                 lang, "check.target_conflict", kpi=name, period="month",
-                first=month.isoformat() if isinstance(month, dt.date) else str(month),
+                first=_period_start("month", month) if isinstance(month, dt.date) else str(month),
                 values=f"{dept.actuals_table} {target:,.6g}, {dept.prefix}_Targets "
                        f"{planned:,.6g}")))
     return out
@@ -471,8 +476,120 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
     dept_report.findings += _actuals_findings(Path(path), dept, lang)
     dept_report.findings += _target_findings(saved, dept, lang)
     dept_report.findings += _review_findings(saved, dept, lang, today or dt.date.today())
+    dept_report.findings += _review_sheet_findings(saved, dept, values, lang)
     report.departments.append(dept_report)
     return report
+
+
+_RATE_FIELDS = {"rate": "prev.rate", "numerator": "prev.numerator_value",
+                "denominator": "prev.denominator_value"}
+_MONTH_FIELDS = {"kpi": "prev.kpi", "month": "prev.month", "direction": "prev.direction",
+                 "target": "prev.target", "actual": "prev.actual"}
+
+
+def _threshold(saved: Any, name: str, default: float, lang: str, out: list[Finding]) -> float:
+    """The number in the threshold cell ``name`` of the review sheet, read as Excel reads it.
+
+    A blank cell is 0 (as in the sheet's formulas); a workbook without the name (written before
+    the thresholds were named) gets ``default``; text or another value is an error that names
+    the cell (the sheet shows #VALUE! there) and ``default`` is used meanwhile.
+    """
+    defined = saved.formulas.defined_names.get(name)
+    for sheet, ref in (defined.destinations if defined is not None else ()):
+        cell = ref.replace("$", "")
+        value = saved.value(sheet, cell)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return 0.0
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        out.append(Finding("error", "review", "invalid_threshold", f"{sheet}!{cell}", t(
+            lang, "check.review_threshold", cell=f"{sheet}!{cell}", name=name, value=value)))
+        return default
+    return default
+
+
+def _named_text(saved: Any, name: str) -> str | None:
+    defined = saved.formulas.defined_names.get(name)
+    for sheet, ref in (defined.destinations if defined is not None else ()):
+        value = saved.value(sheet, ref.replace("$", ""))
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _review_sheet_findings(saved: Any, dept: Department, values: dict[str, Any], lang: str
+                           ) -> list[Finding]:
+    """What the workbook's last-quarter review sheet flags, judged as the sheet judges it.
+
+    The sheet's rate table and monthly history are read back and the definitions of
+    :mod:`kpi_xl.core.review_flags` (and :func:`kpi_xl.core.failure.analyze`) evaluated over
+    them, with the thresholds the planner left in the sheet's input cells. Planned rates come
+    from the workbook's inputs, so a workbook saved without formula results is judged too.
+    """
+    from kpi_xl.core import failure
+    from kpi_xl.core.review_flags import MIN_CASES, RATE_GAP, names, rate_verdict
+
+    named = names(dept.prefix)
+    quarter = _previous_quarter_name(saved)
+    out: list[Finding] = []
+    gap = _threshold(saved, named["rate_gap"], RATE_GAP, lang, out)
+    cases = _threshold(saved, named["min_cases"], MIN_CASES, lang, out)
+    floor = int(_threshold(saved, named["min_periods"], failure.EVIDENCE_MIN_PERIODS, lang, out))
+    inputs = {spec.label[code]: spec.name for spec in dept.inputs for code in spec.label}
+    for row in _rows(saved, named["rates"], _RATE_FIELDS):
+        label, numerator, denominator = row.get("rate"), row.get("numerator"), \
+            row.get("denominator")
+        planned = values.get(inputs.get(str(label), ""))
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                   for v in (numerator, denominator, planned)):
+            continue
+        verdict = rate_verdict(Num(numerator), Num(denominator), Num(planned), Num(gap),
+                               Num(cases))
+        too_few, flagged = verdict.too_few.evaluate({}), verdict.flagged.evaluate({})
+        if not (too_few or flagged):
+            continue
+        achieved = verdict.achieved.evaluate({})
+        message = t(lang, "check.review_rate", rate=label,
+                    judgement=verdict.judgement(lang).evaluate({}), planned=_shown(planned, "rate"),
+                    quarter=quarter, achieved=_shown(achieved, "rate")
+                    if isinstance(achieved, (int, float)) else "—",
+                    numerator=_shown(numerator, "count"), denominator=_shown(denominator, "count"),
+                    gap=_shown(gap, "rate"), cases=_shown(cases, "count"))
+        out.append(Finding("info" if too_few else "warning", "review",
+                           "rate_too_few" if too_few else "optimistic_rate", str(label), message))
+    kgi = _named_text(saved, named["kgi"])
+    records = []
+    for row in _rows(saved, named["months"], _MONTH_FIELDS):
+        month, name = row.get("month"), row.get("kpi")
+        if name is None or not isinstance(month, (dt.date, dt.datetime)):
+            continue
+        records.append({"period": f"{month:%Y-%m}", "id": str(name),
+                        "kind": "KGI" if name == kgi else "KPI", "actual": row.get("actual"),
+                        "target": row.get("target"),
+                        "direction": normalise_choice(row.get("direction"), DIRECTIONS)
+                        or "higher"})
+    if kgi is not None and records:
+        for found in failure.analyze(records, kgi=kgi, lang=lang, min_periods=floor):
+            out.append(Finding(found.severity, "review", found.code, found.node or "",
+                               t(lang, "check.review_collapse", quarter=quarter,
+                                 message=found.message)))
+    return out
+
+
+def _previous_quarter_name(saved: Any) -> str:
+    """The quarter the review sheet looks back on (FY2027Q1), from the workbook's identity."""
+    from kpi_xl.io.previous import workbook_identity
+
+    try:
+        identity = workbook_identity(saved.path)
+    except KpiXlError:
+        identity = None
+    if identity is not None:
+        return identity.quarter.previous().folder_name
+    match = _WORKBOOK_NAME.match(saved.path.name)
+    if match:
+        return FiscalQuarter(int(match.group(1)), int(match.group(2))).previous().folder_name
+    return "—"
 
 
 def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) -> list[Finding]:

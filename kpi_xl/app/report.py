@@ -31,6 +31,7 @@ from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, analyze
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import month_name, t
 from kpi_xl.core.plan import Plan
+from kpi_xl.core.review_flags import judge_rate
 from kpi_xl.core.rollforward import (
     MonthActual,
     QuarterActuals,
@@ -237,7 +238,7 @@ def _findings(plan: Plan, report_actuals: dict[FiscalQuarter, dict[str, QuarterA
         dept = DEPARTMENTS[key]
         rows = [row for q in report_actuals.values() if key in q for row in q[key].rows]
         if dq.kgi_kpi is not None and any(r.kpi == dq.kgi_kpi for r in rows):
-            records = [{"period": r.month.isoformat(), "id": r.kpi,
+            records = [{"period": f"{r.month:%Y-%m}", "id": r.kpi,  # 2027-04, as check says
                         "kind": "KGI" if r.kpi == dq.kgi_kpi else "KPI", "actual": r.actual,
                         "target": r.target, "direction": r.direction} for r in rows]
             waiting: list[str] = []
@@ -261,7 +262,8 @@ def _findings(plan: Plan, report_actuals: dict[FiscalQuarter, dict[str, QuarterA
             if not isinstance(planned, (int, float)) or not check.denominator:
                 continue
             achieved = check.numerator / check.denominator
-            if achieved < planned:
+            # The review sheet's verdict (kpi_xl.core.review_flags), at its default thresholds.
+            if judge_rate(check.numerator, check.denominator, planned) == "too_optimistic":
                 out.append(Finding(key, "warning", "optimistic_rate", t(
                     lang, "report.optimistic_rate", rate=check.label[lang],
                     planned=f"{planned:.1%}", achieved=f"{achieved:.1%}",

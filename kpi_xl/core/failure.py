@@ -5,9 +5,10 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 
 - ``kpi_met_kgi_missed`` (warning): over the periods where both were recorded, the KGI missed
   its target in some periods and the KPI met its own target in at least half of those
-  (``met_share``, default 0.5). Met respects direction: a lower-is-better KPI such as churn is
-  met when actual <= target. ``expected`` holds the number of KGI-missed periods, ``actual``
-  the number of them in which the KPI was met.
+  (``met_share``, default :data:`kpi_xl.core.review_flags.MET_SHARE`, the review sheet's
+  rule). Met respects direction: a lower-is-better KPI such as churn is met when
+  actual <= target. ``expected`` holds the number of KGI-missed periods, ``actual`` the number
+  of them in which the KPI was met.
 - ``weak_correlation`` (warning): the Pearson correlation between the KPI's and the KGI's
   actuals over their common periods is below ``threshold`` (default 0.3). The sign is turned
   for a lower-is-better KPI (or KGI), so churn falling while revenue rises counts as tracking.
@@ -15,6 +16,8 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
   :data:`EVIDENCE_MIN_PERIODS`) common periods and some variation in both series; with fewer
   periods the verdict is ``not_enough_data`` (info: "not enough data yet") instead. ``actual`` holds the (sign-adjusted)
   correlation, ``expected`` the threshold.
+  :func:`correlation_lines` gives each KPI's verdict for any floor, for a workbook whose
+  floor is an input cell (the last-quarter review sheet).
 - ``no_kgi`` (error): no KGI rows, so nothing to compare with.
 - ``ambiguous_kgi`` (warning): several KGIs and nothing says which one a KPI serves.
 - ``unknown_kgi`` (error): a KPI names a KGI id that has no rows.
@@ -36,15 +39,20 @@ pandas is not needed (a DataFrame is read through ``to_dict``);
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from kpi_xl.core.expr import Expr, Operand, if_, lift, max_
 from kpi_xl.core.i18n import LANGS, t
+from kpi_xl.core.review_flags import MET_SHARE, collapsed
 from kpi_xl.core.textnum import cell_text as _text
 from kpi_xl.core.textnum import parse_direction, parse_quantity, unit_key
 from kpi_xl.core.tree import Finding, kind_of
 
-__all__ = ["EVIDENCE_MIN_PERIODS", "analyze", "is_met", "pearson"]
+__all__ = ["EVIDENCE_MIN_PERIODS", "FLOOR", "KGI", "NODE", "CorrelationLine", "analyze",
+           "correlation_lines", "is_met", "pearson"]
 
 #: The fewest common periods (months) before a correlation is reported as evidence: two
 #: quarters. Three months of one quarter can correlate by chance.
@@ -142,7 +150,8 @@ def _fmt(value: float) -> str:
 
 
 def analyze(data: object, *, kgi: str | None = None, min_periods: int = 3,
-            threshold: float = 0.3, met_share: float = 0.5, lang: str = "en") -> list[Finding]:
+            threshold: float = 0.3, met_share: float = MET_SHARE, lang: str = "en"
+            ) -> list[Finding]:
     """Find KPIs that were met while their KGI was missed, and KPIs that do not track it.
 
     See the module docstring for the input shapes and the findings. ``kgi`` names the KGI id
@@ -229,7 +238,7 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
             missed.append(period)
             if is_met(k_actual, k_target, kpi_dir):  # type: ignore[arg-type]
                 met_then.append(period)
-    if met_then and len(met_then) >= met_share * len(missed):
+    if collapsed(len(met_then), len(missed), met_share):  # the review sheet's own rule
         shown = ", ".join(met_then[:6]) + (" …" if len(met_then) > 6 else "")
         add("kpi_met_kgi_missed", kpi.id, expected=float(len(missed)),
             actual=float(len(met_then)), related=(goal.id,), value=shown, kgi=goal.id,
@@ -252,3 +261,78 @@ def _judge(kpi: _Series, goal: _Series, add: Any, min_periods: int, threshold: f
     if r < threshold:
         add("weak_correlation", kpi.id, expected=threshold, actual=r, related=(goal.id,),
             kgi=goal.id, r=_fmt(r), n=len(pairs), threshold=_fmt(threshold))
+
+
+# The correlation verdict with a live evidence floor ---------------------------------------------
+
+#: Stand for the floor, the KPI's and the KGI's names while a message is rendered, so that a
+#: workbook can put a live number there and read the names from their cells (a name typed by a
+#: planner never becomes part of a formula's text).
+FLOOR, NODE, KGI = "\x00", "\x01", "\x02"
+_MARKERS = re.compile("([\x00\x01\x02])")
+
+
+def _parts(lang: str, key: str, **fields: object) -> tuple[str, ...]:
+    """A message split around the markers: ("text", NODE, "text", FLOOR, ...)."""
+    text = t(lang if lang in LANGS else "en", key, node=NODE, kgi=KGI, **fields)
+    return tuple(p for p in _MARKERS.split(text) if p)
+
+
+@dataclass(frozen=True)
+class CorrelationLine:
+    """One KPI's correlation verdict, for any evidence floor: what :func:`analyze` says with
+    ``min_periods`` at most ``n`` (``weak``: the weak-correlation message, or () when the KPI
+    tracks its KGI) and above it (``thin``: "not enough data yet", around the floor)."""
+
+    node: str
+    kgi: str
+    n: int
+    weak: tuple[str, ...]
+    thin: tuple[str, ...]
+
+    def expr(self, floor: Operand, node: Operand | None = None, kgi: Operand | None = None
+             ) -> Expr:
+        """The line as a formula over the floor's cell (and the cells holding the names)."""
+        least = max_(lift(floor), 2)
+        values = {FLOOR: least, NODE: lift(node) if node is not None else lift(self.node),
+                  KGI: lift(kgi) if kgi is not None else lift(self.kgi)}
+
+        def joined(parts: tuple[str, ...]) -> Expr:
+            out: Expr | None = None
+            for part in parts:
+                piece = values.get(part, lift(part))
+                out = piece if out is None else out.concat(piece)
+            return out if out is not None else lift("")
+
+        return if_(lift(self.n).lt(least), joined(self.thin), joined(self.weak))
+
+    def text(self, floor: int) -> str:
+        """The line for a given floor (what :meth:`expr` evaluates to)."""
+        least = max(int(floor), 2)
+        values = {FLOOR: str(least), NODE: self.node, KGI: self.kgi}
+        parts = self.thin if self.n < least else self.weak
+        return "".join(values.get(p, p) for p in parts)
+
+
+def correlation_lines(data: object, *, kgi: str | None = None, threshold: float = 0.3,
+                      lang: str = "en") -> list[CorrelationLine]:
+    """Every KPI's correlation verdict for any floor (see :class:`CorrelationLine`).
+
+    Runs :func:`analyze` with the least floor and with none reachable, so each line holds
+    exactly the words ``analyze`` would say for any ``min_periods``.
+    """
+    thin = [f for f in analyze(data, kgi=kgi, min_periods=10**9, threshold=threshold,
+                               lang=lang) if f.code == "not_enough_data"]
+    weak = {f.node: f for f in analyze(data, kgi=kgi, min_periods=2, threshold=threshold,
+                                       lang=lang) if f.code == "weak_correlation"}
+    lines = []
+    for found in thin:
+        n = int(found.actual or 0)
+        goal = found.related[0] if found.related else ""
+        w = weak.get(found.node)
+        weak_parts = () if w is None else _parts(
+            lang, "failure.weak_correlation", r=_fmt(w.actual or 0.0), n=n,
+            threshold=_fmt(w.expected or 0.0))
+        lines.append(CorrelationLine(found.node or "", goal, n, weak_parts,
+                                     _parts(lang, "failure.not_enough_data", n=n, min=FLOOR)))
+    return lines

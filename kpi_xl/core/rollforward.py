@@ -31,6 +31,7 @@ __all__ = [
     "QuarterActuals",
     "RateCheck",
     "failure_findings",
+    "failure_records",
     "planned_month_targets",
     "rate_checks",
     "summarise",
@@ -202,14 +203,20 @@ def rate_checks(dept: Department, last: QuarterActuals, plan: Plan) -> list[Rate
     return checks
 
 
+def failure_records(last: QuarterActuals, kgi_kpi: str) -> list[dict[str, object]]:
+    """Last quarter's rows as :func:`kpi_xl.core.failure.analyze` reads them (periods 2027-04,
+    as ``check`` says them)."""
+    return [{"period": f"{row.month:%Y-%m}", "id": row.kpi,
+             "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
+             "target": row.target, "direction": row.direction} for row in last.rows]
+
+
 def failure_findings(dept: Department, last: QuarterActuals, kgi_kpi: str | None, lang: str
-              ) -> list[str]:
+                     ) -> list[str]:
+    """KPI倒れ and correlation verdicts on last quarter, at the default evidence floor."""
     if kgi_kpi is None:
         return []
-    records = [{"period": f"{row.month:%Y-%m}", "id": row.kpi,  # 2027-04, as check says it
-                "kind": "KGI" if row.kpi == kgi_kpi else "KPI", "actual": row.actual,
-                "target": row.target, "direction": row.direction} for row in last.rows]
-    return [f.message for f in analyze(records, kgi=kgi_kpi, lang=lang,
+    return [f.message for f in analyze(failure_records(last, kgi_kpi), kgi=kgi_kpi, lang=lang,
                                        min_periods=EVIDENCE_MIN_PERIODS)]
 
 

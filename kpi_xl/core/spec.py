@@ -89,6 +89,10 @@ KINDS: dict[str, Kind] = {
     "times": Kind("times", {"ja": "回", "en": "times"}, "#,##0",
                   {"ja": "0 以上の整数を入力してください", "en": "expected a whole number of 0 or more"},
                   "2", like="count"),
+    # A duration in whole months (a sales cycle): a count, but its unit is months, never 件.
+    "months": Kind("months", {"ja": "か月", "en": "months"}, "#,##0",
+                   {"ja": "0 以上の整数(月数)を入力してください",
+                    "en": "expected a whole number of months, 0 or more"}, "2", like="count"),
     "rate": Kind("rate", {"ja": "%", "en": "%"}, "0.0%",
                  {"ja": "0% より大きく 100% 以下の率を入力してください(例: 20%)",
                   "en": "expected a rate above 0% and at most 100% (e.g. 20%)"}, "20%"),
@@ -299,6 +303,7 @@ _TEXT_UNITS = {
     "count": ("件",),
     "customers": ("社",),
     "times": ("回",),
+    "months": ("か月", "ヶ月", "カ月", "ヵ月", "months", "month"),
     "money": ("円", "JPY", "yen"),
     "month": ("月",),
     "year": ("年度", "年"),

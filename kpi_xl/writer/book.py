@@ -122,6 +122,14 @@ class _Worksheet(Worksheet):
         return _DYNAMIC_RE.sub(_prefix_dynamic, formula)
 
 
+#: How much wider than its characters an unwrapped text of a style runs (font sizes 16/12/9/10).
+_OVERFLOW_SCALE = {"title": 1.7, "subtitle": 1.1, "plain_note": 0.95, "label": 1.05,
+                   "label_bold": 1.1}
+#: The widest print area (column units) a title or note may stretch a sheet to: about an A4
+#: landscape page at a readable scale.
+MAX_PRINT_WIDTH = 150
+
+
 def display_width(text: str) -> int:
     """Width of ``text`` in Excel column units: East Asian wide characters count as two."""
     if text.isascii():
@@ -137,6 +145,7 @@ class _PendingFormula:
     expr: Expr
     style: str
     kind: str
+    fit: bool = True  # False: a title or note that runs on to the right, not sized for
 
 
 @dataclass
@@ -365,7 +374,12 @@ class BookWriter:
                 value = 0  # a formula that reads a blank cell shows 0, as in Excel
             pending.sheet.ws.write_formula(pending.row, pending.col, text,
                                            self.fmt(pending.style, pending.kind), value)
-            pending.sheet.note_width(pending.col, _shown(value, pending.kind))
+            if pending.fit:
+                pending.sheet.note_width(pending.col, _shown(value, pending.kind))
+            elif pending.style in _OVERFLOW_SCALE:
+                pending.sheet.overflow.append(
+                    (pending.col, display_width(_shown(value, pending.kind))
+                     * _OVERFLOW_SCALE[pending.style]))
         for sheet in self._sheets:
             sheet.finish()
         from kpi_xl.core.fingerprint import PROPERTY, canonical, digest, pack, property_names
@@ -487,6 +501,9 @@ class SheetWriter:
     pages_tall: int = 0  # 0: as many pages as it takes; 1: the whole sheet on one page
     # Rows that start a new printed page (a block that should not be split from its heading).
     page_breaks: list[int] = field(default_factory=list)
+    # Unwrapped text that runs on to the right of its cell (titles, notes): (column, width it
+    # needs); the print area reaches that far, so a narrow sheet's title is not cut off.
+    overflow: list[tuple[int, float]] = field(default_factory=list)
 
     def _track(self, row: int, col: int) -> None:
         self.max_row = max(self.max_row, row)
@@ -506,6 +523,8 @@ class SheetWriter:
         self.ws.write_string(row, col, str(text), self.book.fmt(style))
         if fit:
             self.note_width(col, str(text))
+        elif style in _OVERFLOW_SCALE:
+            self.overflow.append((col, display_width(str(text)) * _OVERFLOW_SCALE[style]))
 
     def text_key(self, row: int, col: int, text: str, key: str, style: str = "label") -> str:
         """Write text that formulas refer to (by ``key``)."""
@@ -600,12 +619,14 @@ class SheetWriter:
 
     def formula(self, row: int, col: int, expr: Expr, kind: str = "general", *,
                 key: str | None = None, name: str | None = None,
-                style: str = "formula") -> str:
-        """Write a live formula; its cached value is computed from the same expression."""
+                style: str = "formula", fit: bool = True) -> str:
+        """Write a live formula; its cached value is computed from the same expression.
+
+        ``fit=False`` leaves the column's width alone (a title or a note that runs on)."""
         self._track(row, col)
         key = key or self.key_at(row, col)
         self.book.register(key, self, row, col)
-        self.book._formulas[key] = _PendingFormula(self, row, col, expr, style, kind)
+        self.book._formulas[key] = _PendingFormula(self, row, col, expr, style, kind, fit)
         if name:
             self.book.define_name(name, key)
         return key
@@ -714,23 +735,39 @@ class SheetWriter:
     def freeze(self, row: int, col: int = 0) -> None:
         self.ws.freeze_panes(row, col)
 
+    def _width(self, col: int) -> float:
+        if col in self.fixed_widths:
+            return self.fixed_widths[col]
+        return min(max(self.widths.get(col, 8) + 2.5, 8), 60)
+
+    def _print_columns(self) -> int:
+        """The last column to print: the content's, or further where a title or a note runs
+        on beyond it (up to :data:`MAX_PRINT_WIDTH` columns units in all)."""
+        last = self.max_col
+        total = sum(self._width(c) for c in range(last + 1))
+        for col, need in self.overflow:
+            reach = sum(self._width(c) for c in range(col, last + 1))
+            while reach < need and total < MAX_PRINT_WIDTH:
+                last += 1
+                reach += self._width(last)
+                total += self._width(last)
+        return last
+
     def finish(self) -> None:
         """Column widths, print setup and protection, once everything is written."""
-        for col in range(self.max_col + 1):
-            if col in self.fixed_widths:
-                width = self.fixed_widths[col]
-            else:
-                width = min(max(self.widths.get(col, 8) + 2.5, 8), 60)
-            self.ws.set_column(col, col, width)
+        last_col = self._print_columns()
+        for col in range(last_col + 1):
+            self.ws.set_column(col, col, self._width(col))
         self.ws.set_landscape()
         self.ws.set_paper(self.paper)
         self.ws.fit_to_pages(1, self.pages_tall)
         self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         self.ws.set_footer("&L&A&R&P / &N")
-        self.ws.print_area(0, 0, self.max_row, self.max_col)
+        self.ws.print_area(0, 0, self.max_row, last_col)
         if self.page_breaks:
             self.ws.set_h_pagebreaks(sorted(set(self.page_breaks)))
         self.ws.hide_gridlines(2)  # cells carry their own borders
+        self.max_col = last_col  # the notes area below starts after what is printed
         if self.protect and self.book._fingerprint and self.name != LISTS_SHEET:
             # A notes area beside the content (three unlocked columns after a gap), so a planner
             # can write a remark on a protected sheet; regenerating keeps it (it counts as

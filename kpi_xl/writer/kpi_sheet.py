@@ -32,6 +32,8 @@ DEFINITION_WIDTH = 26
 
 STATEMENT_WIDTH = 46
 PERIOD_WIDTH = 22
+#: The SMART verdict column: an NG verdict names the letters and why, wrapped, never cut off.
+SMART_WIDTH = 30
 
 
 KPI_SHEET_COLUMNS = ("kpi.no", "kpi.name", "kpi.definition", "kpi.ksf", "kpi.unit", "kpi.kind",
@@ -113,7 +115,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         said = statement(quarter_kpis[i], lang, periods[i])
         sheet.formula(r, col["kpi.statement"], statement_expr(kpi, lang, periods[i], ref(target)),
                       style="note_wrap")
-        sheet.text(r, col["kpi.smart"], smart[i], "label")
+        sheet.text(r, col["kpi.smart"], smart[i], "note_wrap", fit=False)
         c = col["kpi.live_check"]
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))
         outside = _outside_benchmark(kpi, ref(target))
@@ -123,7 +125,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         sheet.flag_if(r, c, missing, "bad")
         sheet.flag_if(r, c, outside, "warn")
         sheet.fit_row(r, [(kpi.definition, DEFINITION_WIDTH), (said, STATEMENT_WIDTH),
-                          (periods[i], PERIOD_WIDTH)])
+                          (periods[i], PERIOD_WIDTH), (smart[i], SMART_WIDTH)])
         rows.append(KpiRow(kpi, name, unit, direction, target, deadline, owner, ksf, i))
     if kpis:
         sheet.list_validation(first, col["kpi.direction"], last,
@@ -139,6 +141,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     sheet.set_width(col["kpi.definition"], DEFINITION_WIDTH)
     sheet.set_width(col["kpi.statement"], STATEMENT_WIDTH)
     sheet.set_width(col["kpi.period"], PERIOD_WIDTH)
+    sheet.set_width(col["kpi.smart"], SMART_WIDTH)
     return rows
 
 

@@ -11,6 +11,7 @@ from kpi_xl.core.expr import (
     index_match,
     ref,
 )
+from kpi_xl.core.kpis import number_kind
 from kpi_xl.core.measures import okr_score_expr
 from kpi_xl.writer.blocks import (
     title_block,
@@ -39,19 +40,22 @@ def write_okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     row += 1
     first = row
     names = area(summary.names) if summary.names else None
+    units = {r.kpi.name: r.kpi.unit for r in rows}
     for i, okr in enumerate(okrs or []):
         base = f"okr.{i}"
+        # Figures in the measuring KPI's own format: a rate as 20.0%, a count as 1,250.
+        kind = number_kind(units[okr.kpi]) if okr.kpi in units else "decimal"
         sheet.input(row, 0, f"{base}.objective", okr.objective, "text", validate=False)
         sheet.input(row, 1, f"{base}.kr", okr.key_result, "text", validate=False)
         kpi = sheet.input(row, 2, f"{base}.kpi", okr.kpi, "text", validate=False)
-        start = sheet.input(row, 3, f"{base}.start", okr.start, "decimal", validate=False)
-        target = sheet.input(row, 4, f"{base}.target", okr.target, "decimal", validate=False)
+        start = sheet.input(row, 3, f"{base}.start", okr.start, kind, validate=False)
+        target = sheet.input(row, 4, f"{base}.target", okr.target, kind, validate=False)
         if names is not None:
             current_expr: Expr = iferror(index_match(area(summary.monthly_average), ref(kpi),
                                                      names), "")
         else:
             current_expr = Num(0)
-        current = sheet.formula(row, 5, current_expr, "decimal")
+        current = sheet.formula(row, 5, current_expr, kind)
         score = sheet.formula(row, 6, okr_score_expr(ref(current), ref(start), ref(target)),
                               "score")
         sheet.formula(row, 7, if_(ref(score).eq(""), "",
@@ -59,7 +63,7 @@ def write_okr_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                                       if_(ref(score).ge(0.6), ctx.t("okr.success"),
                                           if_(ref(score).ge(0.3), ctx.t("okr.progress"),
                                               ctx.t("okr.behind"))))))
-        sheet.formula(row, 8, targets.by_name(ref(kpi), "quarter", quarter_first), "decimal")
+        sheet.formula(row, 8, targets.by_name(ref(kpi), "quarter", quarter_first), kind)
         row += 1
     last = max(row - 1, first)
     if rows:

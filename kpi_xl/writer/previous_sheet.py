@@ -3,35 +3,37 @@
 Figures carried from last quarter's workbook are history and are written as constants; every
 comparison made with them is a live formula (written with its cached value from the same
 expression): achievement and status per KPI, months in which a KPI was met while the KGI was
-missed, year to date including the new quarter's live actuals, and achieved conversion rates
-against the rates the plan assumes, flagged when the plan assumes a clearly better rate.
+missed (and the KPI倒れ verdict), year to date including the new quarter's live actuals, and
+achieved conversion rates against the rates the plan assumes, flagged when the plan assumes a
+clearly better rate.
 
-Thresholds (editable input cells on the sheet):
-
-- ``RATE_GAP`` (20%): a planned rate is flagged when it exceeds the achieved rate by more than
-  this, relatively (planned > achieved × 1.2). Smaller gaps are within a quarter's noise.
-- ``MIN_SAMPLE`` (30): below this many cases in the wider stage (e.g. 30 opportunities), an
-  achieved rate is too noisy to judge a plan by, and the row says so instead.
+The flags and their thresholds are defined once in :mod:`kpi_xl.core.review_flags`, which
+``kpi-xl check`` evaluates over the same cells: the rate comparisons are the table
+``<Prefix>_PrevRates``, last quarter's months the table ``<Prefix>_PrevMonths``, and the
+thresholds are input cells with defined names (``<Prefix>_PrevRateGap``, ``_PrevMinCases``,
+``_PrevMinPeriods``; the KGI's KPI is ``<Prefix>_PrevKGI``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from kpi_xl.core.expr import Expr, Num, and_, area, count_equal, if_, iferror, or_, ref
+from kpi_xl.core.expr import Expr, Num, area, count_equal, if_, iferror, ref
+from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, CorrelationLine, analyze, correlation_lines
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import DIRECTIONS, UNIT_LABELS, number_kind
 from kpi_xl.core.measures import achievement_expr
-from kpi_xl.core.rollforward import Carried
+from kpi_xl.core.review_flags import MIN_CASES, RATE_GAP, collapse_flag, names, rate_verdict
+from kpi_xl.core.rollforward import Carried, failure_records
 from kpi_xl.writer.blocks import title_block
 from kpi_xl.writer.book import SheetWriter
 from kpi_xl.writer.context import BuildContext
 
-__all__ = ["MIN_SAMPLE", "RATE_GAP", "previous_quarter_sheet"]
+__all__ = ["previous_quarter_sheet", "sheet_name"]
 
-RATE_GAP = 0.2
-MIN_SAMPLE = 30
-WIDTH = 11
+WIDTH = 12
+#: The column of the threshold cells: their labels (in column A) run on up to it.
+INPUT_COL = 5
 
 def _tx(lang: str, key: str, **values: object) -> str:
     return t(lang, "prev." + key, **values)
@@ -87,7 +89,8 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     summaries = carried.last_quarter
     by_kpi_rows = len(summaries)
     rates_rows = (len(carried.rates) + 5) if carried.rates else 0
-    collapse_rows = 3 + max(len(carried.findings), 1)
+    collapse_lines = _collapse_lines(carried, lang)
+    collapse_rows = 5 + max(len(collapse_lines[0]), 1) + len(collapse_lines[1])
     reviews_rows = 5 + len(carried.done_reviews) if carried.done_reviews else 4
     history_row = row + 2 + by_kpi_rows + 1 + rates_rows + collapse_rows + reviews_rows + 1
     history = _history(ctx, sheet, history_row, carried)
@@ -98,12 +101,16 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     sheet.ws.set_row(row, 30)  # wrapped headers
     sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "unit", "direction", "months", "target",
                                                  "actual", "achievement", "status",
-                                                 "met_missed", "ytd_before", "ytd_now")])
+                                                 "met_missed", "ytd_before", "ytd_now",
+                                                 "collapse_verdict")])
     row += 1
     first = row
+    prefix = ctx.department.prefix
+    name_keys: dict[str, str] = {}  # KPI → the cell holding its name (read by formulas)
     for summary in summaries:
         kind = number_kind(summary.unit)
         name = sheet.text_key(row, 0, summary.kpi, f"prev.{row}.kpi", "label_bold")
+        name_keys[summary.kpi] = name
         sheet.text(row, 1, UNIT_LABELS.get(summary.unit, {lang: summary.unit})[lang], "unit")
         direction = sheet.text_key(row, 2, DIRECTIONS[summary.direction][lang],
                                    f"prev.{row}.direction")
@@ -119,11 +126,19 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
                                       t(lang, "track.missed"))))
         if summary.kpi == carried.kgi_kpi:
             sheet.text(row, 8, _tx(lang, "kgi"), "unit")
+            sheet.book.define_name(names(prefix)["kgi"], name)
         elif history is None:
             sheet.text(row, 8, _tx(lang, "no_kgi"), "unit")
         else:
             kpis, met, kgi_met = history
-            sheet.formula(row, 8, count_equal(kpis, ref(name), met, 1, kgi_met, 0), "count")
+            met_missed = sheet.formula(row, 8, count_equal(kpis, ref(name), met, 1, kgi_met, 0),
+                                       "count")
+            # The KGI-missed months in which the KPI has a verdict (met or not).
+            missed = (count_equal(kpis, ref(name), met, 1, kgi_met, 0)
+                      + count_equal(kpis, ref(name), met, 0, kgi_met, 0))
+            collapse = collapse_flag(ref(met_missed), missed)
+            sheet.formula(row, 11, if_(collapse, _tx(lang, "collapse_flag"), ""))
+            sheet.flag_if(row, 11, collapse, "bad")
         _year_to_date(ctx, sheet, row, summary.kpi, kind, carried, to_date)
         row += 1
     if summaries:
@@ -136,11 +151,12 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     row += 1
     if carried.rates:
         row = _rates(ctx, sheet, row, carried)
-    row = _collapse(ctx, sheet, row, carried)
+    row = _collapse(ctx, sheet, row, carried, history, collapse_lines, name_keys)
     row = _reviews(ctx, sheet, row, carried)
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
         sheet.set_width(col, 16)
+    sheet.set_width(8, 40)  # the rates' judgement, in words
     sheet.freeze(4)
 
 
@@ -175,22 +191,26 @@ def _year_to_date(ctx: BuildContext, sheet: SheetWriter, row: int, name: str, ki
 
 
 def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) -> int:
+    """Planned rates beside achieved ones: the table ``<Prefix>_PrevRates`` that check reads."""
     lang = ctx.lang
+    named = names(ctx.department.prefix)
     sheet.section(row, _tx(lang, "rates"), WIDTH)
     row += 1
     sheet.text(row, 0, _tx(lang, "gap_input"), "label")
-    gap = sheet.input(row, 3, f"{ctx.department.key}.prev.rate_gap", RATE_GAP, "rate",
-                      help_title=_tx(lang, "gap"), help_text=_tx(lang, "gap_input"))
+    gap = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.rate_gap", RATE_GAP, "rate",
+                      name=named["rate_gap"], help_title=_tx(lang, "gap"),
+                      help_text=_tx(lang, "gap_input"))
     row += 1
     sheet.text(row, 0, _tx(lang, "sample_input"), "label")
-    sample = sheet.input(row, 3, f"{ctx.department.key}.prev.min_sample", MIN_SAMPLE, "count",
-                         help_title=_tx(lang, "sample_input"),
+    sample = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.min_sample", MIN_CASES, "count",
+                         name=named["min_cases"], help_title=_tx(lang, "sample_input"),
                          help_text=_tx(lang, "sample_input"))
     row += 1
     sheet.ws.set_row(row, 30)  # wrapped headers
-    sheet.header(row, 0, [_tx(lang, k) for k in ("rate", "numerator", "actual", "denominator",
-                                                 "actual", "achieved", "planned", "gap",
-                                                 "judgement")])
+    headers = [_tx(lang, k) for k in ("rate", "numerator", "numerator_value", "denominator",
+                                      "denominator_value", "achieved", "planned", "gap",
+                                      "judgement")]
+    sheet.table(row, 0, row + len(carried.rates), named["rates"], headers)
     row += 1
     for check in carried.rates:
         sheet.text(row, 0, check.label[lang], "label_bold")
@@ -198,33 +218,62 @@ def _rates(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) ->
         numerator = sheet.number(row, 2, check.numerator, "count")
         sheet.text(row, 3, check.denominator_kpi, "label")
         denominator = sheet.number(row, 4, check.denominator, "count")
-        achieved = sheet.formula(row, 5, iferror(ref(numerator) / ref(denominator), ""),
-                                 "percent")
-        planned = sheet.formula(row, 6, ref(check.rate_name), "percent")
-        sheet.formula(row, 7, iferror(ref(planned) / ref(achieved) - 1, ""), "percent")
-        optimistic = and_(ref(achieved).ne(""),
-                          ref(planned).gt(ref(achieved) * (1 + ref(gap))))
-        few = or_(ref(denominator).lt(ref(sample)), ref(achieved).eq(""))
-        sheet.formula(row, 8, if_(few, _tx(lang, "too_few"),
-                                  if_(optimistic, _tx(lang, "too_optimistic"),
-                                      _tx(lang, "in_line"))))
-        flagged: Expr = and_(if_(few, False, True), optimistic)
-        sheet.flag_if(row, 8, flagged, "bad")
-        sheet.flag_if(row, 6, flagged, "bad")
+        planned = ref(check.rate_name)
+        verdict = rate_verdict(ref(numerator), ref(denominator), planned, ref(gap), ref(sample))
+        achieved = sheet.formula(row, 5, verdict.achieved, "percent")
+        verdict = rate_verdict(ref(numerator), ref(denominator), planned, ref(gap), ref(sample),
+                               achieved=ref(achieved))
+        sheet.formula(row, 6, planned, "percent")
+        sheet.formula(row, 7, verdict.gap, "percent")
+        sheet.formula(row, 8, verdict.judgement(lang))
+        sheet.flag_if(row, 8, verdict.flagged, "bad")
+        sheet.flag_if(row, 6, verdict.flagged, "bad")
         row += 1
     return row + 1
 
 
-def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried) -> int:
+def _collapse_lines(carried: Carried, lang: str) -> tuple[list[str], list[CorrelationLine]]:
+    """KPI倒れ lines (no floor applies) and each KPI's correlation line (the floor is live)."""
+    if carried.kgi_kpi is None:
+        return [], []
+    records = failure_records(carried.last, carried.kgi_kpi)
+    fixed = [f.message for f in analyze(records, kgi=carried.kgi_kpi, lang=lang,
+                                        min_periods=10**9) if f.code != "not_enough_data"]
+    return fixed, correlation_lines(records, kgi=carried.kgi_kpi, lang=lang)
+
+
+def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
+              history: tuple[Expr, Expr, Expr] | None,
+              lines: tuple[list[str], list[CorrelationLine]], name_keys: dict[str, str]
+              ) -> int:
+    """KPI倒れ lines, and the correlation verdicts under a live evidence floor (an input cell)."""
     lang = ctx.lang
     sheet.section(row, _tx(lang, "collapse"), WIDTH)
     row += 1
-    if carried.kgi_kpi is None:
-        lines = [_tx(lang, "collapse_no_kgi", name=ctx.department.kgi_measure)]
+    sheet.text(row, 0, _tx(lang, "floor_input"), "label")
+    floor = sheet.input(row, INPUT_COL, f"{ctx.department.key}.prev.min_periods", EVIDENCE_MIN_PERIODS,
+                        "count", name=names(ctx.department.prefix)["min_periods"],
+                        help_title=_tx(lang, "floor_title"), help_text=_tx(lang, "floor_input"))
+    row += 1
+    sheet.text(row, 0, _tx(lang, "floor_months"), "label")
+    if history is not None and carried.kgi_kpi is not None:
+        months = sheet.formula(row, INPUT_COL, count_equal(history[0], carried.kgi_kpi), "count")
+        sheet.formula(row, INPUT_COL + 1, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
+                                  _tx(lang, "floor_enough")), fit=False)
     else:
-        lines = carried.findings or [_tx(lang, "collapse_none")]
-    for line in lines:
+        sheet.number(row, INPUT_COL, 0, "count")
+        sheet.text(row, INPUT_COL + 1, _tx(lang, "floor_short"), "plain_note", fit=False)
+    row += 1
+    fixed, correlations = lines
+    if carried.kgi_kpi is None:
+        fixed = [_tx(lang, "collapse_no_kgi", name=ctx.department.kgi_measure)]
+    for line in fixed or [_tx(lang, "collapse_none")]:
         sheet.text(row, 0, line, "plain_note", fit=False)
+        row += 1
+    for correlation in correlations:  # the words analyze says for the floor typed above
+        node, kgi = (name_keys.get(correlation.node), name_keys.get(correlation.kgi))
+        sheet.formula(row, 0, correlation.expr(ref(floor), node and ref(node),
+                                               kgi and ref(kgi)), style="plain_note", fit=False)
         row += 1
     return row + 1
 
@@ -270,14 +319,18 @@ def _history(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried
     sheet.section(row, _tx(lang, "history"), WIDTH)
     row += 1
     sheet.ws.set_row(row, 30)  # wrapped headers
-    sheet.header(row, 0, [_tx(lang, k) for k in ("kpi", "month", "direction", "target", "actual",
-                                                 "met", "kgi_met")])
-    row += 1
+    headers = [_tx(lang, k) for k in ("kpi", "month", "direction", "target", "actual", "met",
+                                      "kgi_met")]
     rows = sorted(carried.last.rows, key=lambda r: r.month)
-    months, names, mets, kgi_mets = [], [], [], []
+    if rows:  # the table kpi-xl check reads last quarter's months from
+        sheet.table(row, 0, row + len(rows), names(ctx.department.prefix)["months"], headers)
+    else:
+        sheet.header(row, 0, headers)
+    row += 1
+    months, kpi_names, mets, kgi_mets = [], [], [], []
     for item in rows:
         kind = number_kind(item.unit)
-        names.append(sheet.text_key(row, 0, item.kpi, f"hist.{row}.kpi"))
+        kpi_names.append(sheet.text_key(row, 0, item.kpi, f"hist.{row}.kpi"))
         months.append(sheet.date(row, 1, item.month, "month_label"))
         direction = sheet.text_key(row, 2, DIRECTIONS[item.direction][lang], f"hist.{row}.dir")
         target = _number_or_blank(sheet, row, 3, item.target, kind)
@@ -289,7 +342,7 @@ def _history(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried
         row += 1
     if not rows or carried.kgi_kpi is None:
         return None
-    kpi_area, month_area, met_area = area(names), area(months), area(mets)
+    kpi_area, month_area, met_area = area(kpi_names), area(months), area(mets)
     first = row - len(rows)
     for i in range(len(rows)):
         r = first + i

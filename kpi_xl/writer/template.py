@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kpi_xl.core.departments import DEPARTMENTS
-from kpi_xl.core.expr import date_, if_, iferror, ref
+from kpi_xl.core.expr import date_, if_, iferror, lift, ref
 from kpi_xl.core.i18n import t
 from kpi_xl.core.plan import (
     GENERAL_INPUTS,
@@ -31,7 +31,7 @@ def build_template(lang: str = "ja", *, sample: bool = False) -> BookWriter:
     title = t(lang, "template.sample_title" if sample else "template.title")
     book = BookWriter(lang, title=title, created=datetime(2026, 1, 1))
     sheet = book.sheet(plan_sheet_name(lang))
-    row = title_block(sheet, lang, title, t(lang, "template.how_to"), WIDTH)
+    row = title_block(sheet, lang, title, "", WIDTH)
     # The template's language, so that generate speaks the planner's language by default.
     sheet.text(1, 6, lang, "plain_note", fit=False)
     book.register(LANGUAGE_NAME, sheet, 1, 6)
@@ -44,6 +44,11 @@ def build_template(lang: str = "ja", *, sample: bool = False) -> BookWriter:
     general = [spec if sample else _blank(spec) for spec in GENERAL_INPUTS]
     row = assumptions_table(sheet, row, lang, general, general_values,
                             title=t(lang, "template.general"), width=WIDTH)
+    # The command to run next names the plan's own fiscal year, live (YYYY until it is typed).
+    before, _, after = t(lang, "template.how_to_year", year="\x00").partition("\x00")
+    year = ref("Plan_FiscalYear")
+    sheet.formula(1, 0, lift(before).concat(if_(year.eq(""), "YYYY", year)).concat(after),
+                  style="subtitle", fit=False)
 
     sheet.section(row, t(lang, "template.seasonality"), WIDTH)
     row += 1
@@ -92,6 +97,9 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
     from kpi_xl.writer.kpi_sheet import excel_serial
 
     sheet = book.sheet(t(lang, "sheet.kpis"))
+    # A data-entry sheet, unprotected like the workbooks' own: Excel grows or shrinks a table
+    # only on an unprotected sheet, and the title promises rows added and deleted in them.
+    sheet.protect = False
     row = title_block(sheet, lang, t(lang, "template.kpi_title"), t(lang, "template.kpi_help"), 12)
     heads = headers(KPI_COLUMNS, lang)
     for dept in DEPARTMENTS.values():
@@ -156,6 +164,7 @@ def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:
     from kpi_xl.core.plan_tables import OKR_COLUMNS, OKR_TABLE, headers
 
     sheet = book.sheet(t(lang, "sheet.okr"))
+    sheet.protect = False  # a data-entry table, as the KPI sheet's
     row = title_block(sheet, lang, t(lang, "template.okr_title"), "", 6)
     heads = headers(OKR_COLUMNS, lang)
     okrs = [o for d in DEPARTMENTS.values() for o in d.sample_okrs[lang]] if sample else []

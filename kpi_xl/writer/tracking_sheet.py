@@ -289,9 +289,22 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
             keys.actuals.append(actual)
             r += 1
     _traffic_lights(sheet, first, 6, last)
-    sheet.conditional(first, 5, last, 5, {"type": "data_bar", "bar_color": "#63BE7B",
-                                          "bar_solid": True})
+    _data_bars(sheet, first, len(periods), len(rows))
     return keys
+
+
+def _data_bars(sheet: SheetWriter, first: int, periods: int, kpis: int) -> None:
+    """A data bar over each KPI's own actuals (column F), so bars compare a KPI's periods with
+    each other, never leads with a rate or yen with a count."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    for k in range(kpis):
+        rows = [first + p * kpis + k for p in range(periods)]
+        if not rows:
+            continue
+        cells = " ".join(xl_rowcol_to_cell(r, 5) for r in rows)
+        sheet.conditional(rows[0], 5, rows[0], 5, {"type": "data_bar", "bar_color": "#63BE7B",
+                                                   "bar_solid": True, "multi_range": cells})
 
 
 def status_text(achievement: Expr, ctx: BuildContext) -> Expr:

@@ -20,7 +20,7 @@ from kpi_xl.writer.dashboard import traffic_lights
 
 __all__ = ["draw_tree"]
 
-FIRST_COL = 8  # column I: one spacer column after the table's seven
+FIRST_COL = 9  # column J: one spacer column after the table's eight (priority is the eighth)
 BOX_COLS, BOX_ROWS = 2, 4
 
 

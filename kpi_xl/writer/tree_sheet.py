@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from kpi_xl.core.departments.base import Department
 from kpi_xl.core.expr import (
+    BinOp,
     Expr,
+    Func,
+    Ref,
     abs_,
     if_,
     iferror,
     ref,
 )
-from kpi_xl.core.kpis import CADENCES, number_kind
+from kpi_xl.core.kpis import CADENCES, Kpi, number_kind
 from kpi_xl.writer.blocks import (
     title_block,
     unit_text,
@@ -23,12 +27,13 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
     lang, dept = ctx.lang, ctx.department
     kpi_sheet = ctx.t("sheet.kpis")
     del kpi_sheet
-    row = title_block(sheet, lang, heading, period, 7)
-    sheet.section(row, ctx.t("tree.section"), 7)
+    row = title_block(sheet, lang, heading, period, 8)
+    sheet.section(row, ctx.t("tree.section"), 8)
     row += 1
     sheet.header(row, 0, ["KGI", "KSF", "KPI", ctx.t("kpi.target"), ctx.t("kpi.unit"),
-                          ctx.t("kpi.owner"), ctx.t("kpi.cadence")])
+                          ctx.t("kpi.owner"), ctx.t("kpi.cadence"), ctx.t("tree.priority")])
     row += 1
+    priorities = [ctx.t(f"tree.priority.{level}") for level in PRIORITIES]
     kgi_label, kgi_name, kgi_kind = dept.kgi
     sheet.text(row, 0, f"■ {kgi_label[lang]}", "label_bold")
     sheet.blank(row, 1)
@@ -37,8 +42,10 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
     sheet.text(row, 4, unit_text(lang, kgi_kind), "unit")
     sheet.blank(row, 5)
     sheet.blank(row, 6)
+    sheet.blank(row, 7)
     row += 1
     ksfs: list[str] = []
+    kpi_rows: list[int] = []
     for r in rows:
         if r.kpi.ksf not in ksfs:
             ksfs.append(r.kpi.ksf)
@@ -46,7 +53,7 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
         last_ksf = k == len(ksfs) - 1
         sheet.blank(row, 0)
         sheet.text(row, 1, ("└ " if last_ksf else "├ ") + (ksf or "—"), "label_bold")
-        for col in range(2, 7):
+        for col in range(2, 8):
             sheet.blank(row, col)
         row += 1
         members = [r for r in rows if r.kpi.ksf == ksf]
@@ -58,7 +65,15 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
             sheet.formula(row, 4, ref(r.unit), style="unit")
             sheet.formula(row, 5, ref(r.owner).concat(""))
             sheet.text(row, 6, CADENCES[r.kpi.cadence][lang], "label")
+            sheet.input(row, 7, f"{dept.key}.tree.priority.{r.index}",
+                        ctx.t(f"tree.priority.{priority(r.kpi)}"), "text", validate=False)
+            kpi_rows.append(row)
             row += 1
+    if kpi_rows:
+        sheet.list_validation(kpi_rows[0], 7, kpi_rows[-1], priorities,
+                              ctx.t("tree.priority"), ctx.t("tree.priority_help"))
+    sheet.text(row, 0, ctx.t("tree.priority_note"), "plain_note", fit=False)
+    row += 1
     row += 1
     check = _decomposition(ctx, sheet, row)
     _validator_findings(ctx, sheet, sheet.max_row + 2, rows)
@@ -126,6 +141,42 @@ def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
     sheet.flag_if(row, 1, ok, "good")
     sheet.flag_if(row, 1, if_(ok, False, True), "bad")
     row += 1
-    sheet.text(row, 0, ctx.t("tree.rounding_note"), "plain_note", fit=False)
+    if any(rounds(expr, ctx.department) for _, expr, _ in dec.factors) or rounds(
+            ref(dec.parent_name), ctx.department):
+        sheet.text(row, 0, ctx.t("tree.rounding_note"), "plain_note", fit=False)
     sheet.set_width(0, 44)
     return check
+
+
+#: The article's step 4, prioritise: the levels a KPI may be given, highest first.
+PRIORITIES = ("high", "mid", "low")
+
+
+def priority(kpi: Kpi) -> str:
+    """The priority a KPI starts with (the planner may change it on the sheet).
+
+    High: a leading indicator tied to a plan figure (it moves first and its target follows the
+    KGI's funnel); middle: one of the two (a lagging result on the funnel, or a leading
+    indicator of the planner's own); low: neither.
+    """
+    linked, leading = bool(kpi.link), kpi.indicator == "leading"
+    return "high" if linked and leading else "mid" if linked or leading else "low"
+
+
+_ROUNDING = frozenset(("ROUNDUP", "ROUNDDOWN", "ROUND"))
+
+
+def rounds(expr: Expr, dept: Department, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``expr`` rounds, itself or through the department's outputs it refers to (a
+    tree whose stages are rounded up may not multiply back to its target exactly)."""
+    if isinstance(expr, Func):
+        return expr.name in _ROUNDING or any(rounds(a, dept, seen) for a in expr.args)
+    if isinstance(expr, BinOp):
+        return rounds(expr.left, dept, seen) or rounds(expr.right, dept, seen)
+    if isinstance(expr, Ref) and expr.key not in seen:
+        try:
+            output = dept.output(expr.key)
+        except KeyError:
+            return False
+        return rounds(output.expr, dept, seen | {expr.key})
+    return False

@@ -201,6 +201,9 @@ def test_report_shows_kpi_collapse_and_optimistic_rates(scenario) -> None:
     html = (scenario["out"] / "FY2026Q2" / "report" / "report_en.html").read_text("utf-8")
     assert "KPI倒れ" in html
     assert "optimistic" in html
+    # The months of a KPI倒れ are said as planners say them: 2026-04, never 2026-04-01.
+    assert re.search(r"\(20\d\d-\d\d(, 20\d\d-\d\d)*\)", html)
+    assert not re.search(r"20\d\d-\d\d-01[,)]", html)
     # Read after the quarter ended: September's actuals were never typed.
     assert "Actuals overdue" in html and "Sales, Sep 2026: 月間リード獲得数" in html
     # Reviews never held: the same words as `check` and the checklist's sixth item.

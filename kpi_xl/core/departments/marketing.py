@@ -56,7 +56,7 @@ INPUTS = (
                "en": "Share of leads that become MQLs; lead→MQL × MQL→SQL = sales' "
                      "lead→opportunity rate (blank: derived from it)"},
               sample=0.4, required=False),
-    InputSpec(LEAD_TIME, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
+    InputSpec(LEAD_TIME, "months", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
               {"ja": "営業のリードタイム。訪問・リードの月次目標をその分前倒しします(営業と同じ値)",
                "en": "Sales' cycle; monthly visit and lead targets move that much earlier "
                      "(the same as sales')"},

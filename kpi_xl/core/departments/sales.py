@@ -38,7 +38,7 @@ INPUTS = (
                "en": "Leads that become opportunities (industry 5–10%); blank: lead→MQL × "
                      "MQL→SQL"},
               sample=0.1, benchmark="lead_to_opportunity_rate", required=False),
-    InputSpec(CYCLE_MONTHS, "count", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
+    InputSpec(CYCLE_MONTHS, "months", {"ja": "リードタイム(月)", "en": "Sales cycle (months)"},
               {"ja": "リード獲得から受注までの平均月数。月次目標のリードをその分前倒しします(空欄は 0)",
                "en": "Average months from lead to deal; monthly lead targets move that much "
                      "earlier (blank means 0)"},
