@@ -365,7 +365,7 @@ def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
                 value = spec.blank_value
             if value is not None:
                 inputs[spec.name] = value
-    env = PlanValues(inputs)
+    env = PlanValues(inputs, (dept,))
     out = dict(inputs)
     for output in dept.outputs:
         try:
@@ -377,7 +377,7 @@ def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
 
 def _linked_targets(dept: Department, kpis: list[Kpi], values: dict[str, Any]) -> list[Kpi]:
     """KPIs whose linked target the file did not keep (no saved results), recomputed."""
-    env = PlanValues(values)
+    env = PlanValues(values, (dept,))
     out = []
     for kpi in kpis:
         expr = dept.link_expr(kpi) if kpi.target is None else None

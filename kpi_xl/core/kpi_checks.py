@@ -11,11 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from kpi_xl.core import benchmarks, smart
-from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.expr import ExcelError
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import Kpi, statement
-from kpi_xl.core.plan import PlanValues
+from kpi_xl.core.plan import plan_departments, plan_values
 
 __all__ = ["benchmark_for", "plan_need", "smart_check"]
 
@@ -58,7 +57,7 @@ def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | N
     """
     if plan is None or kpi.link or not getattr(plan, "values", None):
         return None
-    dept = next((d for key, d in DEPARTMENTS.items()
+    dept = next((d for key, d in plan_departments(plan).items()
                  if any(k is kpi for k in plan.kpis.get(key, ()))), None)  # type: ignore[attr-defined]
     if dept is None:
         return None
@@ -68,7 +67,7 @@ def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | N
         return None
     expr = dept.link_expr(replace(kpi, link=figure))
     try:
-        need = expr.evaluate(PlanValues(plan.values)) if expr is not None else None  # type: ignore[attr-defined]
+        need = expr.evaluate(plan_values(plan)) if expr is not None else None  # type: ignore[attr-defined]
     except (ExcelError, KeyError, TypeError, ZeroDivisionError):
         return None
     if not isinstance(need, (int, float)) or isinstance(need, bool):

@@ -234,10 +234,12 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     if not problems:
         problems.extend(_close_funnel(values, where, lang))
     seasonality = _read_seasonality(wb, lang, problems, formula_result)
+    from kpi_xl.io.custom_tables import read_custom
     from kpi_xl.io.kpi_tables import read_kpis, read_okrs
 
     kpis = read_kpis(wb, lang, problems, formula_result)
     okrs = read_okrs(wb, lang, problems)
+    custom = read_custom(wb, lang, problems, formula_result)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
     return resolve_linked_targets(Plan(
@@ -245,11 +247,12 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         fiscal_year=int(values["Plan_FiscalYear"]),  # type: ignore[arg-type]
         start_month=int(values["Plan_StartMonth"]),  # type: ignore[arg-type]
         seasonality=seasonality,
-        values=values,
+        values={**values, **custom.values},
         lang=plan_lang,
         source=str(path),
-        kpis=kpis,
+        kpis={**kpis, **custom.kpis},
         okrs=okrs,
+        custom=custom.departments,
     ))
 
 
