@@ -13,13 +13,13 @@ TEXT: dict[str, dict[str, str]] = {
     "ja": {
         # Custom departments (issue 15)
         "custom.kgi_label": "{kgi}({unit})",
-        "custom.kgi_target": "{kgi} 目標(年間・KGI)",
-        "custom.kgi_target_help": "年度内に達成する {kgi} の数({unit})",
-        "custom.rate": "{stage}→{next} 率",
+        "custom.kgi_target": "{kgi}目標(年間・KGI)",
+        "custom.kgi_target_help": "年度内に達成する{kgi}の数({unit})",
+        "custom.rate": "{stage}→{next}率",
         "custom.rate_short": "{stage}→{next}",
-        "custom.rate_help": "{stage} のうち {next} に進む割合",
+        "custom.rate_help": "{stage}のうち{next}に進む割合",
         "custom.required": "{stage}(必要数)",
-        "custom.required_help": "{next} ÷ {stage}→{next} 率(切り上げ)",
+        "custom.required_help": "{next} ÷ {stage}→{next}率(切り上げ)",
         "custom.kgi_figure_help": "KGI(入力値)",
         "custom.section_departments": "独自の部門(任意。空欄なら作りません)",
         "custom.section_stages": "独自の部門のファネル(上から順に。最後の段階が KGI)",
