@@ -47,6 +47,7 @@ from kpi_xl.io.kpi_tables import (
 __all__ = ["CustomPlan", "read_custom"]
 
 _Row = dict[str, tuple[str, Any]]
+_Stage = tuple[int, str, Scalar, _Row, bool]  # order, name, rate, row, usable
 _BLANK = {"ja": "", "en": ""}
 _TARGET = InputSpec("kgi_target", "count", _BLANK, _BLANK, sample=None)
 _RATE = InputSpec("rate", "rate", _BLANK, _BLANK, sample=None)
@@ -73,8 +74,9 @@ class _Reader:
         self.formula_result = formula_result
         self.typed: dict[str, str] = {}  # every key typed (folded → as typed), valid or not
 
-    def say(self, key: str, **values: Any) -> str:
-        return t(self.lang, key, **values)
+    def say(self, text_key: str, /, **values: Any) -> str:
+        """The text ``text_key`` in the messages' language."""
+        return t(self.lang, text_key, **values)
 
     def refuse(self, sheet: str, cell: str, table: str, column: str, found: str,
                expected: str) -> None:
@@ -160,12 +162,12 @@ class _Reader:
             reason, details = trouble
             count = str(len(key))
             self.refuse(sheet, cell, table, "key",
-                        self.say(f"custom.key.{reason}", key=key, count=count, **details),
+                        self.say(f"custom.key.{reason}", dept=key, count=count, **details),
                         self.say(f"custom.key.{reason}.expected", **details))
             return key
         if key.casefold() in seen:
             self.refuse(sheet, cell, table, "key",
-                        self.say("custom.key.duplicate", key=key, cell=seen[key.casefold()]),
+                        self.say("custom.key.duplicate", dept=key, cell=seen[key.casefold()]),
                         self.say("custom.key.duplicate.expected"))
             return key
         seen[key.casefold()] = cell
@@ -173,14 +175,18 @@ class _Reader:
 
     # Custom_Stages ---------------------------------------------------------------------------
 
-    def stages(self, keys: dict[str, str]) -> dict[str, list[tuple[int, str, Scalar, _Row]]]:
-        """Each department's stage rows (order, name, rate, row), by the department's key.
+    def stages(self, keys: dict[str, str]) -> dict[str, list[_Stage]]:
+        """Each department's stage rows (order, name, rate, row, usable), by its key.
+
+        A row whose order and department are known is kept even when its name or rate has a
+        problem (already reported), so that the funnel's shape is still judged without a
+        follow-on "gap" where the row stands.
 
         ``keys`` maps folded keys of every typed department (valid or not) to their spelling,
         so a department refused for another reason does not make its stages "unknown" too.
         """
         table = self.table(CUSTOM_STAGES_TABLE, CUSTOM_STAGE_COLUMNS)
-        out: dict[str, list[tuple[int, str, Scalar, _Row]]] = {}
+        out: dict[str, list[_Stage]] = {}
         if table is None:
             return out
         name, sheet = CUSTOM_STAGES_TABLE, table.sheet
@@ -193,8 +199,9 @@ class _Reader:
             rate: Scalar = None
             if not (raw is None or (isinstance(raw, str) and not raw.strip())):
                 rate, _ = self.value(row, sheet, name, "rate", _RATE)
-            if len(self.problems) == before and key is not None and order is not None:
-                out.setdefault(key, []).append((order, stage, rate, row))
+            if key is not None and order is not None:
+                out.setdefault(key, []).append((order, stage, rate, row,
+                                                len(self.problems) == before))
         return out
 
     def department_key(self, row: _Row, sheet: str, table: str, keys: dict[str, str]
@@ -205,7 +212,7 @@ class _Reader:
         key = keys.get(typed.casefold())
         if key is None:
             self.refuse(sheet, cell, table, "department",
-                        self.say("custom.unknown_department", key=typed,
+                        self.say("custom.unknown_department", dept=typed,
                                  table=CUSTOM_DEPARTMENTS_TABLE),
                         self.say("custom.unknown_department.expected",
                                  table=CUSTOM_DEPARTMENTS_TABLE,
@@ -228,22 +235,22 @@ class _Reader:
         return int(number)
 
     def funnel(self, definition: CustomDefinition, key_cell: str, dept_sheet: str,
-               rows: list[tuple[int, str, Scalar, _Row]], stage_sheet: str) -> CustomDefinition | None:
+               rows: list[_Stage], stage_sheet: str) -> CustomDefinition | None:
         """The definition with its stages, or None after problems (each named by its cell)."""
         table = CUSTOM_STAGES_TABLE
         key = definition.key
         if len(rows) < 2:
             self.refuse(dept_sheet, key_cell, CUSTOM_DEPARTMENTS_TABLE, "key",
-                        self.say("custom.stage.none", key=key, count=len(rows), table=table),
+                        self.say("custom.stage.none", dept=key, count=len(rows), table=table),
                         self.say("custom.stage.none.expected", table=table))
             return None
         before = len(self.problems)
         by_order: dict[int, str] = {}
-        for order, _, _, row in rows:
+        for order, _, _, row, _ in rows:
             cell = row["order"][0] if "order" in row else row["_at"][0]
             if order in by_order:
                 self.refuse(stage_sheet, cell, table, "order",
-                            self.say("custom.stage.duplicate", key=key, order=order,
+                            self.say("custom.stage.duplicate", dept=key, order=order,
                                      cell=by_order[order]),
                             self.say("custom.stage.duplicate.expected"))
             else:
@@ -253,16 +260,18 @@ class _Reader:
             first = min(rows, key=lambda r: r[0])[3]
             cell = first["order"][0] if "order" in first else first["_at"][0]
             self.refuse(stage_sheet, cell, table, "order",
-                        self.say("custom.stage.gap", key=key,
+                        self.say("custom.stage.gap", dept=key,
                                  orders=", ".join(str(o) for o in sorted(by_order)),
                                  missing=", ".join(str(m) for m in missing)),
                         self.say("custom.stage.gap.expected"))
         if len(self.problems) > before:
             return None
         ordered = sorted(rows, key=lambda r: r[0])
-        for i, (_, _, rate, row) in enumerate(ordered):
+        for i, (_, _, rate, row, usable) in enumerate(ordered):
             cell = row["rate"][0] if "rate" in row else row["_at"][0]
             last = i == len(ordered) - 1
+            if not usable:
+                continue  # its problem is reported already
             if last and rate is not None:
                 self.refuse(stage_sheet, cell, table, "rate",
                             self.say("custom.stage.last_rate", rate=f"{float(rate):.1%}"),  # type: ignore[arg-type]
@@ -270,10 +279,10 @@ class _Reader:
             elif not last and rate is None:
                 self.refuse(stage_sheet, cell, table, "rate", self.say("kpitable.blank"),
                             _RATE.kind_info.expected[self.lang])
-        if len(self.problems) > before:
+        if len(self.problems) > before or not all(r[4] for r in ordered):
             return None
         stages = tuple(CustomStage(order, stage, None if i == len(ordered) - 1 else float(rate))  # type: ignore[arg-type]
-                       for i, (order, stage, rate, _) in enumerate(ordered))
+                       for i, (order, stage, rate, _, _) in enumerate(ordered))
         from dataclasses import replace
 
         return replace(definition, stages=stages)
@@ -281,11 +290,13 @@ class _Reader:
     # Custom_KPIs -----------------------------------------------------------------------------
 
     def kpis(self, departments: dict[str, Department], cadences: dict[str, str],
-             keys: dict[str, str]) -> tuple[dict[str, tuple[Kpi, ...]], _Table | None]:
+             keys: dict[str, str]) -> tuple[dict[str, tuple[Kpi, ...]], _Table | None, set[str]]:
+        """Each custom department's KPIs, the table, and the keys that have a row at all."""
         table = self.table(CUSTOM_KPIS_TABLE, CUSTOM_KPI_COLUMNS)
         out: dict[str, list[Kpi]] = {}
+        typed: set[str] = set()
         if table is None:
-            return {}, None
+            return {}, None, typed
         name, sheet = CUSTOM_KPIS_TABLE, table.sheet
         names: dict[tuple[str, str], tuple[str, str]] = {}
         for row in table.rows:
@@ -293,6 +304,7 @@ class _Reader:
             dept = departments.get(key or "")
             if dept is None:
                 continue  # unknown (said above), or a department refused for its own problems
+            typed.add(dept.key)
             cadence_cell, cadence = row.get("cadence", row["_at"])
             if cadence is None or not str(cadence).strip():
                 # Blank: the department's review cadence.
@@ -313,7 +325,7 @@ class _Reader:
                 continue
             names[folded] = (kpi.name, row["name"][0])
             out.setdefault(dept.key, []).append(kpi)
-        return {k: tuple(v) for k, v in out.items()}, table
+        return {k: tuple(v) for k, v in out.items()}, table, typed
 
 
 def read_custom(wb: Any, lang: str, problems: list[CellProblem],
@@ -336,15 +348,16 @@ def read_custom(wb: Any, lang: str, problems: list[CellProblem],
         if done is not None:
             definitions.append(done)
     departments = {d.key: custom_department(d) for d in definitions}
-    kpis, kpi_table = reader.kpis(departments, {d.key: d.cadence for d in definitions}, keys)
+    kpis, kpi_table, typed = reader.kpis(departments, {d.key: d.cadence for d in definitions},
+                                         keys)
     for definition in definitions:
-        if not kpis.get(definition.key):
+        if definition.key not in typed:
             sheet = kpi_table.sheet if kpi_table is not None else dept_sheet
             cell = kpi_table.first_data if kpi_table is not None else "A1"
             problems.append(CellProblem(
                 sheet, cell, CUSTOM_KPIS_TABLE, definition.name,
-                t(lang, "custom.no_kpis", key=definition.key, table=CUSTOM_KPIS_TABLE),
-                t(lang, "custom.no_kpis.expected", key=definition.key, table=CUSTOM_KPIS_TABLE)))
+                t(lang, "custom.no_kpis", dept=definition.key, table=CUSTOM_KPIS_TABLE),
+                t(lang, "custom.no_kpis.expected", dept=definition.key, table=CUSTOM_KPIS_TABLE)))
     values: dict[str, Scalar] = {}
     for definition in definitions:
         values.update(custom_values(definition))
