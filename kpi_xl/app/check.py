@@ -32,7 +32,7 @@ from kpi_xl.core.kpis import (
     normalise_choice,
     unit_key,
 )
-from kpi_xl.core.plan import Plan, PlanValues
+from kpi_xl.core.plan import Plan, PlanValues, plan_departments
 from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
 from kpi_xl.io.previous import read_actuals
 
@@ -217,7 +217,7 @@ def _shown(value: float, kind: str) -> str:
 def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
     """Check every department of a plan."""
     report = CheckReport(source or plan.source, "plan", lang)
-    for key, dept in DEPARTMENTS.items():
+    for key, dept in plan_departments(plan).items():
         kpis = plan.kpis.get(key, ())
         dept_report = DepartmentReport(key, dept.name[lang],
                                        [_verdict(k, lang, plan) for k in kpis])
@@ -256,7 +256,8 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
                 by_key[key].findings.append(Finding("error", "funnel", "funnel_not_closed",
                                                     gap.sales, message))
     for conflict in conflicts(plan):
-        values = ", ".join(f"{DEPARTMENTS[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
+        known = plan_departments(plan)
+        values = ", ".join(f"{known[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
         message = t(lang, "check.target_conflict", kpi=conflict.kpi, period=conflict.period,
                     first=conflict.first.isoformat(), values=values)
         for key, _ in conflict.values:
@@ -395,7 +396,7 @@ def _actuals_findings(path: Path, dept: Department, lang: str) -> list[Finding]:
     match = _WORKBOOK_NAME.match(path.name)
     quarter = FiscalQuarter(int(match.group(1)), int(match.group(2))) if match else None
     try:
-        read_actuals(path, dept.key, quarter or FiscalQuarter(2000, 1), lang)
+        read_actuals(path, dept, quarter or FiscalQuarter(2000, 1), lang)
     except WorkbookError as err:
         return [Finding("error", "actuals", "invalid_actual", f"{p.sheet}!{p.cell}",
                         p.describe(lang)) for p in err.problems]
@@ -438,6 +439,8 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
     dept = next((d for d in DEPARTMENTS.values()
                  if saved.table(f"{d.prefix}_KPIList", _KPI_FIELDS) is not None), None)
     if dept is None:
+        dept = _custom_department(saved)
+    if dept is None:
         raise PlanError(str(path), file_problem={
             "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
             "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
@@ -461,6 +464,22 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
     dept_report.findings += _review_findings(saved, dept, lang, today or dt.date.today())
     report.departments.append(dept_report)
     return report
+
+
+def _custom_department(saved: Any) -> Department | None:
+    """A planner's own department, rebuilt from what its workbook carries (its custom document
+    properties, :func:`kpi_xl.core.departments.custom.definition_properties`); None if none."""
+    from kpi_xl.core.departments.custom import custom_department, definition_from_properties
+
+    try:
+        props = {p.name: p.value for p in saved.formulas.custom_doc_props}
+    except (AttributeError, TypeError):
+        return None
+    definition = definition_from_properties(props)
+    if definition is None:
+        return None
+    dept = custom_department(definition)
+    return dept if saved.table(f"{dept.prefix}_KPIList", _KPI_FIELDS) is not None else None
 
 
 def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) -> list[Finding]:

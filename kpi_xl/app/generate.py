@@ -118,6 +118,10 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
         # Which plan, department and quarter it is: next quarter finds it by this, not its name.
         book.set_custom_properties(WorkbookIdentity.of(
             plan.company, plan.start_month, key, quarter, lang).properties())
+        if dept.custom is not None:  # a planner's own department: how to rebuild it
+            from kpi_xl.core.departments.custom import definition_properties
+
+            book.set_custom_properties(definition_properties(dept.custom))  # type: ignore[arg-type]
         built.append((book, folder / workbook_name(quarter, key, lang)))
         build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
                                       previous=carried.get(key)))

@@ -845,7 +845,7 @@ TEXT: dict[str, dict[str, str]] = {
         "custom.stage.duplicate": "department {dept!r} already has order {order} in cell {cell}",
         "custom.stage.duplicate.expected": "expected a different order for each stage",
         "custom.stage.last_rate": "the last stage (the KGI) has a rate of {rate}",
-        "custom.stage.last_rate.expected": "the last stage is the KGI: leave its rate blank",
+        "custom.stage.last_rate.expected": "expected a blank rate: the last stage is the KGI",
         "custom.unknown_department": "department key {dept!r} is not in {table}",
         "custom.unknown_department.expected": "expected one of the keys of {table}: {keys}",
         "custom.no_kpis": "department {dept!r} has no KPI in {table}",

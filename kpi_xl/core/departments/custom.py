@@ -38,6 +38,8 @@ __all__ = [
     "CustomStage",
     "custom_department",
     "custom_values",
+    "definition_from_properties",
+    "definition_properties",
     "key_problem",
     "kgi_target_name",
     "prefix_for",
@@ -213,7 +215,43 @@ def custom_department(definition: CustomDefinition) -> Department:
         sample_okrs={lang: () for lang in LANGS},
         links=links,
         funnel=(*(o.name for o in outputs), kgi),
+        custom=definition,
     )
+
+
+#: The custom document properties a custom department's workbook carries, so that ``kpi-xl
+#: check`` and roll-forward can rebuild the department from the workbook alone (its KGI target
+#: and rates are the workbook's own inputs). Each is a short text (Excel keeps up to 255
+#: characters in a text property; names are at most MAX_NAME_UNITS, so long ones are cut).
+PROPERTY = "kpi_xl_custom_"
+
+
+def definition_properties(definition: CustomDefinition) -> dict[str, str]:
+    """The custom document properties that describe ``definition`` (see :data:`PROPERTY`)."""
+    props = {"key": definition.key, "name": definition.name, "kgi_name": definition.kgi_name,
+             "kgi_unit": definition.kgi_unit, "cadence": definition.cadence,
+             "stages": str(len(definition.stages))}
+    props.update({f"stage_{n}": stage.name for n, stage in enumerate(definition.stages, 1)})
+    return {PROPERTY + k: v[:255] for k, v in props.items()}
+
+
+def definition_from_properties(found: Mapping[str, object]) -> CustomDefinition | None:
+    """The definition a workbook's custom properties describe; None when they do not.
+
+    Rates and the KGI target are left open (None and 0): a workbook's own inputs hold them.
+    """
+    def text(name: str) -> str:
+        return str(found.get(PROPERTY + name) or "").strip()
+
+    key, count = text("key"), text("stages")
+    if key_problem(key) is not None or not count.isdigit() or not 2 <= int(count) <= 1000:
+        return None
+    names = [text(f"stage_{n}") for n in range(1, int(count) + 1)]
+    if not all(names):
+        return None
+    stages = tuple(CustomStage(n, name, None) for n, name in enumerate(names, 1))
+    return CustomDefinition(key, text("name") or key, text("kgi_name") or names[-1],
+                            text("kgi_unit"), 0, text("cadence") or "monthly", stages)
 
 
 def custom_values(definition: CustomDefinition) -> dict[str, Scalar]:
