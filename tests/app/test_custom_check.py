@@ -77,3 +77,27 @@ def test_check_refuses_a_bad_stage_rate_with_exit_2(
     err = capsys.readouterr().err
     assert "(Rate into next stage / Custom_Stages)" in err and says in err
     assert "Traceback" not in err
+
+
+def test_the_quarterly_report_rolls_up_the_custom_department_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    plan = custom_plan(tmp_path / "plan.xlsx", "en")
+    out = tmp_path / "out"
+    assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
+    book = out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for ws in wb.worksheets:
+        if "Recruiting_Actuals" in ws.tables:
+            rows = list(ws[ws.tables["Recruiting_Actuals"].ref])
+            rows[1][5].value = 38
+    wb.save(book)
+    capsys.readouterr()
+    to = tmp_path / "report"
+    assert main(["report", str(plan), "--quarter", "2026Q1", "--out", str(out), "--to",
+                 str(to)]) == 0, capsys.readouterr().err
+    html = next(to.rglob("*.html")).read_text(encoding="utf-8")
+    assert "Recruiting" in html and "Applications per month" in html
+    csv = next(to.rglob("*.csv")).read_text(encoding="utf-8")
+    assert "recruiting,Recruiting,Applications per month" in csv
