@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["BatchResult", "PlanResult", "folder_notes", "generate_many", "plan_folders"]
+from kpi_xl.core.i18n import t
+
+__all__ = ["BatchResult", "PlanResult", "distinct_plans", "folder_notes", "generate_many", "plan_folders"]
 
 
 @dataclass
@@ -82,6 +84,32 @@ def plan_folders(plans: Sequence[Path], out: Path) -> list[Path]:
     names = [f"{name}-{digest(path)}" if name.casefold() in clash and name != stem else name
              for name, stem, path in zip(names, stems, paths, strict=True)]
     return [Path(out) / name for name in names]
+
+
+def distinct_plans(plans: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The plans with every file kept once (first mention wins), and the (repeat, first) pairs.
+
+    Files are the same when their resolved paths are, or when the file system says so (a hard
+    link, or a case-insensitive disk): generating one plan twice would race for one folder.
+    """
+    kept: list[Path] = []
+    repeats: list[tuple[Path, Path]] = []
+    for plan in plans:
+        first = next((k for k in kept if _same_file(k, plan)), None)
+        if first is None:
+            kept.append(plan)
+        else:
+            repeats.append((plan, first))
+    return kept, repeats
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def folder_notes(plans: Sequence[Path], folders: Sequence[Path], lang: str = "en") -> list[str]:
@@ -202,7 +230,10 @@ def generate_many(plans: Sequence[Path], out: Path, *, jobs: int | None = None,
     plan's language). Ctrl-C (KeyboardInterrupt) does not propagate: it ends the batch, and the result says which
     plans were written (``paths``) and which were not (``interrupted``).
     """
-    plans = [Path(p) for p in plans]
+    plans, repeats = distinct_plans([Path(p) for p in plans])
+    for repeat, first in repeats:  # one file twice would be two runs racing for one folder
+        (progress or sys.stderr).write(
+            f"kpi-xl: {t(lang or ui_lang, 'batch.duplicate', plan=repeat, first=first)}\n")
     folders = plan_folders(plans, Path(out))
     for note in folder_notes(plans, folders, lang or ui_lang):  # shared names, told apart
         (progress or sys.stderr).write(f"kpi-xl: {note}\n")

@@ -247,11 +247,12 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
     by_key = {d.key: d for d in report.departments}
     for gap in funnel_gaps(plan.values):
         message = t(lang, "check.funnel_gap", label=t(lang, f"funnel.shared.{gap.sales}"),
-                    gap=t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}",
+                    gap=t(lang, "funnel.gap", other=t(lang, f"funnel.side.{gap.other}"),
+                          sales=f"{gap.sales_value:,.0f}",
                           sales_cells=", ".join(gap.sales_inputs),
                           marketing=f"{gap.marketing_value:,.0f}",
                           marketing_cells=", ".join(gap.marketing_inputs)))
-        for key in ("sales", "marketing"):
+        for key in ("sales", gap.other):
             if key in by_key:
                 by_key[key].findings.append(Finding("error", "funnel", "funnel_not_closed",
                                                     gap.sales, message))

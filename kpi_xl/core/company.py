@@ -29,7 +29,11 @@ SHARED = (
     ("Mkt_TargetSQL", "Sales_RequiredOpps", ("Mkt_TargetSQL",), ("Sales_TargetDeals",
                                                                  "Sales_WinRate")),
     ("Mkt_CycleMonths", "Sales_CycleMonths", ("Mkt_CycleMonths",), ("Sales_CycleMonths",)),
+    # Customer success counts new customers from sales' deals (when it follows them).
+    ("CS_WonDeals", "Sales_TargetDeals", ("CS_WonDeals",), ("Sales_TargetDeals",)),
 )
+#: A shared figure that matters only when the plan links it: (name, the input that links it).
+LINKED_BY = {"CS_WonDeals": "CS_NewCustomerShare"}
 
 
 def _rate(values: Mapping[str, Scalar], name: str) -> float | None:
@@ -59,14 +63,19 @@ def derive_rates(values: Mapping[str, Scalar]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Gap:
-    """A shared figure that differs between marketing and sales."""
+    """A shared figure that differs between sales and another department (marketing, CS)."""
 
-    marketing: str  # defined name in marketing's workbook
+    marketing: str  # defined name in the other department's workbook (marketing's, or CS')
     sales: str  # defined name in sales' workbook
     marketing_value: float
     sales_value: float
     marketing_inputs: tuple[str, ...]  # the inputs that decide each side
     sales_inputs: tuple[str, ...]
+
+    @property
+    def other(self) -> str:
+        """The key of the department on the other side of sales."""
+        return "customer_success" if self.marketing.startswith("CS_") else "marketing"
 
 
 def funnel_gaps(values: Mapping[str, Scalar]) -> list[Gap]:
@@ -77,6 +86,8 @@ def funnel_gaps(values: Mapping[str, Scalar]) -> list[Gap]:
     env = PlanValues(values)
     gaps = []
     for mkt, sales, mkt_inputs, sales_inputs in SHARED:
+        if mkt in LINKED_BY and values.get(LINKED_BY[mkt]) in (None, ""):
+            continue
         try:
             x, y = env[mkt], env[sales]
         except (KeyError, ExcelError, TypeError):

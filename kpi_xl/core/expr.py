@@ -542,45 +542,6 @@ def _matches(value: Value | None, criterion: Value | None) -> bool:
     return value == criterion
 
 
-def _conditional_rows(args: Sequence[Expr], env: Mapping[str, Value]) -> list[int]:
-    pairs = [(_cells_of(args[i], env), args[i + 1].evaluate(env))
-             for i in range(0, len(args), 2)]
-    length = len(pairs[0][0])
-    return [r for r in range(length) if all(_matches(cells[r], crit) for cells, crit in pairs)]
-
-
-def countifs(*range_criteria: Operand) -> Expr:
-    """Excel COUNTIFS with equality or "<>" criteria."""
-    args = tuple(lift(x) for x in range_criteria)
-    return Func("COUNTIFS", args, lambda a, e: float(len(_conditional_rows(a, e))))
-
-
-def sumifs(sum_range: Area, *range_criteria: Operand) -> Expr:
-    """Excel SUMIFS with equality or "<>" criteria (text in the sum range counts as 0)."""
-    args = (sum_range, *(lift(x) for x in range_criteria))
-
-    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
-        values = _cells_of(a[0], e)
-        picked = [values[r] for r in _conditional_rows(a[1:], e)]
-        return _excel_sum([v for v in picked if isinstance(v, (int, float))
-                           and not isinstance(v, bool)])
-    return Func("SUMIFS", args, impl)
-
-
-def averageifs(avg_range: Area, *range_criteria: Operand) -> Expr:
-    """Excel AVERAGEIFS; #DIV/0! when no numeric cell matches, as in Excel."""
-    args = (avg_range, *(lift(x) for x in range_criteria))
-
-    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
-        values = _cells_of(a[0], e)
-        picked = [values[r] for r in _conditional_rows(a[1:], e)]
-        numbers = [v for v in picked if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if not numbers:
-            raise ExcelError("#DIV/0!")
-        return _excel_sum(numbers) / len(numbers)
-    return Func("AVERAGEIFS", args, impl)
-
-
 def counta(rng: Area) -> Expr:
     """Excel COUNTA: cells that are not empty."""
     return Func("COUNTA", (rng,),
@@ -607,7 +568,8 @@ def count_equal(*range_values: Operand) -> Expr:
     with ``>``, ``<`` or ``=`` is not read as a pattern or an operator. (``=`` compares text
     without case, as Excel does; kpi-xl refuses names that differ only in case.)
     """
-    return _SumProduct("SUMPRODUCT", tuple(lift(x) for x in range_values), _sumproduct_impl)
+    pairs = [(range_values[i], range_values[i + 1]) for i in range(0, len(range_values), 2)]
+    return sumproduct_where(None, pairs)
 
 
 def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> Expr:
@@ -616,38 +578,63 @@ def sumproduct_eq(values: Area, conditions: Sequence[tuple[Area, Operand]]) -> E
     The same exact ``=`` comparisons as :func:`count_equal`, so ``*``, ``?`` and ``<`` in a
     KPI's name are characters, never wildcards or operators as in a SUMIFS criterion.
     """
-    args = tuple(x for rng, value in conditions for x in (rng, lift(value)))
-    return _SumProduct("SUMPRODUCT", (*args, values), _sumproduct_impl)
+    return sumproduct_where(values, conditions)
 
 
-def _sumproduct_impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
-    """Count the rows where every (range, value) pair is equal; with an odd last argument (a
-    range of values), sum that range over those rows instead."""
-    pairs = [(_cells_of(a[i], e), a[i + 1].evaluate(e)) for i in range(0, len(a) - 1, 2)]
-    rows = [r for r in range(len(pairs[0][0]))
-            if all(_compare("=", cells[r], value) for cells, value in pairs)]
-    if len(a) % 2 == 0:
-        return float(len(rows))
-    summed = _cells_of(a[-1], e)
-    total = 0.0
-    for r in rows:
-        cell = summed[r]
-        total += _number(cell) if isinstance(cell, (int, float)) else 0
-    return total
+def sumproduct_where(values: Area | None, equal: Sequence[tuple[Operand, Operand]],
+                     numeric: Sequence[Area] = ()) -> Expr:
+    """``SUMPRODUCT((R1=v1)*…*ISNUMBER(N1)*…[,values])``: count or sum the rows that match.
+
+    A row matches when every range equals its value (exact ``=``: a planner's text is never a
+    criterion pattern) and every ``numeric`` range holds a number there (an actual typed, not
+    blank and not text such as 「未集計」). Without ``values`` the rows are counted.
+    """
+    return _SumProduct(tuple((lift(rng), lift(value)) for rng, value in equal),
+                       tuple(numeric), values)
 
 
 @dataclass(frozen=True, eq=False)
-class _SumProduct(Func):
+class _SumProduct(Expr):
+    equal: tuple[tuple[Expr, Expr], ...]
+    numeric: tuple[Area, ...]
+    values: Area | None
+
     def formula(self, resolver: Resolver) -> str:
         terms = []
-        for i in range(0, len(self.args) - 1, 2):
-            value = self.args[i + 1]
+        for rng, value in self.equal:
             right = value.formula(resolver)
             if value.precedence < _PRECEDENCE["="]:
                 right = f"({right})"
-            terms.append(f"({self.args[i].formula(resolver)}={right})")
-        tail = f",{self.args[-1].formula(resolver)}" if len(self.args) % 2 else ""
+            terms.append(f"({rng.formula(resolver)}={right})")
+        terms.extend(f"ISNUMBER({rng.formula(resolver)})" for rng in self.numeric)
+        tail = f",{self.values.formula(resolver)}" if self.values is not None else ""
         return f"SUMPRODUCT({'*'.join(terms)}{tail})"
+
+    def evaluate(self, env: Mapping[str, Value]) -> Value:
+        columns = [(_cells_of(rng, env), value.evaluate(env)) for rng, value in self.equal]
+        filled = [_cells_of(rng, env) for rng in self.numeric]
+        length = len(columns[0][0]) if columns else len(filled[0])
+        rows = [r for r in range(length)
+                if all(_compare("=", cells[r], value) for cells, value in columns)
+                and all(_is_number(cells[r]) for cells in filled)]
+        if self.values is None:
+            return float(len(rows))
+        summed = _cells_of(self.values, env)
+        return _excel_sum([summed[r] for r in rows if _is_number(summed[r])])
+
+    def keys(self) -> set[str]:
+        out: set[str] = set()
+        for rng, value in self.equal:
+            out |= rng.keys() | value.keys()
+        for rng in self.numeric:
+            out |= rng.keys()
+        if self.values is not None:
+            out |= self.values.keys()
+        return out
+
+
+def _is_number(value: Value | None) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
@@ -751,7 +738,7 @@ def power_(x: Operand, exponent: Operand) -> Expr:
 
 
 def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Expr:
-    """SUMPRODUCT(MAX((names=name)*(values<>"")*periods)): the latest period with a value.
+    """SUMPRODUCT(MAX((names=name)*ISNUMBER(values)*periods)): the latest period with a number.
 
     0 when there is none. Exact ``=`` comparisons, never a criterion pattern.
     """
@@ -762,7 +749,7 @@ def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Ex
         best = 0.0
         for key_name, key_value, key_period in zip(names.cells, values.cells, periods.cells,
                                                    strict=True):
-            if (_compare("=", e.get(key_name), target) and e.get(key_value) not in (None, "")):
+            if _compare("=", e.get(key_name), target) and _is_number(e.get(key_value)):
                 best = max(best, _number(e.get(key_period)))
         return best
 
@@ -771,7 +758,7 @@ def latest_filled(periods: Area, names: Area, name: Operand, values: Area) -> Ex
 
         def formula(self, resolver: Resolver) -> str:
             return (f"SUMPRODUCT(MAX(({names.formula(resolver)}={wanted.formula(resolver)})*"
-                    f"({values.formula(resolver)}<>\"\")*{periods.formula(resolver)}))")
+                    f"ISNUMBER({values.formula(resolver)})*{periods.formula(resolver)}))")
 
         def evaluate(self, env: Mapping[str, Value]) -> Value:
             return impl((), env)

@@ -8,6 +8,7 @@ input's name, what was found and what is expected.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,14 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
 
     def read_one(spec: InputSpec) -> None:
         dests = _destinations(wb, spec.name)
+        if not dests and not spec.required and spec.name not in wb.defined_names:
+            # An optional input that a template of an earlier version does not have yet: as if
+            # left blank (its default, else its blank value), so last year's plan still reads.
+            values[spec.name] = spec.blank_value
+            if spec.default is not None:
+                with contextlib.suppress(KeyError, ArithmeticError, TypeError):
+                    values[spec.name] = named_value(spec.default.formula(NameResolver()), values)
+            return
         trouble = _name_problem(wb, spec.name, dests, 1, lang)
         if trouble is not None:
             sheet, cell = _where_name_is(wb, dests, default_sheet, spec, lang)
@@ -297,7 +306,8 @@ def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], 
         sheet, cell = where.get(first, ("?", "?"))
         problems.append(CellProblem(
             sheet, cell, gap.sales, t(lang, f"funnel.shared.{gap.sales}"),
-            t(lang, "funnel.gap", sales=f"{gap.sales_value:,.0f}", sales_cells=cells(
+            t(lang, "funnel.gap", other=t(lang, f"funnel.side.{gap.other}"),
+              sales=f"{gap.sales_value:,.0f}", sales_cells=cells(
                 gap.sales_inputs), marketing=f"{gap.marketing_value:,.0f}",
               marketing_cells=cells(gap.marketing_inputs)),
             t(lang, "funnel.gap_expected")))

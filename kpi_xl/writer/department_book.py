@@ -46,8 +46,11 @@ def build_department(ctx: BuildContext) -> None:
     okr_sheet = ctx.book.sheet(ctx.t("sheet.okr"))
     review_sheet = ctx.book.sheet(ctx.t("sheet.review"))
     checklist_sheet = ctx.book.sheet(ctx.t("sheet.checklist"))
-    # Data-entry sheets stay unprotected: Excel cannot grow a table on a protected sheet.
-    for sheet in (tracking_sheet, okr_sheet, review_sheet):
+    # Tracking's tables have a row for every KPI and period, so it is protected like the rest:
+    # typing lands in the actual and note columns. The OKR sheet and the review log grow by
+    # rows, which Excel cannot add to a table on a protected sheet: they stay unprotected (what
+    # is typed there is still kept on regenerating, see kpi_xl.io.overwrite).
+    for sheet in (okr_sheet, review_sheet):
         sheet.protect = False
     kpi_sheet.paper = 8  # fifteen columns: A3 landscape keeps them readable (A3横)
 

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 
 from kpi_xl.core.expr import (
     Expr,
-    averageifs,
     column,
-    countifs,
     if_,
     iferror,
     latest_filled,
     ref,
-    sumifs,
     sumproduct_eq,
+    sumproduct_where,
     this_row,
 )
 from kpi_xl.core.fiscal import fiscal_weeks
@@ -49,12 +47,12 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
 
     # Monthly actuals table.
-    sheet.section(row, ctx.t("track.monthly"), 8)
+    sheet.section(row, ctx.t("track.monthly"), 9)
     row += 1
     table = dept.actuals_table
     headers = [ctx.t("track.month"), ctx.t("kpi.name"), ctx.t("kpi.unit"), ctx.t("kpi.direction"),
                ctx.t("kpi.target"), ctx.t("track.actual"), ctx.t("track.achievement"),
-               ctx.t("track.status")]
+               ctx.t("track.status"), ctx.t("track.note")]
     month_rows = _actuals_table(ctx, sheet, row, table, headers, rows,
                                 [dt.date(y, m, 1) for y, m in months], "month", targets)
     row = month_rows.next_row + 1
@@ -81,15 +79,18 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         name = sheet.formula(row, 0, ref(r.name))
         direction = sheet.formula(row, 1, ref(r.direction))
         kind = number_kind(r.kpi.unit)
-        n = ref(sheet.formula(row, 4, countifs(names_col, ref(name), actual_col, "<>"), "count"))
+        # Exact comparisons (never SUMIFS criteria: a KPI named `Lead*` or `>5` is just text);
+        # a month counts as reported when its actual is a number.
+        this_kpi = ((names_col, ref(name)),)
+        n = ref(sheet.formula(row, 4, sumproduct_where(None, this_kpi, (actual_col,)), "count"))
         quarter_target = ref(sheet.formula(row, 2, targets.lookup(
             r.index, "quarter", dt.date(*months[0], 1)), kind))
         if r.kpi.aggregation == "sum":
             # Counts and amounts add up: the quarter's target is its months' targets, and the
             # pace so far (actual against the target of the months reported) sets the forecast.
-            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumifs(actual_col, names_col,
-                                                                        ref(name))), kind))
-            target_so_far = sumifs(target_col, names_col, ref(name), actual_col, "<>")
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumproduct_where(
+                actual_col, this_kpi, (actual_col,))), kind))
+            target_so_far = sumproduct_where(target_col, this_kpi, (actual_col,))
             to_date_ach = labelled_achievement(to_date, target_so_far, ref(direction), lang)
             forecast = iferror(to_date / target_so_far * quarter_target, "")
             average = to_date / n
@@ -107,9 +108,9 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
             # Rates, scores and hours are never added up: the average of the months
             # reported, judged against the average target of those months (a month's churn
             # against a month's cap, never against the year's).
-            to_date = ref(sheet.formula(row, 3, iferror(averageifs(actual_col, names_col,
-                                                                   ref(name)), ""), kind))
-            target_so_far = averageifs(target_col, names_col, ref(name), actual_col, "<>")
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumproduct_where(
+                actual_col, this_kpi, (actual_col,)) / n), kind))
+            target_so_far = sumproduct_where(target_col, this_kpi, (actual_col,)) / n
             to_date_ach = iferror(labelled_achievement(to_date, target_so_far, ref(direction),
                                                        lang), "")
             forecast = to_date
@@ -150,7 +151,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     # Weekly actuals for the KPIs reviewed weekly.
     weekly = [r for r in rows if r.kpi.cadence == "weekly"]
     if weekly:
-        sheet.section(row, ctx.t("track.weekly"), 8)
+        sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
         in_quarter = set(ctx.quarter.month_indexes())
         weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month)
@@ -212,6 +213,7 @@ def _actuals_table(ctx: BuildContext, sheet: SheetWriter, row: int, table: str,
                                    this_row(table, headers[4], target),
                                    this_row(table, headers[3], direction), lang), "percent")
             sheet.formula(r, 7, status_text(this_row(table, headers[6], achievement), ctx))
+            sheet.input(r, 8, f"{table}.{r}.note", None, "text", validate=False)
             keys.periods.append(day)
             keys.names.append(name)
             keys.targets.append(target)

@@ -50,6 +50,22 @@ def test_plans_with_the_same_file_name_never_collide(tmp_path: Path) -> None:
     assert again == folders
 
 
+def test_the_same_plan_given_twice_is_generated_once(
+        plans: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two runs of one plan would race for one folder: the repeat is named and dropped."""
+    tokyo = plans[0]
+    link = tmp_path / "plans" / "tokyo-link.xlsx"
+    link.symlink_to(tokyo)
+    out = tmp_path / "out"
+    assert main(["generate", str(tokyo), str(plans[1]), str(link), str(tokyo), "--quarter",
+                 "2026Q1", "--out", str(out), "--jobs", "2", "--lang", "en"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.count(".xlsx") == 2 * len(DEPARTMENTS)
+    assert printed.err.count("is given more than once") == 2
+    assert f"{link} is given more than once (also as {tokyo})" in printed.err
+    assert sorted(p.name for p in out.iterdir()) == ["osaka", "tokyo"]
+
+
 def test_a_failing_plan_is_reported_and_does_not_stop_the_others(
         plans: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "plans" / "kyoto.xlsx"

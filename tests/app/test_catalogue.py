@@ -301,6 +301,18 @@ def _shared_file_names(world: World) -> Case:
                 None, check)
 
 
+def _same_plan_twice(world: World) -> Case:
+    """``generate plan.xlsx plan.xlsx``: one file given twice is generated once, not raced."""
+    out = world.tmp / "batch"
+
+    def check() -> None:
+        assert [p.name for p in out.iterdir()] == [world.plan.stem]
+        assert len(list((out / world.plan.stem / "FY2027Q1").glob("*.xlsx"))) == 4
+    return Case(["generate", str(world.plan), str(world.plan), "--quarter", "2027Q1", "--out",
+                 str(out), "--lang", "en", "--jobs", "2"], 0,
+                ["is given more than once (also as", "it is generated once"], None, check)
+
+
 def _review_exact(world: World) -> Case:
     """KPIs named ``Lead*``, ``>100``, ``=x`` and ``~?``: patterns or operators to COUNTIFS.
 
@@ -891,6 +903,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "overwrite-forced": _forced,
     "target-is-a-folder": _target_is_a_folder,
     "batch-shared-file-names": _shared_file_names,
+    "batch-same-plan-twice": _same_plan_twice,
     "killed-mid-commit": _killed_mid_commit,
     "file-modes": _file_modes,
     "template-mode": _template_mode,

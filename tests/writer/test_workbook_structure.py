@@ -24,7 +24,7 @@ NAMED = {
 # Functions every Excel since 2007, LibreOffice and Google Sheets know without _xlfn.
 CLASSIC = {"ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS",
            "IFERROR", "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK",
-           "COUNTIF", "INDEX", "MATCH", "MOD", "POWER", "SUMPRODUCT",
+           "COUNTIF", "INDEX", "MATCH", "MOD", "POWER", "SUMPRODUCT", "ISNUMBER",
            "TODAY"}  # the review log's days late (live; every Excel, LibreOffice, Sheets)
 CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[Rr][0-9]*[Cc][0-9]*$")
 
@@ -95,8 +95,19 @@ def test_inputs_are_unlocked_formulas_locked_and_plan_sheets_protected(
     assert wb[sheet][ref.replace("$", "")].protection.locked is False
     sheet, ref = next(iter(wb.defined_names["Sales_RequiredLeads"].destinations))
     assert wb[sheet][ref.replace("$", "")].protection.locked is True
-    # Managers add rows to tracking tables, which Excel refuses on a protected sheet.
-    assert not wb["Tracking"].protection.sheet
+    # Tracking has a row for every KPI and period: protected, typing lands in Actual and Note.
+    tracking = wb["Tracking"]
+    assert tracking.protection.sheet and not tracking.protection.password
+    for table in tracking.tables.values():
+        header, *rows = tracking[table.ref]
+        labels = [c.value for c in header]
+        assert labels[-1] == "Note"
+        for line in rows:
+            unlocked = {labels[i] for i, c in enumerate(line) if c.protection.locked is False}
+            assert unlocked == {"Actual", "Note"}, (table.name, line[0].coordinate, unlocked)
+    # The OKR sheet and the review log grow by rows, which Excel refuses on a protected sheet.
+    assert not wb["OKRs"].protection.sheet
+    assert not wb["Review log"].protection.sheet
 
 
 @pytest.mark.parametrize("dept,charts", [("sales", 2), ("marketing", 2),

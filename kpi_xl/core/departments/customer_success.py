@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_xl.core.departments.base import Decomposition, Department, FigureSpec, SeriesSpec
-from kpi_xl.core.expr import Num, ref
+from kpi_xl.core.expr import Num, ref, rounddown
 from kpi_xl.core.funnel import max_lost_expr
 from kpi_xl.core.kpis import Kpi, Okr
 from kpi_xl.core.spec import InputSpec, OutputSpec
@@ -15,6 +15,13 @@ MAX_CHURN_RATE = "CS_MaxChurnRate"
 MAX_CHURNED = "CS_MaxChurnedCustomers"
 MIN_RETAINED = "CS_MinRetainedCustomers"
 TARGET_RETENTION = "CS_TargetRetention"
+# The customer base can follow the deals sales wins: the share of won deals that are new
+# customers (blank: not linked), applied to sales' deal target (kpi_xl.core.company checks the
+# two workbooks show the same number of deals).
+NEW_SHARE = "CS_NewCustomerShare"
+WON_DEALS = "CS_WonDeals"
+NEW_CUSTOMERS = "CS_NewCustomers"
+END_CUSTOMERS = "CS_EndCustomers"
 
 INPUTS = (
     InputSpec(START_CUSTOMERS, "customers", {"ja": "期首の顧客数", "en": "Customers at the start"},
@@ -24,6 +31,15 @@ INPUTS = (
               {"ja": "年度内に解約してよい顧客の割合の上限。目安 5% 以下",
                "en": "Most customers that may cancel in the year; aim for 5% or less"},
               sample=0.05, benchmark="churn_rate"),
+    InputSpec(NEW_SHARE, "rate", {"ja": "受注のうち新規顧客の割合",
+                                  "en": "Share of won deals that are new customers"},
+              {"ja": "営業の受注が顧客数に加わる割合。空欄なら受注と連動しない",
+               "en": "How many of sales' won deals become new customers; blank: not linked"},
+              sample=None, required=False),
+    InputSpec(WON_DEALS, "count", {"ja": "受注件数(営業の計画)", "en": "Won deals (sales plan)"},
+              {"ja": "営業の年間受注目標に連動(上書きしない)",
+               "en": "Follows sales' deal target for the year (do not type over it)"},
+              sample=None, default=ref("Sales_TargetDeals"), required=False, blank_value=0),
 )
 OUTPUTS = (
     OutputSpec(MAX_CHURNED, "customers", {"ja": "解約許容社数(上限)", "en": "Most customers that may churn"},
@@ -36,6 +52,14 @@ OUTPUTS = (
     OutputSpec(TARGET_RETENTION, "rate", {"ja": "目標継続率", "en": "Target retention rate"},
                {"ja": "維持すべき顧客数 ÷ 期首顧客数", "en": "Customers to keep ÷ customers at the start"},
                ref(MIN_RETAINED) / ref(START_CUSTOMERS)),
+    OutputSpec(NEW_CUSTOMERS, "customers", {"ja": "新規顧客数(受注から)",
+                                            "en": "New customers from won deals"},
+               {"ja": "受注件数 × 新規顧客の割合(切り捨て)。割合が空欄なら 0",
+                "en": "Won deals × share that are new customers, rounded down; 0 when blank"},
+               rounddown(ref(WON_DEALS) * ref(NEW_SHARE), 0)),
+    OutputSpec(END_CUSTOMERS, "customers", {"ja": "期末の顧客数", "en": "Customers at year end"},
+               {"ja": "維持すべき顧客数 + 新規顧客数", "en": "Customers to keep + new customers"},
+               ref(MIN_RETAINED) + ref(NEW_CUSTOMERS)),
 )
 _OUT = {o.name: o for o in OUTPUTS}
 START = {"ja": "期首顧客", "en": "Customers at start"}
@@ -50,8 +74,14 @@ FIGURES = (
                bold=True, period="level"),
     FigureSpec(_OUT[TARGET_RETENTION].label, _OUT[TARGET_RETENTION].expr, "rate",
                TARGET_RETENTION, _OUT[TARGET_RETENTION].help, period="level"),
+    FigureSpec(_OUT[NEW_CUSTOMERS].label, _OUT[NEW_CUSTOMERS].expr, "customers", NEW_CUSTOMERS,
+               _OUT[NEW_CUSTOMERS].help),
+    FigureSpec(_OUT[END_CUSTOMERS].label, _OUT[END_CUSTOMERS].expr, "customers", END_CUSTOMERS,
+               _OUT[END_CUSTOMERS].help, period="level"),
 )
-SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "customers", seasonal=False),)
+# New customers arrive as deals are won: by the sales season.
+SERIES = (SeriesSpec(CHURN, MAX_CHURNED, "customers", seasonal=False),
+          SeriesSpec(_OUT[NEW_CUSTOMERS].label, NEW_CUSTOMERS, "customers"))
 DECOMPOSITION = Decomposition(
     KEEP, MIN_RETAINED, "customers", "+",
     ((START, ref(START_CUSTOMERS), "customers"),
@@ -103,5 +133,6 @@ DEPARTMENT = Department(
     # The churn cap and the retention target are for the year: a month's cap compounds
     # (1 − (1 − a)^(1/12)), and the allowance of customers is spread evenly, not by season.
     links={MAX_CHURN_RATE: "yearly_loss", TARGET_RETENTION: "yearly_keep",
-           MAX_CHURNED: "annual_even", MIN_RETAINED: "level", START_CUSTOMERS: "level"},
+           MAX_CHURNED: "annual_even", MIN_RETAINED: "level", START_CUSTOMERS: "level",
+           NEW_CUSTOMERS: "annual", END_CUSTOMERS: "level"},
 )
