@@ -660,35 +660,35 @@ _STAGES_1245 = [("recruiting", 1, "Applications", 0.2), ("recruiting", 2, "Inter
 
 CASES: dict[str, Callable[[World], Case]] = {
     "custom-rate-zero": lambda w: _custom(
-        w, "cell D79 (Rate into next stage / Custom_Stages): found 0; expected a rate above 0% "
+        w, "(Rate into next stage / Custom_Stages): found 0; expected a rate above 0% "
            "and at most 100%", rates={2: 0}),
     "custom-rate-above-100": lambda w: _custom(
-        w, "cell D80 (Rate into next stage / Custom_Stages): found 1.2 (that is 120%",
+        w, "(Rate into next stage / Custom_Stages): found 1.2 (that is 120%",
         rates={3: 1.2}),
     "custom-key-builtin": lambda w: _custom(
-        w, "cell A72 (Key / Custom_Departments): the key 'sales' collides with sales",
+        w, "(Key / Custom_Departments): the key 'sales' collides with sales",
         "sales, marketing, customer_success, development", key="sales", kpis=[]),
     "custom-key-prefix": lambda w: _custom(
         w, "the key 'Mkt' collides with marketing", "their prefixes Sales, Mkt, CS, Dev",
         key="Mkt", kpis=[]),
     "custom-key-not-ascii": lambda w: _custom(
-        w, "cell A72 (Key / Custom_Departments): the key is '採用'", "ASCII letters", key="採用",
+        w, "(Key / Custom_Departments): the key is '採用'", "ASCII letters", key="採用",
         kpis=[]),
     "custom-key-duplicate": lambda w: _custom(
-        w, "cell A73 (Key / Custom_Departments): the key 'Recruiting' is already used in cell A72",
+        w, "(Key / Custom_Departments): the key 'Recruiting' is already used in cell A",
         departments=[("recruiting", "Recruiting", "Hires", "people", 20, "monthly"),
                      ("Recruiting", "Again", "Hires", "people", 5, "weekly")]),
     "custom-stage-gap": lambda w: _custom(
-        w, "cell B78 (Order / Custom_Stages): department 'recruiting' numbers its stages "
+        w, "(Order / Custom_Stages): department 'recruiting' numbers its stages "
            "1, 2, 4, 5: 3 is missing", "without a gap", stages=_STAGES_1245),
     "custom-no-stages": lambda w: _custom(
-        w, "cell A72 (Key / Custom_Departments): department 'recruiting' has 0 stage(s) in "
+        w, "(Key / Custom_Departments): department 'recruiting' has 0 stage(s) in "
            "Custom_Stages", "at least two stages", stages=[]),
     "custom-last-stage-rate": lambda w: _custom(
-        w, "cell D81 (Rate into next stage / Custom_Stages): the last stage (the KGI) has a "
+        w, "(Rate into next stage / Custom_Stages): the last stage (the KGI) has a "
            "rate of 50.0%", rates={4: 0.5}),
     "custom-kpi-unknown-department": lambda w: _custom(
-        w, "cell A42 (Department key / Custom_KPIs): department key 'hiring' is not in "
+        w, "(Department key / Custom_KPIs): department key 'hiring' is not in "
            "Custom_Departments", "expected one of the keys of Custom_Departments: recruiting",
         kpis=[*_recruiting_kpis(), ("hiring", *_recruiting_kpis()[0][1:])]),
     # Files -----------------------------------------------------------------------------------

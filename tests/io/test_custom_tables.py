@@ -172,7 +172,7 @@ def test_a_department_with_no_stages_is_refused(tmp_path: Path) -> None:
 
 def test_a_rate_on_the_last_stage_or_a_blank_rate_before_it_is_refused(tmp_path: Path) -> None:
     path = custom_plan(tmp_path / "plan.xlsx", "en", stages=_stages(r4=0.5))
-    assert "leave its rate blank" in _one(problems_of(path), "Custom_Stages").expected
+    assert "expected a blank rate" in _one(problems_of(path), "Custom_Stages").expected
     path = custom_plan(tmp_path / "plan2.xlsx", "en", stages=_stages(r1=None))
     problem = _one(problems_of(path), "Custom_Stages")
     assert problem.found == "the cell is blank" or "blank" in problem.found
