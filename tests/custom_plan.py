@@ -48,7 +48,7 @@ RECRUITING_KPIS = {
         ("recruiting", "Interviews per month", "First interviews held", "Selection quality",
          "件", None, "higher", None, _END, "Recruiter", "weekly", "leading",
          "Recruiting_Stage2"),
-        ("recruiting", "Number of hires per month", "People who joined", "Offer acceptance", "件", None,
+        ("recruiting", "Hires per month", "People who joined", "Offer acceptance", "件", None,
          "higher", None, _END, "Head of People", None, "lagging", "Recruiting_KGITarget"),
     ],
 }

@@ -172,8 +172,9 @@ def error_document(source: str, lang: str, error: KpiXlError) -> dict[str, Any]:
 
 # Checking a plan -------------------------------------------------------------------------------
 
-def _verdict(kpi: Kpi, lang: str, plan: Plan | None) -> KpiVerdict:
-    result = smart_check(kpi, lang, plan)
+def _verdict(kpi: Kpi, lang: str, plan: Plan | None,
+             department: Department | None = None) -> KpiVerdict:
+    result = smart_check(kpi, lang, plan, department)
     return KpiVerdict(kpi.name, result.statement, result.ok, result.failed, result.summary(),
                       [{"letter": c.letter, "status": c.status, "reason": c.reason,
                         "hint": c.hint} for c in result.criteria])
@@ -451,7 +452,7 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
         _rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))), values)
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
-                                   [_verdict(k, lang, None) for k in kpis])
+                                   [_verdict(k, lang, None, dept) for k in kpis])
     for verdict in dept_report.kpis:
         if not verdict.ok:
             dept_report.findings.append(Finding("error", "smart", "not_smart", verdict.name,

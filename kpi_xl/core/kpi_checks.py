@@ -31,11 +31,14 @@ def benchmark_for(kpi: Kpi) -> Any:
     return None
 
 
-def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
+def smart_check(kpi: Kpi, lang: str, plan: object | None = None,
+                department: object | None = None) -> Any:
     """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
 
     Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
-    same verdict (and byte-identical workbooks).
+    same verdict (and byte-identical workbooks). A planner's own department (``department``,
+    else the plan's department holding ``kpi``) adds its stage and KGI names to the metrics the
+    checker knows.
     """
     text = statement(kpi, lang)
     bench = benchmark_for(kpi)
@@ -45,7 +48,23 @@ def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
                        unit=kpi.unit, deadline=kpi.deadline, owner=kpi.owner,
                        direction=kpi.direction, parent=kpi.ksf or None,
                        benchmark=bench, lang=lang, today=today, fiscal_year_start=start,
-                       name=kpi.name, required=plan_need(kpi, lang, plan))
+                       name=kpi.name, required=plan_need(kpi, lang, plan),
+                       metrics=own_metrics(department or _department_of(kpi, plan)))
+
+
+def own_metrics(department: object | None) -> tuple[str, ...]:
+    """The names a custom department measures by: its stages and its KGI (none for built-ins)."""
+    definition = getattr(department, "custom", None)
+    if definition is None:
+        return ()
+    return (*(s.name for s in definition.stages), definition.kgi_name)  # type: ignore[attr-defined]
+
+
+def _department_of(kpi: Kpi, plan: object | None) -> object | None:
+    if plan is None:
+        return None
+    return next((d for key, d in plan_departments(plan).items()
+                 if any(k is kpi for k in plan.kpis.get(key, ()))), None)  # type: ignore[attr-defined]
 
 
 def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | None:

@@ -168,3 +168,29 @@ def test_excel_rounding_not_python_ceil() -> None:
     d = replace(RECRUITING, kgi_target=145, stages=(CustomStage(1, "Leads", 0.29),
                                                     CustomStage(2, "Wins", None)))
     assert required_counts(d) == [500, 145]
+
+
+def test_smart_knows_the_custom_departments_own_words() -> None:
+    """A KPI named after a stage ("Hires per month") names a metric in its own department; the
+    vocabulary of the built-in departments alone does not know the word."""
+    import datetime as dt
+
+    from kpi_xl.core import smart
+    from kpi_xl.core.kpi_checks import own_metrics, smart_check
+    from kpi_xl.core.kpis import Kpi
+
+    plan = _plan()
+    dept = plan.custom[0]
+    assert own_metrics(dept) == ("Applications", "Interviews", "Offers", "Hires", "Hires")
+    assert own_metrics(DEPARTMENTS["sales"]) == ()
+    hires = plan.kpis["recruiting"][1]
+    assert smart_check(hires, "en", plan).criteria[0].status == "pass"
+    assert smart_check(hires, "en", None, dept).criteria[0].status == "pass"
+    assert smart_check(hires, "en", None).criteria[0].status == "fail"
+    # Singular or plural, either way round; text that names none of them still fails.
+    for name, status in (("Offer acceptance count", "pass"), ("Hire rate", "pass"),
+                         ("Team happiness", "fail")):
+        kpi = Kpi(name, "", "Acceptance", "件", "higher", 3, dt.date(2027, 3, 31), "Head",
+                  "monthly", "lagging")
+        assert smart_check(kpi, "en", None, dept).criteria[0].status == status, name
+    assert smart.check("x", name="Hires", metrics="Hires").criteria[0].status == "fail"
