@@ -63,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "custom.no_kpis": "部門「{dept}」の KPI が {table} にありません",
         "custom.no_kpis.expected": "{table} に部門キー「{dept}」の KPI を 1 行以上入力してください",
         "custom.none": "(なし)",
+        "custom.okr_department": "独自の部門の OKR には、Custom_Departments のキーか部門名を入力してください",
         "legend": "黄色=入力欄(変更すると再計算)、灰色=数式",
         "overwrite.unreadable": "読めないため、入力済みデータがないことを確認できません: {error}",
         "overwrite.actuals": "実績が入力されています({count}): {cells}",
@@ -856,6 +857,8 @@ TEXT: dict[str, dict[str, str]] = {
         "custom.no_kpis": "department {dept!r} has no KPI in {table}",
         "custom.no_kpis.expected": "expected at least one row in {table} with department key {dept!r}",
         "custom.none": "(none)",
+        "custom.okr_department": "For a department of your own, type its key or name from "
+                                 "Custom_Departments",
         "legend": "Yellow: inputs (change one, all recalculates). Grey: formulas.",
         "overwrite.unreadable": "cannot be read, so it cannot be shown to hold no data: {error}",
         "overwrite.actuals": "actuals entered ({count}): {cells}",

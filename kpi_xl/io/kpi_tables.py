@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.departments import DEPARTMENTS, Department
 from kpi_xl.core.errors import CellProblem
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import (
@@ -402,8 +402,10 @@ def _okr_label(field: str, lang: str) -> str:
     return t(lang, key) if key else field
 
 
-def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...]:
-    """The OKR table's rows; a missing table means no OKRs."""
+def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
+              custom: Sequence[Department] = ()) -> tuple[Okr, ...]:
+    """The OKR table's rows; a missing table means no OKRs. ``custom``: the plan's own
+    departments, named in the department column by their key or name like the others."""
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
     if table is None:
         return ()
@@ -412,7 +414,8 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
         problems.extend(trouble)
         return ()
     sheet, rows = table.sheet, table.rows
-    by_name = {name.casefold(): key for key, d in DEPARTMENTS.items()
+    everyone = {**DEPARTMENTS, **{d.key: d for d in custom}}
+    by_name = {name.casefold(): key for key, d in everyone.items()
                for name in (*d.name.values(), key)}
     okrs = []
     for row in rows:
@@ -421,7 +424,7 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem]) -> tuple[Okr, ...
         dept = by_name.get(str(dept_raw or "").strip().casefold())
         if dept is None:
             problems.append(_problem(sheet, cell, OKR_TABLE, t(lang, "okr.department"), dept_raw,
-                                     " / ".join(d.name[lang] for d in DEPARTMENTS.values()), lang))
+                                     " / ".join(d.name[lang] for d in everyone.values()), lang))
         texts = {}
         for field in ("objective", "key_result", "kpi"):
             c, v = row.get(field, row["_at"])

@@ -247,8 +247,8 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
     from kpi_xl.io.kpi_tables import read_kpis, read_okrs
 
     kpis = read_kpis(wb, lang, problems, formula_result)
-    okrs = read_okrs(wb, lang, problems)
     custom = read_custom(wb, lang, problems, formula_result)
+    okrs = read_okrs(wb, lang, problems, custom.departments)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
     return resolve_linked_targets(Plan(

@@ -244,7 +244,8 @@ def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:
         for c, value in enumerate(values):
             kind = "decimal" if c >= 4 else "text"
             sheet.input(first + i, c, f"okr.{i}.{c}", value, kind, validate=False)
-    sheet.list_validation(first, 0, last, [d.name[lang] for d in DEPARTMENTS.values()])
+    sheet.list_validation(first, 0, last, [d.name[lang] for d in DEPARTMENTS.values()],
+                          others=t(lang, "custom.okr_department"))
     sheet.set_width(1, 30)
     sheet.set_width(2, 36)
 

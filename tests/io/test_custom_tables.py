@@ -223,3 +223,44 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     problems = problems_of(custom_plan(tmp_path / "plan.xlsx", "en", departments, stages, kpis))
     assert sorted(p.name for p in problems) == ["Custom_Departments", "Custom_KPIs",
                                                 "Custom_Stages", "Custom_Stages"]
+
+
+def test_an_okr_may_name_a_custom_department_by_key_or_name(tmp_path: Path) -> None:
+    import openpyxl
+
+    from kpi_xl.app.generate import generate
+    from kpi_xl.core.fiscal import FiscalQuarter
+    from kpi_xl.core.plan_tables import OKR_COLUMNS
+    from tests.custom_plan import fill_table
+
+    path = custom_plan(tmp_path / "plan.xlsx", "en")
+    wb = openpyxl.load_workbook(path)
+    fill_table(wb, "Plan_OKRs", [
+        ("Recruiting", "Hire the team we need", "Grow offers from 2 to 3 a month",
+         "Hires per month", 2, 3),
+        ("recruiting", "Shorten hiring", "Interviews within a week", "Interviews per month", 8,
+         10), *[(None,) * 6] * 6], OKR_COLUMNS)  # the sample's OKRs cleared
+    wb.save(path)
+    plan = read_plan(path)
+    assert [(o.department, o.kpi) for o in plan.okrs] == [
+        ("recruiting", "Hires per month"), ("recruiting", "Interviews per month")]
+    [book] = generate(plan, FiscalQuarter(2026, 1), tmp_path / "out", "en",
+                      departments=["recruiting"], roll_forward=False)
+    shown = openpyxl.load_workbook(book, data_only=True)["OKRs"]
+    texts = {c.value for row in shown.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "Hire the team we need" in texts and "Shorten hiring" in texts
+
+
+def test_an_okr_of_an_unknown_department_lists_the_custom_ones_too(tmp_path: Path) -> None:
+    import openpyxl
+
+    from kpi_xl.core.plan_tables import OKR_COLUMNS
+    from tests.custom_plan import fill_table
+
+    path = custom_plan(tmp_path / "plan.xlsx", "en")
+    wb = openpyxl.load_workbook(path)
+    fill_table(wb, "Plan_OKRs", [("Hiring", "Hire", "More offers", "Hires per month", 2, 3),
+                                 *[(None,) * 6] * 7], OKR_COLUMNS)
+    wb.save(path)
+    [problem] = problems_of(path)
+    assert problem.name == "Plan_OKRs" and problem.expected.endswith("Development / Recruiting")
