@@ -101,3 +101,28 @@ def test_the_quarterly_report_rolls_up_the_custom_department_too(
     assert "Recruiting" in html and "Applications per month" in html
     csv = next(to.rglob("*.csv")).read_text(encoding="utf-8")
     assert "recruiting,Recruiting,Applications per month" in csv
+
+
+def test_the_group_dashboard_combines_a_custom_departments_kgi_across_units(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    from tests.conftest import set_named
+
+    plans = []
+    for unit in ("east", "west"):
+        path = custom_plan(tmp_path / f"{unit}.xlsx", "en")
+        wb = openpyxl.load_workbook(path)
+        set_named(wb, {"Plan_Company": f"ACME {unit}"})
+        wb.save(path)
+        plans.append(str(path))
+    out = tmp_path / "out"
+    assert main(["generate", *plans, "--quarter", "2026Q1", "--out", str(out), "-q"]) == 0, \
+        capsys.readouterr().err
+    assert main(["report", *plans, "--quarter", "2026Q1", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    [dashboard] = (out / "group").rglob("dashboard_en.xlsx")
+    texts = [c.value for ws in openpyxl.load_workbook(dashboard).worksheets
+             for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Group · Recruiting" in texts, texts
+    assert "east · Recruiting" in texts and "west · Recruiting" in texts
