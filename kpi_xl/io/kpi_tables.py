@@ -415,7 +415,8 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
         return ()
     sheet, rows = table.sheet, table.rows
     everyone = {**DEPARTMENTS, **{d.key: d for d in custom}}
-    by_name = {name.casefold(): key for key, d in everyone.items()
+    # A built-in department's name wins over a custom department that took the same name.
+    by_name = {name.casefold(): key for key, d in reversed(everyone.items())
                for name in (*d.name.values(), key)}
     okrs = []
     for row in rows:

@@ -194,3 +194,26 @@ def test_smart_knows_the_custom_departments_own_words() -> None:
                   "monthly", "lagging")
         assert smart_check(kpi, "en", None, dept).criteria[0].status == status, name
     assert smart.check("x", name="Hires", metrics="Hires").criteria[0].status == "fail"
+
+
+def test_roll_forward_compares_the_achieved_stage_rates_with_the_planned_ones() -> None:
+    import datetime as dt
+    from pathlib import Path
+
+    from kpi_xl.core.fiscal import FiscalQuarter
+    from kpi_xl.core.rollforward import MonthActual, QuarterActuals, rate_checks
+
+    plan = _plan()
+    rows = []
+    for m, (apps, interviews) in enumerate(((100, 15), (120, 18))):
+        month = dt.date(2026, 4 + m, 1)
+        rows += [MonthActual(month, "Applications per month", "件", "higher", 42, apps, "F8"),
+                 MonthActual(month, "Interviews per month", "件", "higher", 9, interviews, "F9")]
+    links = {"Applications per month": "Recruiting_Stage1",
+             "Interviews per month": "Recruiting_Stage2"}
+    last = QuarterActuals("recruiting", FiscalQuarter(2026, 1), Path("x.xlsx"), tuple(rows),
+                          links)
+    [check] = rate_checks(plan.custom[0], last, plan)
+    assert check.rate_name == "Recruiting_Rate1"
+    assert (check.numerator, check.denominator) == (33, 220)  # 15% achieved against 20% planned
+    assert check.label["en"] == "Applications → Interviews rate"
