@@ -10,6 +10,7 @@ import pytest
 
 from kpi_xl.app.cli import main
 from kpi_xl.core.departments import DEPARTMENTS
+from tests.app.test_check import valid
 from tests.custom_plan import RECRUITING_STAGES, custom_plan
 
 
@@ -18,6 +19,7 @@ def test_a_plan_with_a_custom_department_is_checked_like_the_others(
     plan = custom_plan(tmp_path / "plan.xlsx", "en")
     assert main(["check", str(plan), "--json"]) == 0, capsys.readouterr().err
     document = json.loads(capsys.readouterr().out)
+    valid(document)  # docs/check.schema.json
     [report] = document["reports"]
     assert [d["key"] for d in report["departments"]] == [*DEPARTMENTS, "recruiting"]
     recruiting = report["departments"][-1]
