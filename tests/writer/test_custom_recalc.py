@@ -34,15 +34,12 @@ CHANGED = {"Recruiting_KGITarget": 37, "Recruiting_Rate1": 0.13, "Recruiting_Rat
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    """label → (generated workbook, its LibreOffice recalculation), in one LibreOffice run."""
-    require_libreoffice()
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """label → the recruiting workbook generated from a plan (ja, en) and an edited copy."""
     root = tmp_path_factory.mktemp("custom")
     out: dict[str, Path] = {}
-    seasonality = {}
     for lang in LANGS:
         plan = read_plan(custom_plan(root / f"plan_{lang}.xlsx", lang))
-        seasonality[lang] = plan.seasonality
         [path] = generate(plan, FiscalQuarter(2026, 1), root / lang, lang,
                           departments=["recruiting"], roll_forward=False)
         assert path.name == f"FY2026Q1_recruiting_{lang}.xlsx"
@@ -52,13 +49,21 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     changed = root / "recruiting-changed.xlsx"
     wb.save(changed)
     out["recruiting-changed"] = changed
+    return out
+
+
+@pytest.fixture(scope="module")
+def books(written: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+          ) -> dict[str, tuple[Path, Path]]:
+    """label → (generated workbook, its LibreOffice recalculation), in one LibreOffice run."""
+    require_libreoffice()
     staging = tmp_path_factory.mktemp("custom-lo-in")
     copies = {}
-    for label, path in out.items():
+    for label, path in written.items():
         copies[label] = staging / f"{label}.xlsx"
         copies[label].write_bytes(path.read_bytes())
     mapping = recalculate(copies.values(), tmp_path_factory.mktemp("custom-lo-out"))
-    return {label: (out[label], mapping[copy.resolve()]) for label, copy in copies.items()}
+    return {label: (written[label], mapping[copy.resolve()]) for label, copy in copies.items()}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -86,10 +91,10 @@ def test_every_cached_value_equals_the_recalculation_and_no_cell_is_an_error(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_workbook_has_every_sheet_of_a_built_in_department(
-        books: dict[str, tuple[Path, Path]], lang: str) -> None:
+        written: dict[str, Path], lang: str) -> None:
     from kpi_xl.core.i18n import t
 
-    original, _ = books[f"recruiting-{lang}"]
+    original = written[f"recruiting-{lang}"]
     wb = openpyxl.load_workbook(original)
     expected = [t(lang, f"sheet.{part}") for part in (
         "plan", "monthly", "targets", "kpis", "tree", "tracking", "okr", "review", "checklist")]
@@ -122,3 +127,54 @@ def test_inputs_changed_inside_the_workbook_recalculate_to_the_core_funnel(
     assert (named["Recruiting_Stage3"], named["Recruiting_Stage2"],
             named["Recruiting_Stage1"]) == (offers, interviews, applications)
     assert errors_in(values(fresh)) == {}
+
+
+# The same structural guarantees as tests/writer/test_workbook_structure.py gives the built-ins.
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_formulas_protection_and_validation_as_for_a_built_in_department(
+        written: dict[str, Path], lang: str) -> None:
+    import re
+    import zipfile
+
+    from kpi_xl.core.plan import plan_departments
+    from tests.writer.test_workbook_structure import CELL_LIKE, CLASSIC
+
+    path = written[f"recruiting-{lang}"]
+    wb = openpyxl.load_workbook(path)
+    for name in wb.sheetnames:
+        assert len(name) <= 31 and not set(name) & set(":\\/?*[]")
+    plan = read_plan(custom_plan(path.parent / "again.xlsx", lang))
+    dept = plan_departments(plan)["recruiting"]
+    declared = {s.name for s in (*dept.inputs, *dept.outputs)}
+    assert declared <= set(wb.defined_names)
+    for name in wb.defined_names:
+        assert not CELL_LIKE.match(name) and not name.lower().startswith("_xl"), name
+    for name in declared:
+        [(sheet, ref)] = list(wb.defined_names[name].destinations)
+        cell = wb[sheet][ref.replace("$", "")]
+        assert ":" not in ref
+        # Inputs are unlocked on the protected Plan sheet; the funnel's formulas are locked.
+        assert cell.protection.locked is (name not in {s.name for s in dept.inputs}), name
+    assert wb[wb.sheetnames[0]].protection.sheet
+    for cell, text in formulas(path).items():
+        used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", text))
+        assert used <= CLASSIC, (cell, used - CLASSIC)
+        assert len(text) <= 8192
+    assert any("Recruiting_Actuals[[#This Row]," in t for t in formulas(path).values())
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            if member.startswith("xl/worksheets/sheet"):
+                xml = archive.read(member).decode("utf-8")
+                for rule in re.findall(r"<(?:cfRule|dataValidation)\b.*?</(?:cfRule|dataValidation)>",
+                                       xml, re.S):
+                    for formula in re.findall(r"<formula1?>(.*?)</formula1?>", rule, re.S):
+                        assert "[" not in formula, (member, formula)
+    # Every rate input refuses 0 and anything above 100%, as the plan reader does.
+    rates = [s.name for s in dept.inputs if s.kind == "rate"]
+    plan_sheet = wb[wb.sheetnames[0]]
+    checked = {str(dv.sqref): dv.formula1 for dv in plan_sheet.data_validations.dataValidation}
+    for name in rates:
+        [(_, ref)] = list(wb.defined_names[name].destinations)
+        ref = ref.replace("$", "")
+        assert checked.get(ref) == f"AND(ISNUMBER({ref}),{ref}>0,{ref}<=1)", name
