@@ -490,22 +490,11 @@ def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) ->
     The same expressions the review log writes as formulas (:mod:`kpi_xl.core.reviews`),
     evaluated with ``today``.
     """
-    from kpi_xl.core.reviews import CADENCE_DAYS, cadence_text, late_reviews
+    from kpi_xl.core.reviews import overdue_reviews
     from kpi_xl.io.previous import read_reviews
 
-    out = []
-    for late in late_reviews(read_reviews(saved, dept), lang, today):
-        if not late.overdue:
-            continue
-        entry = late.entry
-        day = entry.day.isoformat() if isinstance(entry.day, dt.date) else str(entry.day)
-        message = t(lang, "report.review_overdue", day=day,
-                    cadence=cadence_text(entry.cadence, lang),
-                    kpi=f" ({entry.kpi})" if entry.kpi else "", days=late.days,
-                    limit=CADENCE_DAYS.get(entry.cadence, CADENCE_DAYS["quarterly"]),
-                    cell=entry.cell)
-        out.append(Finding("warning", "review", "review_overdue", entry.cell, message))
-    return out
+    return [Finding("warning", "review", "review_overdue", cell, message)
+            for cell, message in overdue_reviews(read_reviews(saved, dept), lang, today)]
 
 
 def check_path(path: Path, lang: str | None) -> list[CheckReport]:

@@ -326,7 +326,23 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
                            _quarter_months(plan, quarter), current, history, actuals,
                            warnings=warnings)
     report.findings = _findings(plan, actuals, quarter, current, lang)
+    report.findings += _review_findings(actuals.get(quarter, {}), lang, report.read_at.date())
     return report
+
+
+def _review_findings(this_quarter: dict[str, QuarterActuals], lang: str, today: dt.date
+                     ) -> list[Finding]:
+    """Reviews still open beyond their cadence, in the words of ``check`` and the checklist."""
+    from kpi_xl.core.reviews import overdue_reviews
+
+    out = []
+    for key, qa in this_quarter.items():
+        messages = [message for _, message in overdue_reviews(qa.reviews, lang, today)]
+        if len(messages) > 3:  # a meeting needs the count and the oldest, not a page of lines
+            messages = [t(lang, "report.reviews_overdue_many", count=len(messages),
+                          first=messages[0])]
+        out += [Finding(key, "warning", "review_overdue", message) for message in messages]
+    return out
 
 
 def month_label(lang: str, month: dt.date) -> str:

@@ -132,17 +132,32 @@ def _monthly(report: QuarterReport, dq: DeptQuarter, lang: str) -> list[dict[str
 
 
 def funnel_stages(report: QuarterReport) -> list[tuple[str, KpiLine]]:
-    """Every department's funnel stages that a flow KPI measures, widest planned first."""
+    """The company funnel's stages that a flow KPI measures, in the chain's order (visits →
+    leads → MQL → SQL = opportunities → deals → revenue), each stage once
+    (:data:`kpi_xl.core.company.CHAIN`): a figure two departments share is one row."""
+    from kpi_xl.core.company import CHAIN
+
     lang = report.lang
     found = []
+    for stage in CHAIN:
+        for key, name in stage:
+            dq = report.departments.get(key)
+            line = next((k for k in dq.kpis if k.link == name and k.kind == "flow"),
+                        None) if dq is not None else None
+            if line is not None:
+                owners = " / ".join(report.dept(k).name[lang] for k, _ in stage
+                                    if k in report.departments)
+                found.append((f"{owners} · {line.name}", line))
+                break
+    # A planner's own departments: each one's funnel after the company's chain, widest first.
     for key, dq in report.departments.items():
         dept = report.dept(key)
-        stages = [*dept.funnel, *(n for n in (dept.kgi_measure,) if n not in dept.funnel)]
-        for stage in stages:
-            line = next((k for k in dq.kpis if k.link == stage and k.kind == "flow"), None)
+        if dept.custom is None:
+            continue
+        for name in dept.funnel:
+            line = next((k for k in dq.kpis if k.link == name and k.kind == "flow"), None)
             if line is not None:
                 found.append((f"{dept.name[lang]} · {line.name}", line))
-    found.sort(key=lambda item: -(item[1].rolled.target or 0))
     return found
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kpi_xl.core.spec import Scalar
 
-__all__ = ["RATES", "SHARED", "Gap", "derive_rates", "funnel_gaps"]
+__all__ = ["CHAIN", "RATES", "SHARED", "Gap", "derive_rates", "funnel_gaps"]
 
 DIRECT = "Sales_LeadToOppRate"
 LEAD_TO_MQL = "Mkt_LeadToMqlRate"
@@ -32,6 +32,19 @@ SHARED = (
     # Customer success counts new customers from sales' deals (when it follows them).
     ("CS_WonDeals", "Sales_TargetDeals", ("CS_WonDeals",), ("Sales_TargetDeals",)),
 )
+#: The company funnel, widest stage first: (department that owns the stage, its figure), then
+#: the same stage's figure in the other department where two share it. Marketing owns the top
+#: (visits to SQL), sales the rest (opportunities = SQL, deals, revenue). A report shows each
+#: stage once, from its owner's KPI where there is one, else the other's.
+CHAIN: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("marketing", "Mkt_RequiredVisits"),),
+    (("marketing", "Mkt_RequiredLeads"), ("sales", "Sales_RequiredLeads")),
+    (("marketing", "Mkt_RequiredMQL"),),
+    (("marketing", "Mkt_TargetSQL"), ("sales", "Sales_RequiredOpps")),
+    (("sales", "Sales_TargetDeals"),),
+    (("sales", "Sales_TargetRevenue"),),
+)
+
 #: A shared figure that matters only when the plan links it: (name, the input that links it).
 LINKED_BY = {"CS_WonDeals": "CS_NewCustomerShare"}
 

@@ -154,7 +154,11 @@ class Str(Expr):
     value: str
 
     def formula(self, resolver: Resolver) -> str:
-        return '"' + self.value.replace('"', '""') + '"'
+        # Excel refuses a text constant over 255 characters in a formula: longer text is
+        # joined from pieces (127 characters are at most 254 UTF-16 units).
+        pieces = [self.value[i:i + 127] for i in range(0, len(self.value), 127)] or [""]
+        quoted = ['"' + piece.replace('"', '""') + '"' for piece in pieces]
+        return quoted[0] if len(quoted) == 1 else "(" + "&".join(quoted) + ")"
 
     def evaluate(self, env: Mapping[str, Value]) -> Value:
         return self.value
@@ -385,6 +389,28 @@ def round_(x: Operand, digits: int = 0) -> Expr:
     return Func("ROUND", (lift(x), Num(digits)),
                 lambda a, e: excel_round(_checked(_number(a[0].evaluate(e))),
                                          int(_number(a[1].evaluate(e)))))
+
+
+#: The TEXT number formats kpi-xl writes (the same in Excel and LibreOffice for ja and en
+#: locales): whole numbers or up to two decimals with thousands separators, and percentages.
+TEXT_FORMATS = ("#,##0", "#,##0.0", "#,##0.00", "0%", "0.0%")
+
+
+def text_(x: Operand, number_format: str) -> Expr:
+    """Excel TEXT(x, format) for the formats of :data:`TEXT_FORMATS`, rounding half away from
+    zero as Excel does."""
+    if number_format not in TEXT_FORMATS:
+        raise ValueError(f"unsupported TEXT format {number_format!r}")
+    percent = number_format.endswith("%")
+    decimals = len(number_format.rstrip("%").partition(".")[2])
+
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        value = _number(a[0].evaluate(e)) * (100 if percent else 1)
+        rounded = excel_round(value, decimals)
+        if percent:
+            return f"{rounded:.{decimals}f}%"
+        return f"{rounded:,.{decimals}f}"
+    return Func("TEXT", (lift(x), Str(number_format)), impl)
 
 
 def if_(condition: Operand, then: Operand, otherwise: Operand) -> Expr:

@@ -5,7 +5,7 @@ Department-specific labels live beside their department's data; everything gener
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "month_name", "quarter_label", "t"]
+__all__ = ["LANGS", "month_name", "quarter_label", "t", "week_days"]
 
 LANGS = ("ja", "en")
 
@@ -198,7 +198,7 @@ TEXT: dict[str, dict[str, str]] = {
         "template.how_to": "入力が終わったら: kpi-xl generate このファイル.xlsx --quarter 2026Q1",
         "sheet.targets": "目標",
         "targets.section": "KPI 別・期間別の目標(年度・四半期・月・週)",
-        "targets.help": "目標はこの表だけで定義され、他のシートはすべてこの表を参照します。flow は週→月→四半期→年度で合計、level は期末の値、ratio と average は合計しません。週は月曜始まりで、木曜日を含む月に属します。",
+        "targets.help": "目標はこの表だけで定義され、他のシートはすべてこの表を参照します。flow は週→月→四半期→年度で合計、level は期末の値、ratio と average は合計しません。週は{day}始まりで、{middle}を含む月に属します。",
         "targets.period_type": "期間種別",
         "targets.first_day": "期間の初日",
         "targets.kpi": "KPI",
@@ -216,7 +216,14 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.ratio": "{quarter} の率",
         "kpi.period.average": "{quarter} の平均",
         "quarters_help": "各 KPI の四半期目標(目標シートの表から参照)。flow は月の合計、率・平均・水準は合計しません。リードはリードタイム分前倒しした月の目標です。",
-        "track.week_rule": "週は月曜始まりで、木曜日を含む月に属します。各月の週次目標の合計は月次目標と一致します。",
+        "track.week_rule": "週は{day}始まりで、{middle}を含む月に属します。各月の週次目標の合計は月次目標と一致します。",
+        "weekday.0": "月曜日",
+        "weekday.1": "火曜日",
+        "weekday.2": "水曜日",
+        "weekday.3": "木曜日",
+        "weekday.4": "金曜日",
+        "weekday.5": "土曜日",
+        "weekday.6": "日曜日",
         "okr.kpi_target": "KPI の今四半期目標",
         "funnel.derived_rate": "他の 2 つの率から導出すると {rate} になり、率として使えません",
         "funnel.rate_missing_found": "空欄で、他の率からも導出できません",
@@ -254,6 +261,7 @@ TEXT: dict[str, dict[str, str]] = {
         "review.overdue": "周期超過",
         "review.late_help": "「遅れ(日)」は日付を過ぎても未着手(または空欄)のレビューの経過日数。週次は 7 日、月次は 31 日、四半期は 92 日を超えると「周期超過」になり、チェックリストの 6 番目が ✖ になります。",
         "report.review_overdue": "{day} の{cadence}レビュー{kpi}が {days} 日遅れています(未着手のまま周期 {limit} 日を超過、{cell})",
+        "report.reviews_overdue_many": "未着手のまま周期を超えたレビューが {count} 件あります。最も古いもの: {first}",
         "fy": "{year}年度",
         "cli.report": "四半期の部門ブックを読み、HTML レポート・履歴 CSV・全社ダッシュボードを書き出します",
         "cli.report.plan": "ブックの元になった計画(省略時: ブックの言語のサンプル計画)。複数指定すると計画ごとのレポートを OUT/<計画ファイル名>/ に、グループの集計を OUT/group/ に書き出します",
@@ -787,6 +795,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "日付を入力してください(例: 2027-03-31)",
         "kpitable.expect.choice": "次のいずれかを選んでください: {choices}",
         "kpitable.expect.link": "次のいずれか(または空欄): {choices}",
+        "kpitable.expect.link_kind": "連動先 {link} に合う種類: {kinds}(種類を入力するか、連動先を変えてください)",
         "kpitable.expect.percent": "率は % で入力してください({target:g}% のつもりなら {target:g}% または {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "1月",
@@ -1006,8 +1015,8 @@ TEXT: dict[str, dict[str, str]] = {
         "targets.help": (
             "Targets are defined in this table only; every other sheet reads it. A flow adds up "
             "weeks to months to quarters to the year; a level is the value at the period's end; "
-            "ratios and averages are never added up. Weeks start on Monday and belong to the "
-            "month holding their Thursday."),
+            "ratios and averages are never added up. Weeks start on {day} and belong to the "
+            "month holding their {middle}."),
         "targets.period_type": "Period type",
         "targets.first_day": "First day",
         "targets.kpi": "KPI",
@@ -1025,7 +1034,14 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.ratio": "rate for {quarter}",
         "kpi.period.average": "average over {quarter}",
         "quarters_help": "Each KPI's target by quarter, read from the Targets table: flows add up their months; rates, averages and levels are never added up. Leads are the months' targets moved earlier by the sales cycle.",
-        "track.week_rule": "Weeks start on Monday and belong to the month holding their Thursday; a month's weekly targets add up to its monthly target.",
+        "track.week_rule": "Weeks start on {day} and belong to the month holding their {middle}; a month's weekly targets add up to its monthly target.",
+        "weekday.0": "Monday",
+        "weekday.1": "Tuesday",
+        "weekday.2": "Wednesday",
+        "weekday.3": "Thursday",
+        "weekday.4": "Friday",
+        "weekday.5": "Saturday",
+        "weekday.6": "Sunday",
         "okr.kpi_target": "KPI target this quarter",
         "funnel.derived_rate": "derived from the other two rates it would be {rate}, which is not a rate",
         "funnel.rate_missing_found": "the cell is blank and cannot be derived from the other rates",
@@ -1063,6 +1079,7 @@ TEXT: dict[str, dict[str, str]] = {
         "review.overdue": "Overdue",
         "review.late_help": "Days late: days since the date of a review still Open (or blank). Beyond 7 days for a weekly review, 31 for a monthly and 92 for a quarterly one it is Overdue, and the checklist's sixth item shows ✖.",
         "report.review_overdue": "The {cadence} review of {day}{kpi} is {days} days late (still open, beyond its {limit}-day cadence; {cell})",
+        "report.reviews_overdue_many": "{count} reviews are still open beyond their cadence. The oldest: {first}",
         "fy": "FY{year}",
         "cli.report": "read a quarter's department workbooks; write an HTML report, a history CSV and a company dashboard",
         "cli.report.plan": "the plan the workbooks were generated from (default: the sample plan in the workbooks' language). With several plans, each plan's report goes to OUT/<plan file name>/ and the group's roll-up to OUT/group/",
@@ -1595,6 +1612,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpitable.expect.date": "expected a date such as 2027-03-31",
         "kpitable.expect.choice": "expected one of: {choices}",
         "kpitable.expect.link": "expected one of (or blank): {choices}",
+        "kpitable.expect.link_kind": "a kind that {link} can be: {kinds} (type the kind, or link another figure)",
         "kpitable.expect.percent": "expected a rate typed with % (for {target:g}% type {target:g}% or {fraction:g})",
         # Month names (i18n.month_name).
         "month.1": "Jan",
@@ -1619,6 +1637,13 @@ def t(lang: str, key: str, **values: object) -> str:
     table = TEXT.get(lang, TEXT["en"])
     text = table[key] if key in table else TEXT["en"][key]
     return text.format(**values) if values else text
+
+
+def week_days(lang: str, review_weekday: int) -> dict[str, str]:
+    """``day`` a week starts on and ``middle``, its fourth day, which decides its month: the
+    placeholders of the texts that state the week rule."""
+    return {"day": t(lang, f"weekday.{review_weekday}"),
+            "middle": t(lang, f"weekday.{(review_weekday + 3) % 7}")}
 
 
 def month_name(lang: str, year: int, month: int) -> str:

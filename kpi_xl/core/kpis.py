@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kpi_xl.core.i18n import t
+
+if TYPE_CHECKING:
+    from kpi_xl.core.expr import Expr
 
 __all__ = [
     "CADENCES",
@@ -183,13 +187,23 @@ class Okr:
     target: float
 
 
-def _format_number(value: float, unit: str) -> str:
+def number_text(value: object, unit: str) -> Expr:
+    """A target as the statement shows it, live: "1,234", "3.5", "2.5%" (no trailing zeros).
+
+    A percentage keeps one decimal where it has one; other numbers up to two. Written as TEXT
+    formulas, so a statement follows its target cell; evaluated, it is the cached text.
+    """
+    from kpi_xl.core.expr import if_, lift, round_, text_
+
+    x = lift(value)  # type: ignore[arg-type]
     if unit == "%":
-        text = f"{value * 100:.1f}".rstrip("0").rstrip(".")
-        return f"{text}%"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return if_(round_(x * 100, 0).eq(round_(x * 100, 1)), text_(x, "0%"), text_(x, "0.0%"))
+    return if_(round_(x, 0).eq(round_(x, 2)), text_(x, "#,##0"),
+               if_(round_(x, 1).eq(round_(x, 2)), text_(x, "#,##0.0"), text_(x, "#,##0.00")))
+
+
+def _format_number(value: float, unit: str) -> str:
+    return str(number_text(value, unit).evaluate({}))
 
 
 def statement(kpi: Kpi, lang: str, period: str = "") -> str:
@@ -202,11 +216,29 @@ def statement(kpi: Kpi, lang: str, period: str = "") -> str:
     intention ("顧客満足度を上げる") keeps its own verb and gets the target alongside, so the
     sentence stays grammatical while the SMART check points out the vague name.
     """
+    return _statement(kpi, lang, period, _format_number(kpi.target, kpi.unit))
+
+
+_NUMBER_SLOT = "\x00"
+
+
+def statement_expr(kpi: Kpi, lang: str, period: str, target: Expr) -> Expr:
+    """The statement of :func:`statement` as a live formula: its number is ``target`` (a cell)
+    shown by :func:`number_text`, so the sentence follows the target when an input changes."""
+    from kpi_xl.core.expr import Str
+
+    before, _, after = _statement(kpi, lang, period, _NUMBER_SLOT).partition(_NUMBER_SLOT)
+    live = number_text(target, kpi.unit)
+    if before:
+        live = Str(before).concat(live)
+    return live.concat(Str(after)) if after else live
+
+
+def _statement(kpi: Kpi, lang: str, period: str, number: str) -> str:
     # Lazy: the SMART checker compiles its patterns on import, which readers of KPI records
     # (the plan reader, the add-in) should not pay for until a statement is built.
     from kpi_xl.core.smart import is_intention
 
-    number = _format_number(kpi.target, kpi.unit)
     amount = (t(lang, f"statement.amount.{kpi.unit}", amount=number) if kpi.unit in UNIT_LABELS
               else t(lang, "statement.amount.other", amount=number, unit=kpi.unit))
     if period:

@@ -30,6 +30,10 @@ GENERAL_INPUTS: list[InputSpec] = [
     InputSpec("Plan_StartMonth", "month", {"ja": "期首月", "en": "First month of the fiscal year"},
               {"ja": "1〜12。日本企業の多くは 4(4月)", "en": "1-12; April (4) is common in Japan"},
               sample=4),
+    InputSpec("Plan_ReviewDay", "weekday", {"ja": "週次レビューの曜日", "en": "Weekly review day"},
+              {"ja": "週はこの曜日に始まります(週次目標・レビュー日)。空欄なら月曜日",
+               "en": "Weeks start on this day (weekly targets, review dates); blank means Monday"},
+              sample=None, required=False, blank_value=0),
 ]
 
 SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
@@ -56,6 +60,12 @@ class Plan:
     # The planner's own departments (template tables Custom_Departments and Custom_Stages),
     # built by kpi_xl.core.departments.custom; their inputs are in ``values`` like any other.
     custom: tuple[Department, ...] = ()
+
+    @property
+    def review_weekday(self) -> int:
+        """The day weeks start on, 0 (Monday, the default) to 6 (Sunday)."""
+        day = self.values.get("Plan_ReviewDay")
+        return int(day) if isinstance(day, int) and 0 <= day <= 6 else 0
 
     def months(self) -> list[tuple[int, int]]:
         """The fiscal year's twelve (calendar year, month) pairs."""

@@ -162,6 +162,26 @@ def late_reviews(entries: Iterable[ReviewEntry], lang: str, today: dt.date) -> l
     return out
 
 
+def overdue_reviews(entries: Iterable[ReviewEntry], lang: str, today: dt.date
+                    ) -> list[tuple[str, str]]:
+    """(cell, message) for every review still open beyond its cadence on ``today``: what turns
+    the checklist's sixth item to ✖, as ``check`` and the report say it."""
+
+
+    out = []
+    for late in late_reviews(entries, lang, today):
+        if not late.overdue:
+            continue
+        entry = late.entry
+        day = entry.day.isoformat() if isinstance(entry.day, dt.date) else str(entry.day)
+        out.append((entry.cell, t(lang, "report.review_overdue", day=day,
+                                  cadence=cadence_text(entry.cadence, lang),
+                                  kpi=f" ({entry.kpi})" if entry.kpi else "", days=late.days,
+                                  limit=CADENCE_DAYS.get(entry.cadence, CADENCE_DAYS["quarterly"]),
+                                  cell=entry.cell)))
+    return out
+
+
 def _shown(entry: ReviewEntry, name: str, lang: str) -> object:
     """A field as the workbook shows it: status and cadence keys back to ``lang``'s texts."""
     value = getattr(entry, name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,32 +143,59 @@ def summarise(rows: Sequence[MonthActual]) -> list[KpiSummary]:
     return out
 
 
-def rate_checks(dept: Department, last: QuarterActuals, plan: Plan) -> list[RateCheck]:
-    """Achieved conversion rates along the funnel: narrow stage ÷ wide stage, last quarter."""
-    links = dict(last.links)
-    for kpi in plan.kpis.get(dept.key, ()):
-        if kpi.link:
-            links.setdefault(kpi.name, kpi.link)
+def rate_stages(dept: Department, links: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The funnel's conversion rates whose two stages are tracked by KPIs.
+
+    ``links`` maps a KPI's name to the plan figure it follows. One entry per adjacent pair of
+    funnel stages with a single rate input between them and a KPI on each stage: (the rate's
+    input name, the narrow stage's KPI, the wide stage's KPI) — e.g. (Sales_WinRate, deals,
+    opportunities). A ratio KPI that follows the rate is recomputed as narrow ÷ wide from these.
+    """
     by_link: dict[str, str] = {}
     for name, link in links.items():
         by_link.setdefault(link, name)
     inputs = {spec.name: spec for spec in dept.inputs}
-    checks = []
+    out = []
     for wide, narrow in zip(dept.funnel, dept.funnel[1:], strict=False):
         try:
             output = dept.output(wide)
         except KeyError:
             continue
         rates = [k for k in sorted(output.expr.keys()) if k in inputs and inputs[k].kind == "rate"]
-        if len(rates) != 1 or wide not in by_link or narrow not in by_link:
-            continue
-        wide_kpi, narrow_kpi = by_link[wide], by_link[narrow]
+        if len(rates) == 1 and wide in by_link and narrow in by_link:
+            out.append((rates[0], by_link[narrow], by_link[wide]))
+    return out
+
+
+def ratio_parts(dept: Department, links: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Ratio KPI → (numerator KPI, denominator KPI): a KPI that follows a rate whose stages
+    are both tracked (the win rate from deals and opportunities)."""
+    out = {}
+    for rate, narrow, wide in rate_stages(dept, links):
+        for name, link in links.items():
+            if link == rate:
+                out[name] = (narrow, wide)
+    return out
+
+
+def rate_checks(dept: Department, last: QuarterActuals, plan: Plan) -> list[RateCheck]:
+    """Achieved conversion rates along the funnel: narrow stage ÷ wide stage, last quarter.
+
+    Only months where both stages were reported count, as in the workbook's Tracking sheet.
+    """
+    links = dict(last.links)
+    for kpi in plan.kpis.get(dept.key, ()):
+        if kpi.link:
+            links.setdefault(kpi.name, kpi.link)
+    inputs = {spec.name: spec for spec in dept.inputs}
+    checks = []
+    for rate, narrow_kpi, wide_kpi in rate_stages(dept, links):
         wide_rows = {r.month: r.actual for r in last.rows if r.kpi == wide_kpi}
         narrow_rows = {r.month: r.actual for r in last.rows if r.kpi == narrow_kpi}
         both = sorted(set(wide_rows) & set(narrow_rows))
         if not both:
             continue
-        checks.append(RateCheck(rates[0], inputs[rates[0]].label, narrow_kpi, wide_kpi,
+        checks.append(RateCheck(rate, inputs[rate].label, narrow_kpi, wide_kpi,
                                 math.fsum(narrow_rows[m] for m in both),
                                 math.fsum(wide_rows[m] for m in both)))
     return checks

@@ -104,6 +104,10 @@ KINDS: dict[str, Kind] = {
     "year": Kind("year", {"ja": "年度", "en": "FY"}, "0",
                  {"ja": "2000〜2100 の西暦年を入力してください",
                   "en": "expected a four-digit year between 2000 and 2100"}, "2026"),
+    "weekday": Kind("weekday", {"ja": "曜日", "en": "weekday"}, "@",
+                    {"ja": "曜日を選んでください(月曜日〜日曜日。空欄は月曜日)",
+                     "en": "expected a day of the week, Monday to Sunday (blank means Monday)"},
+                    "Monday"),
     "text": Kind("text", {"ja": "", "en": ""}, "@",
                  {"ja": "文字を入力してください", "en": "expected some text"}, "ACME"),
 }
@@ -224,6 +228,9 @@ def check_value(spec: InputSpec, raw: object,
         if not spec.required:
             return spec.blank_value, None
         return None, (_describe(None, lang), expected)
+    if spec.kind == "weekday":
+        day = weekday_index(raw)
+        return (day, None) if day is not None else (None, (_describe(raw, lang), expected))  # type: ignore[arg-type]
     if spec.kind == "text":
         text = str(raw).strip()
         if utf16_len(text) > MAX_NAME_UNITS:
@@ -261,6 +268,27 @@ def check_value(spec: InputSpec, raw: object,
     if kind.rule in ("count", "month", "year"):
         return int(raw), None
     return raw, None
+
+
+_WEEKDAYS = (("月", "monday", "mon"), ("火", "tuesday", "tue"), ("水", "wednesday", "wed"),
+             ("木", "thursday", "thu"), ("金", "friday", "fri"), ("土", "saturday", "sat"),
+             ("日", "sunday", "sun"))
+
+
+def weekday_index(raw: object) -> int | None:
+    """0 (Monday) to 6 (Sunday) for a day typed in Japanese or English (「月曜日」「月曜」「月」,
+    "Monday", "mon"), else None. Numbers are not days: 1 could mean Monday or Sunday."""
+    if not isinstance(raw, str):
+        return None
+    from kpi_xl.core.textnum import normalize
+
+    text = normalize(raw).strip().rstrip(".").casefold()
+    for suffix in ("曜日", "曜"):
+        text = text.removesuffix(suffix)
+    for i, names in enumerate(_WEEKDAYS):
+        if text in names:
+            return i
+    return None
 
 
 # The units a number typed as text may carry, by kind (after NFKC folding).

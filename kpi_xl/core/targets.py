@@ -69,6 +69,11 @@ WEEKS_PER_YEAR = 52
 #: period (a rate, an average, a count of customers); yearly_loss: a yearly share that may be lost
 #: (churn), compounding; yearly_keep: a yearly share kept (retention), compounding.
 LINK_CODES = ("annual", "annual_even", "quarter", "level", "yearly_loss", "yearly_keep")
+#: The KPI kinds that can follow a figure spread by each code: a count per period is a flow
+#: (weeks add up to months); a rate for the year is a ratio; a level is anything but a flow.
+LINK_KINDS = {"annual": ("flow",), "annual_even": ("flow",), "quarter": ("flow",),
+              "level": ("level", "ratio", "average"), "yearly_loss": ("ratio",),
+              "yearly_keep": ("ratio",)}
 
 
 def weight_key(month: int) -> str:
@@ -92,8 +97,8 @@ class Period:
     quarter: int  # 1-4 (the quarter holding its month; the year: 0)
 
 
-def periods(fiscal_year: int, start_month: int) -> list[Period]:
-    """The year, its quarters, months and weeks, in that order."""
+def periods(fiscal_year: int, start_month: int, review_weekday: int = 0) -> list[Period]:
+    """The year, its quarters, months and weeks (starting on ``review_weekday``), in order."""
     from kpi_xl.core.fiscal import fiscal_months
 
     months = fiscal_months(fiscal_year, start_month)
@@ -101,7 +106,7 @@ def periods(fiscal_year: int, start_month: int) -> list[Period]:
     out += [Period("quarter", dt.date(*months[3 * q], 1), q, 3 * q, q + 1) for q in range(4)]
     out += [Period("month", dt.date(*months[m], 1), m, m, m // 3 + 1) for m in range(12)]
     out += [Period("week", day, i, m, m // 3 + 1)
-            for i, (day, m) in enumerate(fiscal_weeks(fiscal_year, start_month))]
+            for i, (day, m) in enumerate(fiscal_weeks(fiscal_year, start_month, review_weekday))]
     return out
 
 
@@ -171,12 +176,13 @@ def series_cells(series: Sequence[object]) -> dict[str, Expr]:
     return cells
 
 
-def target_rows(department: object, kpis: Sequence[Kpi], fiscal_year: int, start_month: int
-                ) -> list[TargetRow]:
-    """Every KPI's target for every period, KPI by KPI: year, quarters, months, weeks."""
+def target_rows(department: object, kpis: Sequence[Kpi], fiscal_year: int, start_month: int,
+                review_weekday: int = 0) -> list[TargetRow]:
+    """Every KPI's target for every period, KPI by KPI: year, quarters, months, weeks (which
+    start on ``review_weekday``, 0 = Monday)."""
     links: Mapping[str, str] = department.links  # type: ignore[attr-defined]
     series = {s.annual_name: s for s in department.series}  # type: ignore[attr-defined]
-    all_periods = periods(fiscal_year, start_month)
+    all_periods = periods(fiscal_year, start_month, review_weekday)
     by_type = {t: [p for p in all_periods if p.type == t] for t in PERIOD_TYPES}
     rows: list[TargetRow] = []
     for i, kpi in enumerate(kpis):
@@ -263,7 +269,8 @@ def evaluate(plan: object, department: object) -> tuple[list[TargetRow], dict[st
     from kpi_xl.core.plan import PlanValues
 
     rows = target_rows(department, plan.kpis.get(department.key, ()),  # type: ignore[attr-defined]
-                       plan.fiscal_year, plan.start_month)  # type: ignore[attr-defined]
+                       plan.fiscal_year, plan.start_month,  # type: ignore[attr-defined]
+                       plan.review_weekday)  # type: ignore[attr-defined]
     base = PlanValues(plan.values, (*getattr(plan, "custom", ()), department))  # type: ignore[attr-defined]
     for m, weight in enumerate(plan.seasonality):  # type: ignore[attr-defined]
         base[weight_key(m)] = weight

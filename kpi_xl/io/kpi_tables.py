@@ -248,6 +248,8 @@ def _kpi(row: dict[str, tuple[str, Any]], sheet: str, table: str, links: dict[st
     target = _target(cells, unit, link, formula_result)
     owner = cells.text("owner")
     deadline = _deadline(cells)
+    if link and not len(problems) > before:
+        _check_link_kind(cells, name, unit, kind, link, links[link])
     if len(problems) > before or deadline is None:
         return None
     if isinstance(target, bool) or not isinstance(target, (int, float)):
@@ -265,6 +267,23 @@ def _kind(cells: _Cells) -> str | None:
     if kind is None:
         cells.refuse(cell, "kind", raw, "expect.kind", choices=" / ".join(MEASURE_KINDS))
     return kind
+
+
+def _check_link_kind(cells: _Cells, name: str, unit: str, kind: str | None, link: str,
+                     code: str) -> None:
+    """A KPI must be of a kind its linked figure can be: deals a month add up (a flow), a
+    yearly churn cap is a ratio. Refused at the kind cell, or the unit's when it was inferred."""
+    from kpi_xl.core.kpis import infer_kind
+    from kpi_xl.core.targets import LINK_KINDS
+
+    allowed = LINK_KINDS[code]
+    effective = kind or infer_kind(unit, name)
+    if effective in allowed:
+        return
+    field = "kind" if kind else "unit"
+    cell, raw = cells.get(field)
+    cells.refuse(cell, field, raw if kind else f"{raw} ({effective})", "expect.link_kind",
+                 link=link, kinds=" / ".join(allowed))
 
 
 def _unit(cells: _Cells) -> str:

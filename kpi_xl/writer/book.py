@@ -96,7 +96,7 @@ def _prefix_dynamic(match: re.Match[str]) -> str:
 _CLASSIC_FUNCTIONS = frozenset((
     "ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS", "IFERROR",
     "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK", "COUNTIF", "INDEX",
-    "MATCH", "MOD", "ISNUMBER", "POWER", "SUMPRODUCT",
+    "MATCH", "MOD", "ISNUMBER", "POWER", "SUMPRODUCT", "TEXT",
 ))
 _CALLS_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
@@ -579,6 +579,9 @@ class SheetWriter:
             options = {"validate": "decimal", "criteria": ">=", "value": 0}
         elif kind == "month":
             options = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 12}
+        elif kind == "weekday":
+            days = ",".join(t(lang, f"weekday.{i}") for i in range(7))
+            options = {"validate": "list", "source": days.split(",")}
         elif kind == "year":
             options = {"validate": "integer", "criteria": "between", "minimum": 2000,
                        "maximum": 2100}

@@ -55,7 +55,7 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     from dataclasses import replace
 
     from kpi_xl.core.i18n import quarter_label
-    from kpi_xl.core.kpis import statement
+    from kpi_xl.core.kpis import statement, statement_expr
 
     lang, dept = ctx.lang, ctx.department
     kpis = ctx.plan.kpis.get(dept.key, ())
@@ -109,8 +109,10 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
                     validate=False)
         sheet.text(r, col["kpi.indicator"], KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
         sheet.text(r, col["kpi.link"], kpi.link or "", "note")
+        # Live: the statement's number is the target cell, so it follows a changed input.
         said = statement(quarter_kpis[i], lang, periods[i])
-        sheet.text(r, col["kpi.statement"], said, "note_wrap", fit=False)
+        sheet.formula(r, col["kpi.statement"], statement_expr(kpi, lang, periods[i], ref(target)),
+                      style="note_wrap")
         sheet.text(r, col["kpi.smart"], smart[i], "label")
         c = col["kpi.live_check"]
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kpi_xl.core.expr import Expr, Num, column, date_, index_match, lift
+from kpi_xl.core.i18n import week_days
 from kpi_xl.core.kpis import MEASURE_KINDS, number_kind
 from kpi_xl.core.targets import Period, TargetRow, lookup_key, target_rows
 from kpi_xl.writer.blocks import title_block
@@ -71,10 +72,11 @@ def write_targets_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str,
     headers = [ctx.t(k) for k in TARGET_COLUMNS]
     table = TargetsTable(f"{dept.prefix}_Targets", headers)
     row = title_block(sheet, lang, heading, period, len(headers))
-    sheet.text(row - 1, 0, ctx.t("targets.help"), "plain_note", fit=False)
+    sheet.text(row - 1, 0, ctx.t("targets.help", **week_days(ctx.lang, ctx.plan.review_weekday)),
+               "plain_note", fit=False)
     sheet.section(row, ctx.t("targets.section"), len(headers))
     row += 1
-    rows = target_rows(dept, kpis, plan.fiscal_year, plan.start_month)
+    rows = target_rows(dept, kpis, plan.fiscal_year, plan.start_month, plan.review_weekday)
     first = row + 1
     last = first + max(len(rows), 1) - 1
     sheet.table(row, 0, last, table.name, headers)

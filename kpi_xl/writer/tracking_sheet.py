@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from kpi_xl.core.expr import (
     Expr,
+    Num,
+    and_,
     column,
     if_,
     iferror,
+    isnumber,
     latest_filled,
     ref,
     sumproduct_eq,
@@ -17,8 +20,10 @@ from kpi_xl.core.expr import (
     this_row,
 )
 from kpi_xl.core.fiscal import fiscal_weeks
+from kpi_xl.core.i18n import week_days
 from kpi_xl.core.kpis import DIRECTIONS, number_kind
 from kpi_xl.core.measures import achievement_expr
+from kpi_xl.core.rollforward import ratio_parts
 from kpi_xl.writer.blocks import (
     title_block,
 )
@@ -75,16 +80,40 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     month_col = column(table, headers[0], month_rows.periods)
     summary = Summary([], [])
     first_summary = row
+    # A ratio that follows a funnel rate whose two stages are tracked (the win rate, from deals
+    # and opportunities) is recomputed from them, as the report and the review do.
+    parts = ratio_parts(dept, {r.kpi.name: r.kpi.link for r in rows if r.kpi.link})
+    position = {r.kpi.name: i for i, r in enumerate(rows)}
     for r in rows:
         name = sheet.formula(row, 0, ref(r.name))
         direction = sheet.formula(row, 1, ref(r.direction))
         kind = number_kind(r.kpi.unit)
+        quarter_target = ref(sheet.formula(row, 2, targets.lookup(
+            r.index, "quarter", dt.date(*months[0], 1)), kind))
         # Exact comparisons (never SUMIFS criteria: a KPI named `Lead*` or `>5` is just text);
         # a month counts as reported when its actual is a number.
         this_kpi = ((names_col, ref(name)),)
-        n = ref(sheet.formula(row, 4, sumproduct_where(None, this_kpi, (actual_col,)), "count"))
-        quarter_target = ref(sheet.formula(row, 2, targets.lookup(
-            r.index, "quarter", dt.date(*months[0], 1)), kind))
+        own_months = sumproduct_where(None, this_kpi, (actual_col,))
+        if r.kpi.measure_kind == "ratio" and r.kpi.name in parts:
+            # Σ numerator ÷ Σ denominator over the months both were reported; until there is
+            # such a month, the average of the ratio's own months, like any other ratio.
+            numerator, denominator = (position[k] for k in parts[r.kpi.name])
+            ratio = _ratio_to_date(month_rows, len(rows), len(months), r.index, numerator,
+                                   denominator)
+            from_parts = ratio.months.gt(0)
+            n = ref(sheet.formula(row, 4, if_(from_parts, ratio.months, own_months), "count"))
+            own = sumproduct_where(actual_col, this_kpi, (actual_col,)) / n
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", if_(
+                from_parts, iferror(ratio.value, ""), own)), kind))
+            target_so_far = if_(from_parts, ratio.target,
+                                sumproduct_where(target_col, this_kpi, (actual_col,))) / n
+            to_date_ach = iferror(labelled_achievement(to_date, target_so_far, ref(direction),
+                                                       lang), "")
+            _finish_summary_row(sheet, row, summary, name, n, to_date_ach, to_date, None,
+                                to_date, kind, lang)
+            row += 1
+            continue
+        n = ref(sheet.formula(row, 4, own_months, "count"))
         if r.kpi.aggregation == "sum":
             # Counts and amounts add up: the quarter's target is its months' targets, and the
             # pace so far (actual against the target of the months reported) sets the forecast.
@@ -115,15 +144,10 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
                                                        lang), "")
             forecast = to_date
             average = to_date
-        summary.to_date.append(sheet.key_at(row, 3))
-        summary.reported.append(sheet.key_at(row, 4))
-        sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
-        fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
-        forecast_ach = (labelled_achievement(ref(fc), quarter_target, ref(direction), lang)
-                        if r.kpi.aggregation == "sum" else to_date_ach)
-        sheet.formula(row, 7, if_(n.eq(0), "", forecast_ach), "percent")
-        summary.names.append(name)
-        summary.monthly_average.append(sheet.formula(row, 8, if_(n.eq(0), "", average), kind))
+        # A flow's forecast is judged against the quarter; any other kind's is its to-date.
+        judge = (quarter_target, ref(direction)) if r.kpi.aggregation == "sum" else None
+        _finish_summary_row(sheet, row, summary, name, n, to_date_ach, forecast, judge,
+                            average, kind, lang)
         row += 1
     last_summary = row - 1
     if rows:
@@ -154,15 +178,60 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
         in_quarter = set(ctx.quarter.month_indexes())
-        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month)
+        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
+                                                         plan.review_weekday)
                  if month in in_quarter]
         headers_w = [ctx.t("track.week"), *headers[1:]]
         _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
                        "week", targets)
-        sheet.text(row + len(weeks) * len(weekly) + 2, 0, ctx.t("track.week_rule"),
+        sheet.text(row + len(weeks) * len(weekly) + 2, 0,
+                   ctx.t("track.week_rule", **week_days(lang, plan.review_weekday)),
                    "plain_note", fit=False)
     sheet.set_width(0, 28)
     return summary
+
+
+def _finish_summary_row(sheet: SheetWriter, row: int, summary: Summary, name: str, n: Expr,
+                        to_date_ach: Expr, forecast: Expr, judge: tuple[Expr, Expr] | None,
+                        average: Expr, kind: str, lang: str) -> None:
+    """Achievement, forecast and monthly average of one KPI's quarter-to-date row; blank until
+    a month is reported. ``judge`` (quarter target, direction) judges the forecast; without
+    it the forecast's achievement is the achievement to date."""
+    summary.to_date.append(sheet.key_at(row, 3))
+    summary.reported.append(sheet.key_at(row, 4))
+    sheet.formula(row, 5, if_(n.eq(0), "", to_date_ach), "percent")
+    fc = sheet.formula(row, 6, if_(n.eq(0), "", forecast), kind)
+    forecast_ach = (to_date_ach if judge is None
+                    else labelled_achievement(ref(fc), judge[0], judge[1], lang))
+    sheet.formula(row, 7, if_(n.eq(0), "", forecast_ach), "percent")
+    summary.names.append(name)
+    summary.monthly_average.append(sheet.formula(row, 8, if_(n.eq(0), "", average), kind))
+
+
+@dataclass(frozen=True)
+class _RatioToDate:
+    months: Expr  # months where both stages were reported
+    value: Expr  # Σ numerator ÷ Σ denominator over those months
+    target: Expr  # Σ of the ratio's monthly targets over those months
+
+
+def _ratio_to_date(table: _TableKeys, per_month: int, n_months: int, ratio: int,
+                   numerator: int, denominator: int) -> _RatioToDate:
+    """A ratio to date from its parts' actuals, month by month (the table has one row per
+    month and KPI, in the KPI sheet's order; the sheet is protected, so the rows stay put)."""
+    count: Expr = Num(0)
+    top: Expr = Num(0)
+    bottom: Expr = Num(0)
+    target: Expr = Num(0)
+    for month in range(n_months):
+        num = ref(table.actuals[month * per_month + numerator])
+        den = ref(table.actuals[month * per_month + denominator])
+        both = and_(isnumber(num), isnumber(den))
+        count = count + if_(both, 1, 0)
+        top = top + if_(both, num, 0)
+        bottom = bottom + if_(both, den, 0)
+        target = target + if_(both, ref(table.targets[month * per_month + ratio]), 0)
+    return _RatioToDate(count, top / bottom, target)
 
 
 @dataclass

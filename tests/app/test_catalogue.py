@@ -433,6 +433,14 @@ def _stretched_check(world: World) -> Case:
     return Case(["check", str(world.q1_book()), "--lang", "en"], 0, [], None, check)
 
 
+def _linked_kind(world: World) -> Case:
+    """The leads KPI (linked to Sales_RequiredLeads, a count a month) declared a ratio."""
+    plan = _plan_with(world, _set_kpi("Sales_KPIs", "Kind", 0, "ratio"))
+    return Case(_gen(world, plan), 2, ["input error", "(Kind / Sales_KPIs): found 'ratio'",
+                                       "a kind that Sales_RequiredLeads can be: flow"],
+                world.out)
+
+
 def _quoted_names(world: World) -> Case:
     """KPI and owner names with double quotes and commas, owners too long to list inline."""
     name = 'Leads, "qualified"'
@@ -741,6 +749,10 @@ CASES: dict[str, Callable[[World], Case]] = {
         lambda n, d: _with_dtd(d) if n == "xl/workbook.xml" else d)), 2,
         ["document type declaration", "XML bomb"], w.out),
     # Plan inputs ---------------------------------------------------------------------------
+    "kpi-linked-kind": _linked_kind,
+    "review-day-not-a-day": lambda w: _plan_problem(w, {"Plan_ReviewDay": "Funday"},
+                                                    "Plan_ReviewDay", "Funday",
+                                                    "expected a day of the week"),
     "rate-zero": lambda w: _plan_problem(w, {"Sales_WinRate": 0}, "Sales_WinRate", "found 0",
                                          "above 0% and at most 100%"),
     "rate-typed-as-20": lambda w: _plan_problem(w, {"Sales_WinRate": 20}, "Sales_WinRate",

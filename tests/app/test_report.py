@@ -203,6 +203,23 @@ def test_report_shows_kpi_collapse_and_optimistic_rates(scenario) -> None:
     assert "optimistic" in html
     # Read after the quarter ended: September's actuals were never typed.
     assert "Actuals overdue" in html and "Sales, Sep 2026: 月間リード獲得数" in html
+    # Reviews never held: the same words as `check` and the checklist's sixth item.
+    assert "reviews are still open beyond their cadence. The oldest: The weekly review of" in html
+
+
+def test_the_company_funnel_is_one_chain_each_stage_once(scenario) -> None:
+    """Visits → leads → MQL → SQL = opportunities → deals: leads and SQL, which marketing and
+    sales share, are one row each; development's deploys are no funnel stage."""
+    html = (scenario["out"] / "FY2026Q2" / "report" / "report_ja.html").read_text("utf-8")
+    start = html.index("全社ファネル")
+    section = html[start:html.index("</table>", start)]
+    stages = ["マーケティング · 月間セッション数", "マーケティング / 営業 · 月間リード獲得数",
+              "マーケティング · 月間 MQL 数", "マーケティング / 営業 · 月間 SQL 数",
+              "営業 · 月間受注件数"]
+    positions = [section.index(stage) for stage in stages]
+    assert positions == sorted(positions)
+    assert "デプロイ" not in section and "営業 · 月間リード獲得数" not in section.replace(
+        "マーケティング / 営業 · 月間リード獲得数", "")
 
 
 def test_a_missing_workbook_is_named_and_the_rest_reported(scenario, tmp_path) -> None:

@@ -170,3 +170,26 @@ def test_text_lookups_and_counts_compare_names_as_they_are() -> None:
     counted = count_equal(area(names), ref("op"))
     assert counted.formula(Cells([*names, "op"])) == "SUMPRODUCT(($C$5:$C$7=$C$8))"
     assert counted.evaluate(env) == 1
+
+
+def test_text_constants_longer_than_excel_allows_are_joined_from_pieces() -> None:
+    """Excel refuses a text constant of more than 255 characters inside a formula."""
+    import re
+
+    from kpi_xl.core.expr import Str
+
+    long = "顧客満足度" * 100
+    written = Str(long).formula(NameResolver())
+    constants = re.findall(r'"((?:[^"]|"")*)"', written)
+    assert all(len(c.encode("utf-16-le")) // 2 <= 255 for c in constants)
+    assert "".join(c.replace('""', '"') for c in constants) == long
+    assert Str("short").formula(NameResolver()) == '"short"'
+
+
+def test_text_mirrors_excel_rounding_and_grouping() -> None:
+    from kpi_xl.core.expr import text_
+
+    assert text_(1234.5, "#,##0").evaluate({}) == "1,235"  # half away from zero, as Excel
+    assert text_(-2.5, "#,##0").evaluate({}) == "-3"
+    assert text_(0.025, "0.0%").evaluate({}) == "2.5%"
+    assert text_(1234567.891, "#,##0.00").evaluate({}) == "1,234,567.89"

@@ -24,7 +24,7 @@ NAMED = {
 # Functions every Excel since 2007, LibreOffice and Google Sheets know without _xlfn.
 CLASSIC = {"ROUNDUP", "ROUNDDOWN", "ROUND", "IF", "AND", "OR", "SUM", "MIN", "MAX", "ABS",
            "IFERROR", "DATE", "SUMIFS", "COUNTIFS", "AVERAGEIFS", "COUNTA", "COUNTBLANK",
-           "COUNTIF", "INDEX", "MATCH", "MOD", "POWER", "SUMPRODUCT", "ISNUMBER",
+           "COUNTIF", "INDEX", "MATCH", "MOD", "POWER", "SUMPRODUCT", "ISNUMBER", "TEXT",
            "TODAY"}  # the review log's days late (live; every Excel, LibreOffice, Sheets)
 CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[Rr][0-9]*[Cc][0-9]*$")
 
