@@ -84,6 +84,9 @@ class CheckReport:
     kind: str  # "plan" | "workbook"
     lang: str
     departments: list[DepartmentReport] = field(default_factory=list)
+    # A plan's departments left wholly blank (keys), and what the planner is told about them.
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -98,7 +101,8 @@ class CheckReport:
         return {"source": self.source, "kind": self.kind, "lang": self.lang,
                 "summary": {"errors": self.errors, "warnings": self.warnings,
                             "kpis": sum(len(d.kpis) for d in self.departments)},
-                "departments": [asdict(d) for d in self.departments]}
+                "departments": [asdict(d) for d in self.departments],
+                "skipped": list(self.skipped)}
 
     def to_json(self) -> str:
         """This report alone as JSON (see :func:`document` for what ``--json`` prints)."""
@@ -120,6 +124,9 @@ _LABELS = ("plan", "workbook", "smart", "findings", "error", "warning", "info", 
 
 
 _TEMPLATE = """kpi-xl check: {{ report.source }} ({{ say[report.kind] }})
+{% for note in report.notes %}
+{{ note }}
+{% endfor %}
 {% for dept in report.departments %}
 
 == {{ dept.name }} ==
@@ -216,8 +223,11 @@ def _shown(value: float, kind: str) -> str:
 
 
 def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
-    """Check every department of a plan."""
-    report = CheckReport(source or plan.source, "plan", lang)
+    """Check every department the plan covers (its own ones too); say which ones it skips."""
+    from kpi_xl.core.partial import plan_notes, skipped
+
+    report = CheckReport(source or plan.source, "plan", lang, skipped=skipped(plan.departments),
+                         notes=plan_notes(plan.departments, lang, plan.values))
     for key, dept in plan_departments(plan).items():
         kpis = plan.kpis.get(key, ())
         dept_report = DepartmentReport(key, dept.name[lang],

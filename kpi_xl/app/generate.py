@@ -27,7 +27,10 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
              previous_dir: Path | None = None, roll_forward: bool = True, force: bool = False,
              on_backup: Callable[[Path, Path], None] | None = None,
              on_note: Callable[[str], None] | None = None) -> list[Path]:
-    """Write one workbook per department into ``out_dir/FY<year>Q<n>/``; return their paths.
+    """Write one workbook per planned department into ``out_dir/FY<year>Q<n>/``; return their paths.
+
+    ``departments`` narrows the plan's own (:attr:`~kpi_xl.core.plan.Plan.departments`: a
+    department left blank in the plan gets no workbook).
 
     Every workbook is built completely before any is moved into place, so a failure leaves the
     output folder as it was. ``with_udfs`` adds a sheet of cells that call the add-in's Excel
@@ -198,12 +201,16 @@ def generate_from_file(plan_path: Path, out_dir: Path, *, quarter_text: str | No
     messages speak ``lang`` or else the plan's language.
     """
     from kpi_xl.core.errors import UsageError
+    from kpi_xl.core.partial import plan_notes
     from kpi_xl.io.plan_reader import read_plan
 
     plan = read_plan(plan_path, lang)
     lang = lang or plan.lang
     try:
         quarter = resolve_quarter(plan, quarter_text)
+        if on_note is not None:
+            for note in plan_notes(plan.departments, lang, plan.values):
+                on_note(note)  # the departments skipped, and who stands on its own inputs
         try:
             return generate(plan, quarter, out_dir, lang, with_udfs=with_udfs,
                             previous_dir=previous_dir, force=force, on_backup=on_backup,

@@ -297,7 +297,7 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     if quarter not in books:
         raise UsageError.text("report.no_books", folder=Path(out_dir) / quarter.folder_name,
                               quarter=str(quarter))
-    for key in planned:
+    for key in planned:  # a department the plan leaves blank has no workbook to miss
         if key not in books[quarter]:
             warn(t(lang, "report.missing_book", department=planned[key].name[lang],
                    folder=Path(out_dir) / quarter.folder_name))
@@ -305,6 +305,8 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     history: dict[FiscalQuarter, dict[str, DeptQuarter]] = {}
     for q, paths in books.items():
         for key, path in paths.items():
+            if key not in plan.departments:
+                continue  # an earlier quarter's workbook of a department this plan skips
             try:
                 qa = read_actuals(path, key, q, lang, plan)
             except KpiXlError as err:

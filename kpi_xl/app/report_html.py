@@ -22,7 +22,7 @@ __all__ = ["fmt", "render_html", "view"]
 _TEXT_KEYS = ("kgi_heading", "target", "actual", "actual_to_date", "target_to_date", "forecast",
               "status", "funnel_heading", "stage", "planned", "findings_heading", "no_findings",
               "warnings_heading", "tree_heading", "kpi", "kind", "achievement", "trend_heading",
-              "one_quarter", "monthly_heading", "overdue_heading")
+              "one_quarter", "monthly_heading", "overdue_heading", "trend_line")
 _BAR_COLOURS = {"ok": "#2e7d32", "watch": "#b26a00", "behind": "#c62828", "none": "#757575"}
 
 
@@ -190,8 +190,29 @@ def _trend(report: QuarterReport, key: str, lang: str) -> dict[str, Any]:
                 continue
             cells.append({"text": _pct(value), "width": round(min(value, 1.5) / 1.5 * 60, 1),
                           "color": _BAR_COLOURS[status(value)]})
-        rows.append({"name": name, "cells": cells})
+        rows.append({"name": name, "cells": cells, "line": _sparkline(
+            [report.history[q][key].kpi(name) for q in quarters])})
     return {"quarters": [q.folder_name for q in quarters], "rows": rows}
+
+
+#: The trend line's box (SVG units): achievement 0–150% from bottom to top, 100% dashed.
+_SPARK_W, _SPARK_H, _SPARK_TOP = 90, 24, 1.5
+
+
+def _sparkline(lines: list[Any]) -> dict[str, Any] | None:
+    """Achievement quarter by quarter as an SVG polyline (None with fewer than two points)."""
+    values = [line.rolled.achievement if line else None for line in lines]
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return None
+    step = _SPARK_W / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return round(_SPARK_H - min(max(value, 0), _SPARK_TOP) / _SPARK_TOP * _SPARK_H, 1)
+    return {"width": _SPARK_W, "height": _SPARK_H, "target": y(1.0),
+            "points": " ".join(f"{round(i * step, 1)},{y(v)}" for i, v in points),
+            "last": {"x": round(points[-1][0] * step, 1), "y": y(points[-1][1]),
+                     "color": _BAR_COLOURS[status(points[-1][1])]}}
 
 
 def view(report: QuarterReport) -> dict[str, Any]:

@@ -39,6 +39,12 @@ GENERAL_INPUTS: list[InputSpec] = [
 SAMPLE_COMPANY = {"ja": "サンプル株式会社", "en": "Sample Co., Ltd."}
 
 
+def _all_departments() -> tuple[str, ...]:
+    from kpi_xl.core.departments import DEPARTMENTS
+
+    return tuple(DEPARTMENTS)
+
+
 def plan_sheet_name(lang: str) -> str:
     """Name of the template's input sheet."""
     return t(lang, "sheet.plan_input")
@@ -57,6 +63,9 @@ class Plan:
     source: str = "<sample>"
     kpis: Mapping[str, tuple[Kpi, ...]] = field(default_factory=dict)  # by department key
     okrs: tuple[Okr, ...] = ()
+    # The built-in departments the plan covers, in the registry's order: a department whose
+    # inputs and KPI table were left wholly blank is skipped (kpi_xl.core.partial).
+    departments: tuple[str, ...] = field(default_factory=_all_departments)
     # The planner's own departments (template tables Custom_Departments and Custom_Stages),
     # built by kpi_xl.core.departments.custom; their inputs are in ``values`` like any other.
     custom: tuple[Department, ...] = ()
@@ -105,14 +114,17 @@ class PlanValues(dict):  # type: ignore[type-arg]
 
 
 def plan_departments(plan: object) -> dict[str, Department]:
-    """Every department of a plan by key: the registry's, then the plan's own (custom) ones.
+    """Every department a plan covers, by key: the registry's that it plans (a built-in one left
+    wholly blank is skipped: ``Plan.departments``), then the plan's own (custom) ones.
 
     Use this, not the registry, wherever a plan is at hand: a custom department is found by its
     key like a built-in one.
     """
     from kpi_xl.core.departments import DEPARTMENTS
 
-    return {**DEPARTMENTS, **{d.key: d for d in getattr(plan, "custom", ())}}
+    planned = getattr(plan, "departments", None)
+    builtin = {k: d for k, d in DEPARTMENTS.items() if planned is None or k in planned}
+    return {**builtin, **{d.key: d for d in getattr(plan, "custom", ())}}
 
 
 def plan_values(plan: object) -> PlanValues:

@@ -129,6 +129,9 @@ class InputSpec:
     # (marketing's SQL target follows sales' required opportunities).
     default: Expr | None = None
     section: str = "main"  # inputs of another section get their own table (e.g. "channels")
+    # Optional inputs planned together (a marketing channel: ads CTR and CPA): all filled, or all
+    # blank, which means "not planned" (the plan reader refuses a group filled in part).
+    group: str | None = None
 
     @property
     def kind_info(self) -> Kind:

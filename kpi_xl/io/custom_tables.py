@@ -61,6 +61,7 @@ class CustomPlan:
     values: dict[str, Scalar] = field(default_factory=dict)
     kpis: dict[str, tuple[Kpi, ...]] = field(default_factory=dict)
     definitions: tuple[CustomDefinition, ...] = ()
+    typed: bool = False  # Custom_Departments holds a row (valid or not): the plan plans something
 
 
 class _Reader:
@@ -361,7 +362,8 @@ def read_custom(wb: Any, lang: str, problems: list[CellProblem],
     values: dict[str, Scalar] = {}
     for definition in definitions:
         values.update(custom_values(definition))
-    return CustomPlan(tuple(departments.values()), values, kpis, tuple(definitions))
+    return CustomPlan(tuple(departments.values()), values, kpis, tuple(definitions),
+                      typed=bool(rows) or bool(reader.typed))
 
 
 def _sheet_of(wb: Any, name: str) -> str | None:

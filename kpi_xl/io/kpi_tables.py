@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from kpi_xl.core.spec import text_number
 from kpi_xl.core.textnum import normalize
 from kpi_xl.io.safety import MAX_TABLE_ROWS
 
-__all__ = ["read_kpis", "read_okrs"]
+__all__ = ["filled_kpi_tables", "has_okr_rows", "read_kpis", "read_okrs"]
 
 FormulaResult = Callable[[str, str], Any]
 #: A rate KPI's target above this (1000%) is a slip however the cell was formatted.
@@ -139,11 +139,26 @@ def _choices(choices: dict[str, dict[str, str]], lang: str) -> str:
     return " / ".join(v[lang] for v in choices.values())
 
 
+def filled_kpi_tables(wb: Any) -> set[str]:
+    """The departments whose KPI table holds anything (a table too big to read counts as filled;
+    a table that is gone, or has no row with a value in it, does not)."""
+    filled = set()
+    for key, dept in DEPARTMENTS.items():
+        table = _rows(wb, dept.kpi_table, KPI_COLUMNS)
+        if table is not None and (table.rows or table.too_many):
+            filled.add(key)
+    return filled
+
+
 def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
-              formula_result: FormulaResult) -> dict[str, tuple[Kpi, ...]]:
-    """Each department's KPIs from its table; problems are appended, not raised."""
+              formula_result: FormulaResult,
+              departments: Collection[str] | None = None) -> dict[str, tuple[Kpi, ...]]:
+    """Each planned department's KPIs from its table (``departments``: the keys to read, by
+    default all); problems are appended, not raised."""
     out: dict[str, tuple[Kpi, ...]] = {}
     for key, dept in DEPARTMENTS.items():
+        if departments is not None and key not in departments:
+            continue
         table = _rows(wb, dept.kpi_table, KPI_COLUMNS)
         if table is None:
             sheet, cell = _where_heading_is(wb, dept.name[lang], lang)
@@ -421,10 +436,18 @@ def _okr_label(field: str, lang: str) -> str:
     return t(lang, key) if key else field
 
 
+def has_okr_rows(wb: Any) -> bool:
+    """Whether the OKR table holds any row with a value in it."""
+    table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
+    return bool(table is not None and (table.rows or table.too_many))
+
+
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
+              departments: Collection[str] | None = None,
               custom: Sequence[Department] = ()) -> tuple[Okr, ...]:
-    """The OKR table's rows; a missing table means no OKRs. ``custom``: the plan's own
-    departments, named in the department column by their key or name like the others."""
+    """The OKR table's rows; a missing table means no OKRs. An OKR of a built-in department that
+    is not among ``departments`` (the planned ones; by default all) is a problem: it would be
+    lost. ``custom``: the plan's own departments, named by their key or name like the others."""
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
     if table is None:
         return ()
@@ -445,6 +468,11 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
         if dept is None:
             problems.append(_problem(sheet, cell, OKR_TABLE, t(lang, "okr.department"), dept_raw,
                                      " / ".join(d.name[lang] for d in everyone.values()), lang))
+        elif departments is not None and dept in DEPARTMENTS and dept not in departments:
+            name = DEPARTMENTS[dept].name[lang]
+            problems.append(CellProblem(sheet, cell, OKR_TABLE, t(lang, "okr.department"),
+                                        t(lang, "partial.okr_skipped", department=name),
+                                        t(lang, "partial.okr_skipped.expected", department=name)))
         texts = {}
         for field in ("objective", "key_result", "kpi"):
             c, v = row.get(field, row["_at"])

@@ -9,7 +9,7 @@ input's name, what was found and what is expected.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -237,18 +237,27 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         else:
             values[spec.name] = value
 
-    for spec in _all_inputs():
-        read_one(spec)
+    from kpi_xl.io.kpi_tables import has_okr_rows, read_kpis, read_okrs
 
+    planned = _planned(wb)
+    for spec in GENERAL_INPUTS:
+        read_one(spec)
+    for key, dept in DEPARTMENTS.items():
+        if key in planned:
+            for spec in dept.inputs:
+                if not _own_default(spec, planned, where, values, wb, lang, problems):
+                    read_one(spec)
     if not problems:
-        problems.extend(_close_funnel(values, where, lang))
+        problems.extend(_close_funnel(values, where, lang, planned))
+    problems.extend(_groups(values, where, lang, planned))
     seasonality = _read_seasonality(wb, lang, problems, formula_result)
     from kpi_xl.io.custom_tables import read_custom
-    from kpi_xl.io.kpi_tables import read_kpis, read_okrs
 
-    kpis = read_kpis(wb, lang, problems, formula_result)
+    kpis = read_kpis(wb, lang, problems, formula_result, planned)
     custom = read_custom(wb, lang, problems, formula_result)
-    okrs = read_okrs(wb, lang, problems, custom.departments)
+    if not planned and not custom.typed and not has_okr_rows(wb):
+        problems.append(_nothing_to_plan(wb, default_sheet, lang))
+    okrs = read_okrs(wb, lang, problems, planned, custom.departments)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
     return resolve_linked_targets(Plan(
@@ -261,39 +270,168 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         source=str(path),
         kpis={**kpis, **custom.kpis},
         okrs=okrs,
+        departments=tuple(k for k in DEPARTMENTS if k in planned),
         custom=custom.departments,
     ))
 
 
-def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: str
-                  ) -> list[CellProblem]:
+def _blank(spec: InputSpec, raw: Any) -> bool:
+    """Whether a cell leaves its input unplanned: empty, spaces, or the template's default."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return True
+    return isinstance(raw, str) and raw.startswith("=") and _is_default(spec, raw)
+
+
+def _raw(wb: Any, name: str) -> tuple[bool, Any]:
+    """(True, the cell's raw value) for a name that is one cell; (False, None) otherwise."""
+    dests = _destinations(wb, name)
+    if len(dests) != 1 or _size(dests[0][1]) != 1:
+        return False, None
+    cells = _cells(wb, *dests[0])
+    return (True, cells[0][1]) if cells else (False, None)
+
+
+def _planned(wb: Any) -> set[str]:
+    """The departments the planner filled anything in for: an input (a cell that is not its
+    template default) or a row of the KPI table. A name that is broken counts as filled, so that
+    its problem is reported rather than the department skipped."""
+    from kpi_xl.io.kpi_tables import filled_kpi_tables
+
+    planned = filled_kpi_tables(wb)
+    for key, dept in DEPARTMENTS.items():
+        for spec in dept.inputs:
+            if not spec.required and spec.name not in wb.defined_names:
+                continue  # an optional input an earlier template lacks: blank (see read_one)
+            found, raw = _raw(wb, spec.name)
+            if not found or not _blank(spec, raw):
+                planned.add(key)
+                break
+    return planned
+
+
+def _own_default(spec: InputSpec, planned: set[str], where: dict[str, tuple[str, str]],
+                 values: dict[str, Scalar], wb: Any, lang: str,
+                 problems: list[CellProblem]) -> bool:
+    """Handle an input whose template default follows a department that is not planned.
+
+    An optional input falls back to its blank value; a required one (marketing's SQL target
+    without sales), or one that another input links (CS' won deals with a share of new
+    customers), must be typed: a problem. Returns False when the default is not in play, so
+    the input is read as usual.
+    """
+    from kpi_xl.core.partial import owner
+
+    if spec.default is None:
+        return False
+    others = {owner(name) for name in sorted(spec.default.keys())} - {None}
+    missing = [k for k in others if k not in planned]
+    if not missing:
+        return False
+    found, raw = _raw(wb, spec.name)
+    if not found or not _blank(spec, raw):
+        return False  # typed over: the department's own input, read as usual
+    from kpi_xl.core.company import LINKED_BY
+
+    dests = _destinations(wb, spec.name)
+    where[spec.name] = (dests[0][0], dests[0][1].replace("$", ""))
+    # A figure that matters only when another input links it (CS' won deals, when a share of
+    # them are new customers) must be typed only while that link is in play.
+    linked = spec.name in LINKED_BY and values.get(LINKED_BY[spec.name]) not in (None, "")
+    if not spec.required and not linked:
+        values[spec.name] = spec.blank_value  # as if left blank (marketing's sales cycle: 0)
+        return True
+    other = DEPARTMENTS[missing[0]].name[lang]
+    problems.append(CellProblem(*where[spec.name], spec.name, spec.label[lang],
+                                t(lang, "partial.default_skipped", department=other),
+                                t(lang, "partial.default_skipped.expected",
+                                  department=other, expected=spec.kind_info.expected[lang])))
+    return True
+
+
+def _nothing_to_plan(wb: Any, sheet: str, lang: str) -> CellProblem:
+    """The one problem of a plan with no department filled in: where the first one starts."""
+    first = next(iter(DEPARTMENTS.values()))
+    spec = first.inputs[0]
+    dests = _destinations(wb, spec.name)
+    place = _where_name_is(wb, dests, sheet, spec, lang)
+    names = t(lang, "partial.separator").join(d.name[lang] for d in DEPARTMENTS.values())
+    return CellProblem(*place, spec.name, spec.label[lang],
+                       t(lang, "partial.nothing", departments=names),
+                       t(lang, "partial.nothing.expected"))
+
+
+def _groups(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: str,
+            planned: set[str]) -> list[CellProblem]:
+    """Inputs planned together (a marketing channel): a group filled in part is refused, each
+    blank cell named, with the cells that were filled."""
+    problems = []
+    for key, dept in DEPARTMENTS.items():
+        if key not in planned:
+            continue
+        groups: dict[str, list[InputSpec]] = {}
+        for spec in dept.inputs:
+            if spec.group is not None and spec.name in where:
+                groups.setdefault(spec.group, []).append(spec)
+        for group, specs in groups.items():
+            filled = [s for s in specs if values.get(s.name) is not None or s.name not in values]
+            blank = [s for s in specs if s.name in values and values[s.name] is None]
+            if not filled or not blank:
+                continue
+            shown = t(lang, "partial.separator").join(
+                f"{s.label[lang]} {where[s.name][0]}!{where[s.name][1]}" for s in filled)
+            for spec in blank:
+                problems.append(CellProblem(
+                    *where[spec.name], spec.name, spec.label[lang],
+                    t(lang, "partial.group_blank", group=t(lang, f"group.{group}")),
+                    t(lang, "partial.group_blank.expected", group=t(lang, f"group.{group}"),
+                      filled=shown, expected=spec.kind_info.expected[lang])))
+    return problems
+
+
+def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: str,
+                  planned: set[str] | None = None) -> list[CellProblem]:
     """Derive the blank conversion rate; refuse a plan whose company funnel does not close.
 
     Every shared figure that differs (leads, SQL = opportunities, the sales cycle) is one problem
-    that names the cells on both sides and shows both figures (kpi_xl.core.company).
+    that names the cells on both sides and shows both figures (kpi_xl.core.company). When one of
+    the funnel's departments is not planned (``planned``), nothing is derived across or
+    derived: each planned department's rates are its own and must be typed. Figures shared with a
+    department that is not planned are not compared (they are not in ``values``).
     """
     from kpi_xl.core.company import RATES, derive_rates, funnel_gaps
     from kpi_xl.core.departments import DEPARTMENTS
     from kpi_xl.core.i18n import t
+    from kpi_xl.core.partial import owner
 
     specs = {spec.name: spec for dept in DEPARTMENTS.values() for spec in dept.inputs}
+    owners = {name: owner(name) for name in RATES}
     problems = []
-    for name, value in derive_rates(values).items():
-        if values.get(name) is None:
-            if 0 < value <= 1:
-                values[name] = value
-            else:
-                sheet, cell = where.get(name, ("?", "?"))
+    if planned is not None and not set(owners.values()) <= planned:
+        # One side of the chain is not planned: the other's rates are its own, typed.
+        other = next(DEPARTMENTS[k].name[lang] for k in owners.values() if k not in planned)
+        for name in RATES:
+            if values.get(name) is None and name in where:
                 problems.append(CellProblem(
-                    sheet, cell, name, specs[name].label[lang],
-                    t(lang, "funnel.derived_rate", rate=f"{value:.1%}"),
+                    *where[name], name, specs[name].label[lang],
+                    t(lang, "partial.rate_alone", department=other),
                     specs[name].kind_info.expected[lang]))
-    for name in RATES:
-        if values.get(name) is None and name in where and not problems:
-            sheet, cell = where[name]
-            problems.append(CellProblem(sheet, cell, name, specs[name].label[lang],
-                                        t(lang, "funnel.rate_missing_found"),
-                                        t(lang, "funnel.rate_missing")))
+    else:
+        for name, value in derive_rates(values).items():
+            if values.get(name) is None:
+                if 0 < value <= 1:
+                    values[name] = value
+                else:
+                    sheet, cell = where.get(name, ("?", "?"))
+                    problems.append(CellProblem(
+                        sheet, cell, name, specs[name].label[lang],
+                        t(lang, "funnel.derived_rate", rate=f"{value:.1%}"),
+                        specs[name].kind_info.expected[lang]))
+        for name in RATES:
+            if values.get(name) is None and name in where and not problems:
+                sheet, cell = where[name]
+                problems.append(CellProblem(sheet, cell, name, specs[name].label[lang],
+                                            t(lang, "funnel.rate_missing_found"),
+                                            t(lang, "funnel.rate_missing")))
     if problems:
         return problems
 
@@ -351,12 +489,6 @@ def _where_label_is(wb: Any, sheet: str, spec: InputSpec, lang: str = "en") -> t
             if isinstance(cell.value, str) and cell.value.strip() in labels:
                 return name, f"B{cell.row}"
     return sheet, t(lang, "cell.unknown")
-
-
-def _all_inputs() -> Iterable[InputSpec]:
-    yield from GENERAL_INPUTS
-    for dept in DEPARTMENTS.values():
-        yield from dept.inputs
 
 
 def _template_language(wb: Any) -> str:

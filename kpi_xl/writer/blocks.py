@@ -76,6 +76,9 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
             sheet.input(row, 1, spec.name, value, spec.kind, name=spec.name,
                         help_title=spec.label[lang], help_text=spec.help[lang])
         sheet.text(row, 2, unit_text(lang, spec.kind), "unit")
+        # An input planned with its group (a marketing channel) may be blank: not planned, said
+        # live in the check column (a number typed in later clears it).
+        unplanned = ref(spec.name).eq("") if spec.group is not None else None
         if spec.bounds:
             # The range sits in cells, so the live check follows if someone edits it.
             ends = []
@@ -86,13 +89,19 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
                 else:
                     ends.append(ref(sheet.number(row, col, end, spec.kind, "label")))
             outside = outside_range_expr(ref(spec.name), ends[0], ends[1])
-            sheet.formula(row, 5, if_(outside, t(lang, "check.out_of_range"),
-                                      t(lang, "check.in_range")))
+            check = if_(outside, t(lang, "check.out_of_range"), t(lang, "check.in_range"))
+            if unplanned is not None:
+                check = if_(unplanned, t(lang, "partial.not_planned"), check)
+            sheet.formula(row, 5, check)
             sheet.flag_if(row, 1, outside, "bad")
             sheet.flag_if(row, 5, outside, "bad")
         else:
-            for col in (3, 4, 5):
+            for col in (3, 4):
                 sheet.blank(row, col)
+            if unplanned is not None:
+                sheet.formula(row, 5, if_(unplanned, t(lang, "partial.not_planned"), ""))
+            else:
+                sheet.blank(row, 5)
         sheet.text(row, 6, spec.help[lang], "note_wrap", fit=False)
         row += 1
     sheet.set_width(6, 58)

@@ -25,6 +25,7 @@ from kpi_xl.io.plan_reader import read_plan
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import HELD_OUT, fill_template
 from tests.killing import DIE_ON_THIRD_RENAME
+from tests.partial import CHANNELS, GENERAL, SALES, partial_plan
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 EVEN = [1] * 12
@@ -603,6 +604,64 @@ def _encrypted_previous(world: World) -> Path:
     return out
 
 
+# Partial plans (issue 15): a blank template with only some departments filled in.
+
+def _partial(world: World, values: dict, kpis: tuple[str, ...] = ("sales",),
+             edit: Callable[[openpyxl.Workbook], None] | None = None) -> Path:
+    path = partial_plan(world.tmp / "partial.xlsx", "en", values, kpis,
+                        general={**GENERAL, "Plan_FiscalYear": 2027})
+    if edit is not None:
+        wb = openpyxl.load_workbook(path)
+        edit(wb)
+        wb.save(path)
+    return path
+
+
+def _okr_for_marketing(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets:
+        if "Plan_OKRs" in ws.tables:
+            row = list(ws[ws.tables["Plan_OKRs"].ref])[1]
+            for cell, value in zip(row, ("Marketing", "Feed sales", "250 MQLs a month", "MQLs",
+                                         167, 250), strict=True):
+                cell.value = value
+
+
+def _sales_only(world: World) -> Case:
+    def check() -> None:
+        assert [p.name for p in (world.out / "FY2027Q2").iterdir()] == ["FY2027Q2_sales_en.xlsx"]
+    return Case(_gen(world, _partial(world, SALES)), 0,
+                ["Not planned (left blank in the plan, so skipped: no workbook for them): "
+                 "Marketing, Customer Success, Development",
+                 "Sales uses its own Lead → opportunity rate, not figures from Marketing"],
+                None, check)
+
+
+def _blank_plan(world: World) -> Case:
+    from kpi_xl.app.template import write_template
+
+    blank = write_template(world.tmp / "blank.xlsx", "en")
+    return Case(_gen(world, blank), 2, ["3 input errors", "Plan_Company", "Plan_FiscalYear",
+                                        "(Target deals (KGI) / Sales_TargetDeals): no department "
+                                        "is filled in (Sales, Marketing, Customer Success, "
+                                        "Development are all blank), so there is nothing to plan",
+                                        "expected at least one department's inputs and KPI "
+                                        "table filled in"], world.out)
+
+
+def _channels_blank(world: World) -> Case:
+    plan = world.changed_plan(dict.fromkeys(CHANNELS))
+
+    def check() -> None:
+        from tests.workbook_values import named_cells, values
+
+        book = world.out / "FY2027Q2" / "FY2027Q2_marketing_en.xlsx"
+        sheet, cell = named_cells(book)["Mkt_AdsCpa"]
+        row = "".join(ch for ch in cell if ch.isdigit())
+        assert values(book).get((sheet, f"F{row}")) == "not planned"
+        assert values(book).get((sheet, cell)) is None
+    return Case(_gen(world, plan), 0, [], None, check)
+
+
 def _no_kpis(wb: openpyxl.Workbook) -> None:
     for ws in wb.worksheets:
         if "Dev_KPIs" in ws.tables:
@@ -644,7 +703,10 @@ def _injection(world: World) -> Case:
             formulas = "".join(re.findall(r"<f>(.*?)</f>", "".join(
                 archive.read(n).decode("utf-8") for n in archive.namelist()
                 if n.startswith("xl/worksheets/sheet"))))
-        assert "HYPERLINK" in strings and "HYPERLINK" not in formulas
+        # The name may sit inside a formula's text constant (the live SMART statement), where
+        # it is text; it is never a function call.
+        outside_text = re.sub(r'"(?:[^"]|"")*"', "", formulas)
+        assert "HYPERLINK" in strings and "HYPERLINK(" not in outside_text
     return Case(_gen(world, plan), 0, [], None, check)
 
 
@@ -814,6 +876,30 @@ CASES: dict[str, Callable[[World], Case]] = {
     "plan-sheet-renamed": lambda w: Case(_gen(w, _plan_with(w, _rename_plan_sheet)), 2,
                                          ["points at the sheet 'Plan', which the workbook does "
                                           "not have (its sheets: 'Inputs'"], w.out),
+    # Partial plans and optional channels -----------------------------------------------------
+    "sales-only-plan": _sales_only,
+    "blank-plan": _blank_plan,
+    "department-filled-in-part": lambda w: Case(_gen(w, _partial(
+        w, {**SALES, "CS_StartCustomers": 200})), 2,
+        ["2 input errors", "(Maximum churn rate / CS_MaxChurnRate): the cell is blank",
+         "(Customer Success / CS_KPIs): the department has no KPIs"], w.out),
+    "okr-of-skipped-department": lambda w: Case(_gen(w, _partial(
+        w, SALES, edit=_okr_for_marketing)), 2,
+        ["(Department / Plan_OKRs): Marketing, which is not planned (its inputs and KPI table "
+         "are blank); expected Marketing's inputs and KPI table filled in, or this OKR row "
+         "deleted"], w.out),
+    "sql-target-follows-skipped-sales": lambda w: Case(_gen(w, _partial(
+        w, {"Mkt_MqlToSqlRate": 0.25, "Mkt_LeadToMqlRate": 0.4, "Mkt_VisitToLeadRate": 0.03},
+        kpis=("marketing",))), 2,
+        ["(Target SQLs (annual) / Mkt_TargetSQL): the template's formula follows Sales, which "
+         "is not planned; expected a whole number of 0 or more, typed over the formula (this "
+         "department's own figure)"],
+        w.out),
+    "channel-filled-in-part": lambda w: _plan_problem(
+        w, {"Mkt_AdsCpa": None}, "(Ads cost per acquisition (CPA) / Mkt_AdsCpa): the cell is "
+        "blank while other Ads inputs are filled in; to plan Ads, expected an amount above 0; "
+        "to leave Ads unplanned, clear Ads click-through rate (CTR) Plan!"),
+    "channels-blank": _channels_blank,
     # KPI and OKR tables --------------------------------------------------------------------
     "duplicate-kpi": lambda w: Case(_gen(w, _plan_with(w, _set_kpi(
         "Sales_KPIs", "KPI", 1, "Leads per month"))), 2,
@@ -921,7 +1007,8 @@ CASES: dict[str, Callable[[World], Case]] = {
     "template-mode": _template_mode,
     "overwrite-note-beside-actual": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "I8", "checked with Ken")),
-        "cells typed or changed since kpi-xl wrote them (1 cell): Tracking!I8"),
+        "inputs changed from what kpi-xl would write (1 cell, generated → now): Tracking!I8 "
+        "(— → checked with Ken)"),
     "overwrite-below-table": lambda w: _overwrite(
         w, _edit_q1(w, lambda wb: _put(wb["Tracking"], "F20", 500)), "Tracking!F20 (500)"),
     "overwrite-new-okr-row": lambda w: _overwrite(

@@ -344,3 +344,17 @@ def test_history_csv_text_never_runs_as_a_formula(tmp_path) -> None:
     assert back.loc[0, "kpi"] == '\'=HYPERLINK("http://evil","click")'
     assert back.loc[0, "department"] == "'@SUM(1)"
     assert back.loc[0, "target"] == -5.0  # numbers are numbers
+
+
+def test_each_kpi_with_two_quarters_gets_a_trend_line(scenario) -> None:
+    """The trend across quarters is drawn: a polyline of achievement, 100% dashed."""
+    import re
+
+    html = (scenario["out"] / "FY2026Q2" / "report" / "report_en.html").read_text("utf-8")
+    lines = re.findall(r'<svg class="sparkline"[^>]*aria-label="([^"]+)"[^>]*>.*?'
+                       r'<polyline points="([^"]+)"', html)
+    names = {name for name, _ in lines}
+    assert {"月間リード獲得数", "月間受注件数"} <= names
+    for _, points in lines:
+        xs = [float(p.split(",")[0]) for p in points.split()]
+        assert len(xs) == 2 and xs == sorted(xs)  # Q1 then Q2

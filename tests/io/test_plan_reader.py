@@ -74,16 +74,19 @@ def test_each_bad_input_is_named_with_its_sheet_cell_found_and_expected(
     assert expected in problem.expected
 
 
-def test_the_blank_template_as_it_comes_lists_every_required_input(tmp_path: Path) -> None:
+def test_the_blank_template_as_it_comes_says_there_is_nothing_to_plan(tmp_path: Path) -> None:
     blank = tmp_path / "blank.xlsx"
     blank.write_bytes(template_path("en").read_bytes())
     problems = problems_of(blank)
-    names = {p.name for p in problems}
-    assert {"Plan_Company", "Plan_FiscalYear", "Sales_TargetDeals", "Sales_WinRate",
-            "Sales_AvgDealSize"} <= names
-    # The funnel's middle rates are optional one by one (two of the three give the third).
-    sales = {"Sales_TargetDeals", "Sales_WinRate", "Sales_AvgDealSize"}
-    assert {p.found for p in problems if p.name in sales} == {"the cell is blank"}
+    # The general inputs stay required; the departments are all blank, which is one problem
+    # (not one per input: a department left wholly blank is skipped).
+    assert [p.name for p in problems] == ["Plan_Company", "Plan_FiscalYear", "Sales_TargetDeals"]
+    assert {p.found for p in problems[:2]} == {"the cell is blank"}
+    nothing = problems[2]
+    assert (nothing.sheet, nothing.cell) == named_cell(blank, "Sales_TargetDeals")
+    assert "nothing to plan" in nothing.found
+    assert "Sales, Marketing, Customer Success, Development" in nothing.found
+    assert "at least one department" in nothing.expected
 
 
 def test_problems_are_described_in_japanese_too(tmp_path: Path) -> None:

@@ -30,10 +30,15 @@ LEAD_TIME = "Mkt_CycleMonths"
 _ANY = {"ja": "", "en": ""}
 
 
-def _channel(name: str, kind: str, ja: str, en: str, help_ja: str, help_en: str,
+def _channel(channel: str, name: str, kind: str, ja: str, en: str, help_ja: str, help_en: str,
              sample: float, benchmark: str | None = None) -> InputSpec:
-    return InputSpec(name, kind, {"ja": ja, "en": en}, {"ja": help_ja, "en": help_en},
-                     sample=sample, benchmark=benchmark, section="channels")
+    """A channel input: optional, planned together with the channel's other inputs (blank: the
+    channel is not planned, and the workbook says so)."""
+    return InputSpec(name, kind, {"ja": ja, "en": en},
+                     {"ja": f"{help_ja}(空欄ならこのチャネルは計画なし)",
+                      "en": f"{help_en} (blank: channel not planned)"},
+                     sample=sample, benchmark=benchmark, section="channels", required=False,
+                     group=channel)
 
 
 INPUTS = (
@@ -60,19 +65,19 @@ INPUTS = (
               {"ja": "サイト訪問(セッション)のうちリードになる割合。目安 3%",
                "en": "Share of site sessions that become leads; about 3% is typical"},
               sample=0.03),
-    _channel("Mkt_SeoSessions", "count", "SEO オーガニック流入(月間)", "SEO organic sessions per month",
+    _channel("seo", "Mkt_SeoSessions", "count", "SEO オーガニック流入(月間)", "SEO organic sessions per month",
              "検索からの月間セッション数の目標", "Monthly sessions from organic search", 30_000),
-    _channel("Mkt_AdsCtr", "rate", "広告 CTR", "Ads click-through rate (CTR)",
+    _channel("ads", "Mkt_AdsCtr", "rate", "広告 CTR", "Ads click-through rate (CTR)",
              "広告のクリック率の目標", "Target click-through rate of paid ads", 0.01),
-    _channel("Mkt_AdsCpa", "money", "広告 CPA", "Ads cost per acquisition (CPA)",
+    _channel("ads", "Mkt_AdsCpa", "money", "広告 CPA", "Ads cost per acquisition (CPA)",
              "リード1件あたりの広告費の上限", "Most ad spend per lead", 15_000),
-    _channel("Mkt_WebinarAttendees", "count", "ウェビナー参加者数(月間)",
+    _channel("webinars", "Mkt_WebinarAttendees", "count", "ウェビナー参加者数(月間)",
              "Webinar attendees per month", "月間の参加者数の目標", "Monthly attendees", 100),
-    _channel("Mkt_WebinarLeads", "count", "ウェビナー経由リード(月間)", "Webinar leads per month",
+    _channel("webinars", "Mkt_WebinarLeads", "count", "ウェビナー経由リード(月間)", "Webinar leads per month",
              "ウェビナーから獲得する月間リード数", "Monthly leads from webinars", 40),
-    _channel("Mkt_EmailOpenRate", "rate", "メール開封率", "Email open rate",
+    _channel("email", "Mkt_EmailOpenRate", "rate", "メール開封率", "Email open rate",
              "メールマーケティングの開封率の目標", "Target open rate of email campaigns", 0.2),
-    _channel("Mkt_EmailClickRate", "rate", "メールクリック率", "Email click rate",
+    _channel("email", "Mkt_EmailClickRate", "rate", "メールクリック率", "Email click rate",
              "メールのクリック率の目標", "Target click rate of email campaigns", 0.03),
 )
 
