@@ -305,7 +305,7 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     history: dict[FiscalQuarter, dict[str, DeptQuarter]] = {}
     for q, paths in books.items():
         for key, path in paths.items():
-            if key not in plan.departments:
+            if key not in planned:
                 continue  # an earlier quarter's workbook of a department this plan skips
             try:
                 qa = read_actuals(path, key, q, lang, plan)

@@ -128,3 +128,25 @@ def test_the_group_dashboard_combines_a_custom_departments_kgi_across_units(
              for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Group · Recruiting" in texts, texts
     assert "east · Recruiting" in texts and "west · Recruiting" in texts
+
+
+def test_a_blank_template_with_only_a_custom_department_generates_that_workbook_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    from kpi_xl.io.resources import template_path
+    from tests.conftest import set_named
+
+    base = tmp_path / "blank.xlsx"
+    wb = openpyxl.load_workbook(template_path("en"))
+    set_named(wb, {"Plan_Company": "ACME", "Plan_FiscalYear": 2026, "Plan_StartMonth": 4})
+    wb.save(base)
+    plan = custom_plan(tmp_path / "plan.xlsx", "en", base=base)
+    out = tmp_path / "out"
+    assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    assert [p.name for p in (out / "FY2026Q1").glob("*.xlsx")] == ["FY2026Q1_recruiting_en.xlsx"]
+    capsys.readouterr()
+    assert main(["check", str(plan), "--json"]) == 0
+    [report] = json.loads(capsys.readouterr().out)["reports"]
+    assert [d["key"] for d in report["departments"]] == ["recruiting"]
