@@ -32,7 +32,7 @@ from kpi_xl.core.kpis import (
     normalise_choice,
     unit_key,
 )
-from kpi_xl.core.plan import Plan, PlanValues
+from kpi_xl.core.plan import Plan, PlanValues, plan_departments
 from kpi_xl.core.plan_tree import TREE_TOLERANCE, plan_tree_rows
 from kpi_xl.io.previous import read_actuals
 
@@ -179,8 +179,9 @@ def error_document(source: str, lang: str, error: KpiXlError) -> dict[str, Any]:
 
 # Checking a plan -------------------------------------------------------------------------------
 
-def _verdict(kpi: Kpi, lang: str, plan: Plan | None) -> KpiVerdict:
-    result = smart_check(kpi, lang, plan)
+def _verdict(kpi: Kpi, lang: str, plan: Plan | None,
+             department: Department | None = None) -> KpiVerdict:
+    result = smart_check(kpi, lang, plan, department)
     return KpiVerdict(kpi.name, result.statement, result.ok, result.failed, result.summary(),
                       [{"letter": c.letter, "status": c.status, "reason": c.reason,
                         "hint": c.hint} for c in result.criteria])
@@ -222,13 +223,12 @@ def _shown(value: float, kind: str) -> str:
 
 
 def check_plan(plan: Plan, lang: str, source: str = "") -> CheckReport:
-    """Check every department the plan covers; say which ones it skips (left blank)."""
+    """Check every department the plan covers (its own ones too); say which ones it skips."""
     from kpi_xl.core.partial import plan_notes, skipped
 
     report = CheckReport(source or plan.source, "plan", lang, skipped=skipped(plan.departments),
                          notes=plan_notes(plan.departments, lang, plan.values))
-    for key in plan.departments:
-        dept = DEPARTMENTS[key]
+    for key, dept in plan_departments(plan).items():
         kpis = plan.kpis.get(key, ())
         dept_report = DepartmentReport(key, dept.name[lang],
                                        [_verdict(k, lang, plan) for k in kpis])
@@ -268,7 +268,8 @@ def _plan_coherence(report: CheckReport, plan: Plan, lang: str) -> None:
                 by_key[key].findings.append(Finding("error", "funnel", "funnel_not_closed",
                                                     gap.sales, message))
     for conflict in conflicts(plan):
-        values = ", ".join(f"{DEPARTMENTS[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
+        known = plan_departments(plan)
+        values = ", ".join(f"{known[k].name[lang]} {v:,.6g}" for k, v in conflict.values)
         message = t(lang, "check.target_conflict", kpi=conflict.kpi, period=conflict.period,
                     first=_period_start(conflict.period, conflict.first), values=values)
         for key, _ in conflict.values:
@@ -382,7 +383,7 @@ def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
                 value = spec.blank_value
             if value is not None:
                 inputs[spec.name] = value
-    env = PlanValues(inputs)
+    env = PlanValues(inputs, (dept,))
     out = dict(inputs)
     for output in dept.outputs:
         try:
@@ -394,7 +395,7 @@ def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
 
 def _linked_targets(dept: Department, kpis: list[Kpi], values: dict[str, Any]) -> list[Kpi]:
     """KPIs whose linked target the file did not keep (no saved results), recomputed."""
-    env = PlanValues(values)
+    env = PlanValues(values, (dept,))
     out = []
     for kpi in kpis:
         expr = dept.link_expr(kpi) if kpi.target is None else None
@@ -412,7 +413,7 @@ def _actuals_findings(path: Path, dept: Department, lang: str) -> list[Finding]:
     match = _WORKBOOK_NAME.match(path.name)
     quarter = FiscalQuarter(int(match.group(1)), int(match.group(2))) if match else None
     try:
-        read_actuals(path, dept.key, quarter or FiscalQuarter(2000, 1), lang)
+        read_actuals(path, dept, quarter or FiscalQuarter(2000, 1), lang)
     except WorkbookError as err:
         return [Finding("error", "actuals", "invalid_actual", f"{p.sheet}!{p.cell}",
                         p.describe(lang)) for p in err.problems]
@@ -455,6 +456,8 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
     dept = next((d for d in DEPARTMENTS.values()
                  if saved.table(f"{d.prefix}_KPIList", _KPI_FIELDS) is not None), None)
     if dept is None:
+        dept = _custom_department(saved)
+    if dept is None:
         raise PlanError(str(path), file_problem={
             "ja": f"{path.name} は kpi-xl の計画ファイルでも部門ブックでもありません。",
             "en": f"{path.name} is neither a kpi-xl plan nor a department workbook."})
@@ -464,7 +467,7 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
         _rows(saved, f"{dept.prefix}_KPIList", _KPI_FIELDS))), values)
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
-                                   [_verdict(k, lang, None) for k in kpis])
+                                   [_verdict(k, lang, None, dept) for k in kpis])
     for verdict in dept_report.kpis:
         if not verdict.ok:
             dept_report.findings.append(Finding("error", "smart", "not_smart", verdict.name,
@@ -590,6 +593,22 @@ def _previous_quarter_name(saved: Any) -> str:
     if match:
         return FiscalQuarter(int(match.group(1)), int(match.group(2))).previous().folder_name
     return "—"
+
+
+def _custom_department(saved: Any) -> Department | None:
+    """A planner's own department, rebuilt from what its workbook carries (its custom document
+    properties, :func:`kpi_xl.core.departments.custom.definition_properties`); None if none."""
+    from kpi_xl.core.departments.custom import custom_department, definition_from_properties
+
+    try:
+        props = {p.name: p.value for p in saved.formulas.custom_doc_props}
+    except (AttributeError, TypeError):
+        return None
+    definition = definition_from_properties(props)
+    if definition is None:
+        return None
+    dept = custom_department(definition)
+    return dept if saved.table(f"{dept.prefix}_KPIList", _KPI_FIELDS) is not None else None
 
 
 def _review_findings(saved: Any, dept: Department, lang: str, today: dt.date) -> list[Finding]:

@@ -9,11 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.errors import EnteredData
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, plan_departments
 
 __all__ = ["generate", "generate_from_file", "resolve_quarter", "workbook_name"]
 
@@ -46,7 +45,7 @@ def generate(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     from kpi_xl.io.files import recover_stale, remove_stale_build_folders
     from kpi_xl.writer.book import BookWriter
 
-    keys = list(departments or plan.departments)
+    keys = list(departments or plan_departments(plan))
     folder = Path(out_dir) / quarter.folder_name
     # What a killed run left behind: its half-committed set is put back, its files removed.
     recover_stale(folder)
@@ -112,8 +111,9 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
     from kpi_xl.writer.context import BuildContext
     from kpi_xl.writer.department_book import build_department
 
+    known = plan_departments(plan)
     for key in keys:
-        dept = DEPARTMENTS[key]
+        dept = known[key]
         title = f"{plan.company} {dept.name[lang]} KPI {t(lang, 'fy', year=plan.fiscal_year)}"
         book = BookWriter(lang, title=title, company=plan.company,
                           created=datetime(plan.fiscal_year, plan.start_month, 1),
@@ -121,6 +121,10 @@ def _build_books(plan: Plan, quarter: FiscalQuarter, lang: str, keys: list[str],
         # Which plan, department and quarter it is: next quarter finds it by this, not its name.
         book.set_custom_properties(WorkbookIdentity.of(
             plan.company, plan.start_month, key, quarter, lang).properties())
+        if dept.custom is not None:  # a planner's own department: how to rebuild it
+            from kpi_xl.core.departments.custom import definition_properties
+
+            book.set_custom_properties(definition_properties(dept.custom))  # type: ignore[arg-type]
         built.append((book, folder / workbook_name(quarter, key, lang)))
         build_department(BuildContext(book, plan, quarter, lang, dept, with_udfs=with_udfs,
                                       previous=carried.get(key)))

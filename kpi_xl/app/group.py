@@ -19,6 +19,7 @@ from kpi_xl.app.report import QuarterReport, month_label
 from kpi_xl.core.dashboard import Dashboard, DashFunnel, DashKpi
 from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.i18n import quarter_label, t
+from kpi_xl.core.plan import plan_departments
 from kpi_xl.core.rollup import combine_units
 
 __all__ = ["group_dashboard", "write_group"]
@@ -33,7 +34,11 @@ def group_dashboard(units: Sequence[tuple[str, QuarterReport]]) -> Dashboard:
     per_unit = [(name, dashboard_data(report)) for name, report in units]
     kgis: list[DashKpi] = []
     unit_rows: list[DashKpi] = []
-    for dept in DEPARTMENTS.values():
+    departments = dict(DEPARTMENTS)
+    for _, report in units:  # the units' own departments too; one key is one department
+        for key, dept in plan_departments(report.plan).items():
+            departments.setdefault(key, dept)
+    for dept in departments.values():
         rows = [(name, row) for name, data in per_unit for row in data.kgis
                 if row.department == dept.name[lang]]
         if not rows:

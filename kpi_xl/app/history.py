@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kpi_xl.core.departments import DEPARTMENTS
-
 if TYPE_CHECKING:
     from kpi_xl.app.report import QuarterReport
     from kpi_xl.core.fiscal import FiscalQuarter
@@ -39,7 +37,7 @@ def history_frame(report: QuarterReport) -> pd.DataFrame:
     records: list[dict[str, object]] = []
     for quarter, departments in report.history.items():
         for key, dq in departments.items():
-            name = DEPARTMENTS[key].name[lang]
+            name = report.dept(key).name[lang]
             source = str(dq.source) if dq.source else ""
             for line in dq.kpis:
                 common = {"quarter": quarter.folder_name, "department": key,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from kpi_xl.core.errors import KpiXlError, UsageError
 from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, analyze
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import month_name, t
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, plan_departments
 from kpi_xl.core.review_flags import judge_rate
 from kpi_xl.core.rollforward import (
     MonthActual,
@@ -97,6 +97,10 @@ class QuarterReport:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def dept(self, key: str) -> Department:
+        """The department ``key`` of the plan (a built-in one or the plan's own)."""
+        return plan_departments(self.plan)[key]
+
     def overdue(self) -> list[tuple[str, dt.date, list[str]]]:
         """(department, month, KPIs) for months that have ended without an actual typed."""
         today = self.read_at.date()
@@ -116,10 +120,12 @@ class QuarterReport:
 
 # Finding the workbooks ---------------------------------------------------------------------------
 
-def quarter_books(out_dir: Path, lang: str, upto: FiscalQuarter
+def quarter_books(out_dir: Path, lang: str, upto: FiscalQuarter,
+                  departments: Iterable[str] = DEPARTMENTS
                   ) -> dict[FiscalQuarter, dict[str, Path]]:
     """Every quarter folder in ``out_dir`` up to ``upto``: department → workbook (``lang``
-    preferred)."""
+    preferred). ``departments``: the keys to look for (a plan's own departments included)."""
+    departments = list(departments)
     from kpi_xl.app.generate import workbook_name
 
     found: dict[FiscalQuarter, dict[str, Path]] = {}
@@ -132,7 +138,7 @@ def quarter_books(out_dir: Path, lang: str, upto: FiscalQuarter
         quarter = FiscalQuarter(int(match.group(1)), int(match.group(2)))
         if upto < quarter:
             continue
-        for key in DEPARTMENTS:
+        for key in departments:
             for language in (lang, *(x for x in ("ja", "en") if x != lang)):
                 path = folder / workbook_name(quarter, key, language)
                 if path.is_file():
@@ -235,7 +241,7 @@ def _findings(plan: Plan, report_actuals: dict[FiscalQuarter, dict[str, QuarterA
               ) -> list[Finding]:
     out: list[Finding] = []
     for key, dq in current.items():
-        dept = DEPARTMENTS[key]
+        dept = plan_departments(plan)[key]
         rows = [row for q in report_actuals.values() if key in q for row in q[key].rows]
         if dq.kgi_kpi is not None and any(r.kpi == dq.kgi_kpi for r in rows):
             records = [{"period": f"{r.month:%Y-%m}", "id": r.kpi,  # 2027-04, as check says
@@ -281,7 +287,8 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     """Read the quarter's workbooks and earlier quarters' in ``out_dir``; roll them up."""
     from kpi_xl.io.previous import read_actuals
 
-    books = quarter_books(Path(out_dir), lang, quarter)
+    planned = plan_departments(plan)
+    books = quarter_books(Path(out_dir), lang, quarter, planned)
     warnings: list[str] = []
 
     def warn(text: str) -> None:
@@ -292,15 +299,15 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
     if quarter not in books:
         raise UsageError.text("report.no_books", folder=Path(out_dir) / quarter.folder_name,
                               quarter=str(quarter))
-    for key in plan.departments:  # a department the plan leaves blank has no workbook to miss
+    for key in planned:  # a department the plan leaves blank has no workbook to miss
         if key not in books[quarter]:
-            warn(t(lang, "report.missing_book", department=DEPARTMENTS[key].name[lang],
+            warn(t(lang, "report.missing_book", department=planned[key].name[lang],
                    folder=Path(out_dir) / quarter.folder_name))
     actuals: dict[FiscalQuarter, dict[str, QuarterActuals]] = {}
     history: dict[FiscalQuarter, dict[str, DeptQuarter]] = {}
     for q, paths in books.items():
         for key, path in paths.items():
-            if key not in plan.departments:
+            if key not in planned:
                 continue  # an earlier quarter's workbook of a department this plan skips
             try:
                 qa = read_actuals(path, key, q, lang, plan)
@@ -314,7 +321,7 @@ def build_report(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str, *
                 warn(t(lang, "report.unknown_kpis", path=path, source=plan.source,
                        kpis=t(lang, "report.list_separator").join(foreign)))
             months = _quarter_months(plan, q)
-            history.setdefault(q, {})[key] = roll_department(plan, DEPARTMENTS[key], qa, months)
+            history.setdefault(q, {})[key] = roll_department(plan, planned[key], qa, months)
     if quarter not in history:
         raise UsageError.text("report.no_books", folder=Path(out_dir) / quarter.folder_name,
                               quarter=str(quarter))

@@ -12,7 +12,7 @@ from typing import Any
 
 from kpi_xl import __version__
 from kpi_xl.app.report import DeptQuarter, KpiLine, QuarterReport, month_label
-from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.departments import Department
 from kpi_xl.core.i18n import quarter_label, t
 from kpi_xl.core.rollup import STATUSES, achievement, status
 from kpi_xl.core.tree_layout import TreeNode, layout
@@ -64,9 +64,8 @@ def _clip(text: str, limit: float) -> str:
     return text
 
 
-def _tree(dq: DeptQuarter, lang: str) -> dict[str, Any]:
+def _tree(dq: DeptQuarter, lang: str, dept: Department) -> dict[str, Any]:
     """The department's KPI tree: KGI → KSFs → KPIs, laid out, as SVG-ready numbers."""
-    dept = DEPARTMENTS[dq.department]
     kgi_line = dq.kpi(dq.kgi_kpi)
     root = TreeNode(("kgi", dept.kgi[0][lang], kgi_line))
     groups: dict[str, TreeNode] = {}
@@ -107,8 +106,7 @@ def _tree(dq: DeptQuarter, lang: str) -> dict[str, Any]:
             "lines": lines}
 
 
-def _kgi(dq: DeptQuarter, lang: str) -> dict[str, Any]:
-    dept = DEPARTMENTS[dq.department]
+def _kgi(dq: DeptQuarter, lang: str, dept: Department) -> dict[str, Any]:
     line = dq.kpi(dq.kgi_kpi)
     if line is None:
         return {"label": dept.kgi[0][lang], "measured_by": t(lang, "report.no_kgi_kpi"),
@@ -147,10 +145,19 @@ def funnel_stages(report: QuarterReport) -> list[tuple[str, KpiLine]]:
             line = next((k for k in dq.kpis if k.link == name and k.kind == "flow"),
                         None) if dq is not None else None
             if line is not None:
-                owners = " / ".join(DEPARTMENTS[k].name[lang] for k, _ in stage
+                owners = " / ".join(report.dept(k).name[lang] for k, _ in stage
                                     if k in report.departments)
                 found.append((f"{owners} · {line.name}", line))
                 break
+    # A planner's own departments: each one's funnel after the company's chain, widest first.
+    for key, dq in report.departments.items():
+        dept = report.dept(key)
+        if dept.custom is None:
+            continue
+        for name in dept.funnel:
+            line = next((k for k in dq.kpis if k.link == name and k.kind == "flow"), None)
+            if line is not None:
+                found.append((f"{dept.name[lang]} · {line.name}", line))
     return found
 
 
@@ -213,16 +220,17 @@ def view(report: QuarterReport) -> dict[str, Any]:
     lang = report.lang
     departments = []
     for key, dq in report.departments.items():
-        departments.append({"key": key, "name": DEPARTMENTS[key].name[lang],
-                            "kgi": _kgi(dq, lang), "tree": _tree(dq, lang),
+        dept = report.dept(key)
+        departments.append({"key": key, "name": dept.name[lang],
+                            "kgi": _kgi(dq, lang, dept), "tree": _tree(dq, lang, dept),
                             "kpis": [_kpi_view(k, lang) for k in dq.kpis],
                             "monthly": _monthly(report, dq, lang),
                             "trend": _trend(report, key, lang)})
-    findings = [{"department": DEPARTMENTS[f.department].name[lang], "severity": f.severity,
+    findings = [{"department": report.dept(f.department).name[lang], "severity": f.severity,
                  "severity_label": t(lang, f"report.severity.{f.severity}"),
                  "message": f.message} for f in report.findings]
     sep = t(lang, "report.list_separator")
-    overdue = [t(lang, "report.overdue_line", department=DEPARTMENTS[key].name[lang],
+    overdue = [t(lang, "report.overdue_line", department=report.dept(key).name[lang],
                  month=month_label(lang, month), kpis=sep.join(kpis))
                for key, month, kpis in report.overdue()]
     months = [(m.year, m.month) for m in report.months]

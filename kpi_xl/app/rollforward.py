@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
 from kpi_xl.core.identity import plan_identity
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, plan_departments
 from kpi_xl.core.rollforward import Carried, failure_findings, rate_checks, summarise
 from kpi_xl.io.previous import find_previous, read_actuals
 
@@ -34,12 +33,13 @@ def carry_forward(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     plan left out, and (once last quarter's folder exists) the departments whose workbook is
     missing there, so that no department's actuals are dropped without a word.
     """
-    keys = list(departments or DEPARTMENTS)
+    known = plan_departments(plan)
+    keys = list(departments or known)
     found = find_previous(quarter, Path(out_dir), lang, previous_dir,
-                          plan_identity(plan.company, plan.start_month))
+                          plan_identity(plan.company, plan.start_month), known)
     said = notes if notes is not None else []
     said.extend(found.notes)
-    missing = [DEPARTMENTS[key].name[lang] for key in keys if key not in found.books]
+    missing = [known[key].name[lang] for key in keys if key not in found.books]
     if missing and found.searched:
         folder = previous_dir or Path(out_dir) / quarter.previous().folder_name
         said.append(t(lang, "prev.warn.missing", quarter=quarter.previous().folder_name,
@@ -48,7 +48,7 @@ def carry_forward(plan: Plan, quarter: FiscalQuarter, out_dir: Path, lang: str,
     for key in keys:
         if key not in found.books:
             continue
-        dept = DEPARTMENTS[key]
+        dept = known[key]
         quarters = [read_actuals(path, key, q, lang, plan) for q, path in found.books[key]]
         last = quarters[-1]
         this_year = [q for q in quarters if q.quarter.year == quarter.year]

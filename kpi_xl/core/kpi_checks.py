@@ -11,11 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from kpi_xl.core import benchmarks, smart
-from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.expr import ExcelError
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import Kpi, statement
-from kpi_xl.core.plan import PlanValues
+from kpi_xl.core.plan import plan_departments, plan_values
 
 __all__ = ["benchmark_for", "plan_need", "smart_check"]
 
@@ -32,11 +31,14 @@ def benchmark_for(kpi: Kpi) -> Any:
     return None
 
 
-def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
+def smart_check(kpi: Kpi, lang: str, plan: object | None = None,
+                department: object | None = None) -> Any:
     """The SMART verdict on a KPI's statement, with its fields and benchmark as context.
 
     Dates are judged as of the plan's fiscal-year start, so the same plan always gives the
-    same verdict (and byte-identical workbooks).
+    same verdict (and byte-identical workbooks). A planner's own department (``department``,
+    else the plan's department holding ``kpi``) adds its stage and KGI names to the metrics the
+    checker knows.
     """
     text = statement(kpi, lang)
     bench = benchmark_for(kpi)
@@ -46,7 +48,23 @@ def smart_check(kpi: Kpi, lang: str, plan: object | None = None) -> Any:
                        unit=kpi.unit, deadline=kpi.deadline, owner=kpi.owner,
                        direction=kpi.direction, parent=kpi.ksf or None,
                        benchmark=bench, lang=lang, today=today, fiscal_year_start=start,
-                       name=kpi.name, required=plan_need(kpi, lang, plan))
+                       name=kpi.name, required=plan_need(kpi, lang, plan),
+                       metrics=own_metrics(department or _department_of(kpi, plan)))
+
+
+def own_metrics(department: object | None) -> tuple[str, ...]:
+    """The names a custom department measures by: its stages and its KGI (none for built-ins)."""
+    definition = getattr(department, "custom", None)
+    if definition is None:
+        return ()
+    return (*(s.name for s in definition.stages), definition.kgi_name)  # type: ignore[attr-defined]
+
+
+def _department_of(kpi: Kpi, plan: object | None) -> object | None:
+    if plan is None:
+        return None
+    return next((d for key, d in plan_departments(plan).items()
+                 if any(k is kpi for k in plan.kpis.get(key, ()))), None)  # type: ignore[attr-defined]
 
 
 def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | None:
@@ -58,7 +76,7 @@ def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | N
     """
     if plan is None or kpi.link or not getattr(plan, "values", None):
         return None
-    dept = next((d for key, d in DEPARTMENTS.items()
+    dept = next((d for key, d in plan_departments(plan).items()
                  if any(k is kpi for k in plan.kpis.get(key, ()))), None)  # type: ignore[attr-defined]
     if dept is None:
         return None
@@ -68,7 +86,7 @@ def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | N
         return None
     expr = dept.link_expr(replace(kpi, link=figure))
     try:
-        need = expr.evaluate(PlanValues(plan.values)) if expr is not None else None  # type: ignore[attr-defined]
+        need = expr.evaluate(plan_values(plan)) if expr is not None else None  # type: ignore[attr-defined]
     except (ExcelError, KeyError, TypeError, ZeroDivisionError):
         return None
     if not isinstance(need, (int, float)) or isinstance(need, bool):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kpi_xl.core.fiscal import fiscal_months
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import Kpi, Okr
 from kpi_xl.core.spec import InputSpec, Scalar
 
-__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "PlanValues", "named_value", "plan_sheet_name",
-           "resolve_linked_targets"]
+if TYPE_CHECKING:
+    from kpi_xl.core.departments.base import Department
+
+__all__ = ["GENERAL_INPUTS", "SEASONALITY_NAME", "Plan", "PlanValues", "named_value", "plan_departments",
+           "plan_sheet_name", "plan_values", "resolve_linked_targets"]
 
 SEASONALITY_NAME = "Plan_Seasonality"
 LANGUAGE_NAME = "Plan_Language"
@@ -62,6 +66,9 @@ class Plan:
     # The built-in departments the plan covers, in the registry's order: a department whose
     # inputs and KPI table were left wholly blank is skipped (kpi_xl.core.partial).
     departments: tuple[str, ...] = field(default_factory=_all_departments)
+    # The planner's own departments (template tables Custom_Departments and Custom_Stages),
+    # built by kpi_xl.core.departments.custom; their inputs are in ``values`` like any other.
+    custom: tuple[Department, ...] = ()
 
     @property
     def review_weekday(self) -> int:
@@ -88,16 +95,41 @@ class PlanValues(dict):  # type: ignore[type-arg]
     is the workbook's cached value. Usable as the ``env`` of any :mod:`kpi_xl.core.expr` expression.
     """
 
+    def __init__(self, values: Mapping[str, Scalar] | Iterable[tuple[str, Scalar]] = (),
+                 custom: Iterable[Department] = ()) -> None:
+        """``custom``: a plan's own departments, whose outputs are found too."""
+        super().__init__(values)
+        self.custom = tuple(custom)
+
     def __missing__(self, key: str) -> Scalar:
         from kpi_xl.core.departments import DEPARTMENTS
 
-        for dept in DEPARTMENTS.values():
+        for dept in (*DEPARTMENTS.values(), *self.custom):
             for output in dept.outputs:
                 if output.name == key:
                     value = output.expr.evaluate(self)
                     self[key] = value
                     return value  # type: ignore[return-value]
         raise KeyError(key)
+
+
+def plan_departments(plan: object) -> dict[str, Department]:
+    """Every department a plan covers, by key: the registry's that it plans (a built-in one left
+    wholly blank is skipped: ``Plan.departments``), then the plan's own (custom) ones.
+
+    Use this, not the registry, wherever a plan is at hand: a custom department is found by its
+    key like a built-in one.
+    """
+    from kpi_xl.core.departments import DEPARTMENTS
+
+    planned = getattr(plan, "departments", None)
+    builtin = {k: d for k, d in DEPARTMENTS.items() if planned is None or k in planned}
+    return {**builtin, **{d.key: d for d in getattr(plan, "custom", ())}}
+
+
+def plan_values(plan: object) -> PlanValues:
+    """The plan's values with every output (its custom departments' too) computed on demand."""
+    return PlanValues(plan.values, getattr(plan, "custom", ()))  # type: ignore[attr-defined]
 
 
 def named_value(name: str, values: Mapping[str, Scalar]) -> Scalar:
@@ -113,13 +145,13 @@ def resolve_linked_targets(plan: Plan) -> Plan:
     """
     from dataclasses import replace
 
-    from kpi_xl.core.departments import DEPARTMENTS
     from kpi_xl.core.expr import ExcelError
 
-    env = PlanValues(plan.values)
+    env = plan_values(plan)
+    departments = plan_departments(plan)
     kpis = {}
     for key, items in plan.kpis.items():
-        dept = DEPARTMENTS.get(key)
+        dept = departments.get(key)
         resolved = []
         for kpi in items:
             expr = dept.link_expr(kpi) if dept else None

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from kpi_xl.core.i18n import t
 
-__all__ = ["KPI_COLUMNS", "OKR_COLUMNS", "OKR_TABLE", "Column", "headers"]
+__all__ = ["CUSTOM_DEPARTMENT_COLUMNS", "CUSTOM_KPI_COLUMNS", "CUSTOM_STAGE_COLUMNS", "KPI_COLUMNS",
+           "OKR_COLUMNS", "OKR_TABLE", "Column", "headers"]
 
 OKR_TABLE = "Plan_OKRs"
 
@@ -47,6 +48,27 @@ OKR_COLUMNS = (
     Column("start", "okr.start"),
     Column("target", "okr.target"),
 )
+
+
+# Your own departments (kpi_xl.core.departments.custom): one row per department, one row per
+# stage of its funnel, and its KPIs (a KPI table with a department-key column first).
+CUSTOM_DEPARTMENT_COLUMNS = (
+    Column("key", "custom.col.key"),
+    Column("name", "custom.col.name"),
+    Column("kgi_name", "custom.col.kgi_name"),
+    Column("kgi_unit", "custom.col.kgi_unit"),
+    Column("kgi_target", "custom.col.kgi_target"),
+    Column("cadence", "custom.col.cadence"),
+)
+
+CUSTOM_STAGE_COLUMNS = (
+    Column("department", "custom.col.department"),
+    Column("order", "custom.col.order"),
+    Column("stage", "custom.col.stage"),
+    Column("rate", "custom.col.rate"),
+)
+
+CUSTOM_KPI_COLUMNS = (Column("department", "custom.col.department"), *KPI_COLUMNS)
 
 
 def headers(columns: tuple[Column, ...], lang: str) -> list[str]:

@@ -31,7 +31,7 @@ def plan_tree_rows(dept: Department, kpis: Iterable[Kpi], values: Mapping[str, A
     deal size) hangs under its own parent with the plan's values, so the validator checks that
     the children reproduce it.
     """
-    env = PlanValues(values)
+    env = PlanValues(values, (dept,))
 
     def value(name: str) -> Any:
         try:

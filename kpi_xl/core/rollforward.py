@@ -16,12 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpi_xl.core.departments import DEPARTMENTS
 from kpi_xl.core.departments.base import Department
 from kpi_xl.core.failure import EVIDENCE_MIN_PERIODS, analyze
 from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.kpis import infer_kind
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, plan_departments
 from kpi_xl.core.reviews import ReviewEntry, done_entries, open_entries
 
 __all__ = [
@@ -236,7 +235,7 @@ def planned_month_targets(plan: Plan, department: str, quarter: FiscalQuarter
 
     months = {dt.date(*plan.months()[i], 1) for i in quarter.month_indexes()}
     return {(first, name): value for (period, first, name), value
-            in targets_by_period(plan, DEPARTMENTS[department]).items()
+            in targets_by_period(plan, plan_departments(plan)[department]).items()
             if period == "month" and first in months}
 
 

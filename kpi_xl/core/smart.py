@@ -634,6 +634,7 @@ def check(
     fiscal_year_start: int = 4,
     name: object = None,
     required: object = None,
+    metrics: object = None,
 ) -> SmartResult:
     """Judge a KPI statement against the five SMART criteria.
 
@@ -645,8 +646,10 @@ def check(
     ``lang`` ("ja"/"en"; detected from the script otherwise), ``today`` and
     ``fiscal_year_start`` (for 今期, Q3...), ``name`` (the KPI's own name: S is judged on it,
     whatever the statement around it says) and ``required`` (``(value, label)``: what the plan
-    needs the target to reach for the same period; a target short of it fails A). Never raises
-    on odd values; the module docstring lists the rules.
+    needs the target to reach for the same period; a target short of it fails A), ``metrics``
+    (more names of things to measure: a planner's own department's stages and KGI, such as
+    "Hires", name a metric as the vocabulary's words do). Never raises on odd values; the module
+    docstring lists the rules.
     """
     # (the usual None context values skip their readers: each gives what its reader gives None)
     raw = statement if isinstance(statement, str) else _text_of(statement)
@@ -677,6 +680,8 @@ def check(
 
     # The five letters.
     subject = name if isinstance(name, str) and name.strip() else None
+    if not primary and metrics:
+        metric_text = _own_metric(subject or text, metrics) or metric_text
     intention = is_intention(subject) if subject is not None else (
         target_q is None and relative is None and is_intention(text))
     s = _specific(say, metric_text, intention, subject or text)
@@ -758,6 +763,25 @@ def _direction(direction: object, comparator: str | None, relative: Quantity | N
     if chosen is None and metric_key:
         chosen = _METRICS[metric_key][1]
     return chosen or "higher"
+
+
+def _own_metric(text: str, names: object) -> str | None:
+    """The first of ``names`` (a planner's own metrics) that ``text`` names, as ``text`` spells
+    it; a plural "s" may be there or not ("Hires" matches "hire rate", "Offer" "offers")."""
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        return None
+    base = normalize(text)
+    folded = base.casefold()
+    for name in names:  # type: ignore[attr-defined]
+        word = normalize(str(name or "")).strip().casefold()
+        if len(word) < 2:
+            continue
+        stems = (word, word[:-1]) if word.endswith("s") and len(word) > 3 else (word,)
+        for stem in stems:
+            at = folded.find(stem)
+            if at >= 0:  # as the text spells it (casefold keeps the length of these words)
+                return base[at:at + len(stem)] if len(folded) == len(base) else stem
+    return None
 
 
 def _specific(say: _Say, metric_text: str | None, intention: bool, subject: str) -> Criterion:

@@ -271,7 +271,7 @@ def evaluate(plan: object, department: object) -> tuple[list[TargetRow], dict[st
     rows = target_rows(department, plan.kpis.get(department.key, ()),  # type: ignore[attr-defined]
                        plan.fiscal_year, plan.start_month,  # type: ignore[attr-defined]
                        plan.review_weekday)  # type: ignore[attr-defined]
-    base = PlanValues(plan.values)  # type: ignore[attr-defined]
+    base = PlanValues(plan.values, (*getattr(plan, "custom", ()), department))  # type: ignore[attr-defined]
     for m, weight in enumerate(plan.seasonality):  # type: ignore[attr-defined]
         base[weight_key(m)] = weight
     exprs = {**series_cells(department.series), **{r.key: r.expr for r in rows}}  # type: ignore[attr-defined]
@@ -309,10 +309,10 @@ def conflicts(plan: object) -> list[Conflict]:
     A KPI of the same name in two departments (sales' and marketing's leads) is one figure of the
     company plan: each period must have one target. Empty for a plan whose funnel closes.
     """
-    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.plan import plan_departments
 
     seen: dict[tuple[str, str, dt.date], dict[str, float]] = {}
-    for key, dept in DEPARTMENTS.items():
+    for key, dept in plan_departments(plan).items():
         if not plan.kpis.get(key):  # type: ignore[attr-defined]
             continue
         for (period, first, name), value in targets_by_period(plan, dept).items():

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.departments import DEPARTMENTS, Department
 from kpi_xl.core.errors import CellProblem
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import (
@@ -443,9 +443,11 @@ def has_okr_rows(wb: Any) -> bool:
 
 
 def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
-              departments: Collection[str] | None = None) -> tuple[Okr, ...]:
-    """The OKR table's rows; a missing table means no OKRs. An OKR of a department that is not
-    among ``departments`` (the planned ones; by default all) is a problem: it would be lost."""
+              departments: Collection[str] | None = None,
+              custom: Sequence[Department] = ()) -> tuple[Okr, ...]:
+    """The OKR table's rows; a missing table means no OKRs. An OKR of a built-in department that
+    is not among ``departments`` (the planned ones; by default all) is a problem: it would be
+    lost. ``custom``: the plan's own departments, named by their key or name like the others."""
     table = _rows(wb, OKR_TABLE, OKR_COLUMNS)
     if table is None:
         return ()
@@ -454,7 +456,9 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
         problems.extend(trouble)
         return ()
     sheet, rows = table.sheet, table.rows
-    by_name = {name.casefold(): key for key, d in DEPARTMENTS.items()
+    everyone = {**DEPARTMENTS, **{d.key: d for d in custom}}
+    # A built-in department's name wins over a custom department that took the same name.
+    by_name = {name.casefold(): key for key, d in reversed(everyone.items())
                for name in (*d.name.values(), key)}
     okrs = []
     for row in rows:
@@ -463,8 +467,8 @@ def read_okrs(wb: Any, lang: str, problems: list[CellProblem],
         dept = by_name.get(str(dept_raw or "").strip().casefold())
         if dept is None:
             problems.append(_problem(sheet, cell, OKR_TABLE, t(lang, "okr.department"), dept_raw,
-                                     " / ".join(d.name[lang] for d in DEPARTMENTS.values()), lang))
-        elif departments is not None and dept not in departments:
+                                     " / ".join(d.name[lang] for d in everyone.values()), lang))
+        elif departments is not None and dept in DEPARTMENTS and dept not in departments:
             name = DEPARTMENTS[dept].name[lang]
             problems.append(CellProblem(sheet, cell, OKR_TABLE, t(lang, "okr.department"),
                                         t(lang, "partial.okr_skipped", department=name),

@@ -247,15 +247,17 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
             for spec in dept.inputs:
                 if not _own_default(spec, planned, where, values, wb, lang, problems):
                     read_one(spec)
-    if not planned and not has_okr_rows(wb):
-        problems.append(_nothing_to_plan(wb, default_sheet, lang))
-
     if not problems:
         problems.extend(_close_funnel(values, where, lang, planned))
     problems.extend(_groups(values, where, lang, planned))
     seasonality = _read_seasonality(wb, lang, problems, formula_result)
+    from kpi_xl.io.custom_tables import read_custom
+
     kpis = read_kpis(wb, lang, problems, formula_result, planned)
-    okrs = read_okrs(wb, lang, problems, planned)
+    custom = read_custom(wb, lang, problems, formula_result)
+    if not planned and not custom.typed and not has_okr_rows(wb):
+        problems.append(_nothing_to_plan(wb, default_sheet, lang))
+    okrs = read_okrs(wb, lang, problems, planned, custom.departments)
     if problems:
         raise PlanError(str(path), problems, lang=lang)
     return resolve_linked_targets(Plan(
@@ -263,12 +265,13 @@ def read_plan(path: str | Path, lang: str | None = None) -> Plan:
         fiscal_year=int(values["Plan_FiscalYear"]),  # type: ignore[arg-type]
         start_month=int(values["Plan_StartMonth"]),  # type: ignore[arg-type]
         seasonality=seasonality,
-        values=values,
+        values={**values, **custom.values},
         lang=plan_lang,
         source=str(path),
-        kpis=kpis,
+        kpis={**kpis, **custom.kpis},
         okrs=okrs,
         departments=tuple(k for k in DEPARTMENTS if k in planned),
+        custom=custom.departments,
     ))
 
 

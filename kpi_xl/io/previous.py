@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
 from kpi_xl.core.identity import WorkbookIdentity
 from kpi_xl.core.kpis import DIRECTIONS, normalise_choice, unit_key
-from kpi_xl.core.plan import Plan
+from kpi_xl.core.plan import Plan, plan_departments
 from kpi_xl.core.reviews import ReviewEntry
 from kpi_xl.core.rollforward import MonthActual, QuarterActuals, with_planned_targets
 from kpi_xl.core.spec import text_number
@@ -39,7 +40,7 @@ from kpi_xl.io.saved_workbook import SavedWorkbook, TableView, as_month
 
 __all__ = ["PreviousBooks", "find_previous", "read_actuals", "read_reviews", "workbook_identity"]
 
-_FILE = re.compile(r"^FY(\d{4})Q([1-4])_(?P<dept>[a-z_]+)_(?P<lang>ja|en)\.xlsx$")
+_FILE = re.compile(r"^FY(\d{4})Q([1-4])_(?P<dept>[A-Za-z_]+)_(?P<lang>ja|en)\.xlsx$")
 ACTUAL_FIELDS = {"month": "track.month", "kpi": "kpi.name", "unit": "kpi.unit",
                  "direction": "kpi.direction", "target": "kpi.target", "actual": "track.actual"}
 _LIST_FIELDS = {"kpi": "kpi.name", "link": "kpi.link"}
@@ -139,7 +140,8 @@ def _identify(path: Path, plan_id: str | None, lang: str, notes: list[str]
     return identity.quarter, identity.department, identity.lang
 
 
-def _candidates(folders: list[Path], plan_id: str | None, lang: str, notes: list[str]
+def _candidates(folders: list[Path], plan_id: str | None, lang: str, notes: list[str],
+                departments: Mapping[str, Department] = DEPARTMENTS
                 ) -> dict[tuple[FiscalQuarter, str], dict[str, list[Path]]]:
     found: dict[tuple[FiscalQuarter, str], dict[str, list[Path]]] = {}
     seen: set[Path] = set()
@@ -151,27 +153,28 @@ def _candidates(folders: list[Path], plan_id: str | None, lang: str, notes: list
                 continue
             seen.add(path.resolve())
             known = _identify(path, plan_id, lang, notes)
-            if known is None or known[1] not in DEPARTMENTS:
+            if known is None or known[1] not in departments:
                 continue
             quarter, dept, book_lang = known
             found.setdefault((quarter, dept), {}).setdefault(book_lang, []).append(path)
     return found
 
 
-def _pick(quarter: FiscalQuarter, dept: str, langs: dict[str, list[Path]], lang: str) -> Path:
+def _pick(quarter: FiscalQuarter, dept: str, langs: dict[str, list[Path]], lang: str,
+          departments: Mapping[str, Department] = DEPARTMENTS) -> Path:
     """The workbook in ``lang`` (else another language); two of them are refused, both named."""
     paths = langs.get(lang) or langs[sorted(langs)[0]]
     if len(paths) > 1:
         files = "\n".join(f"  - {p}" for p in paths)
-        texts = {lang_: t(lang_, "error.previous_twice", department=DEPARTMENTS[dept].name[lang_],
+        texts = {lang_: t(lang_, "error.previous_twice", department=departments[dept].name[lang_],
                           quarter=quarter.folder_name, files=files) for lang_ in ("en", "ja")}
         raise UsageError(texts["en"], texts["ja"])
     return paths[0]
 
 
 def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
-                  previous_dir: Path | None = None, plan_id: str | None = None
-                  ) -> PreviousBooks:
+                  previous_dir: Path | None = None, plan_id: str | None = None,
+                  departments: Mapping[str, Department] = DEPARTMENTS) -> PreviousBooks:
     """Earlier quarters' workbooks of the plan ``plan_id``, per department (see PreviousBooks).
 
     Without ``previous_dir``: last quarter's folder in ``out_dir`` and every earlier quarter's of
@@ -179,6 +182,7 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
     Sub-folders are searched too, and workbooks are recognised by the identity they carry
     (:mod:`kpi_xl.core.identity`), whatever their file name. Two workbooks of one department and
     quarter are refused (UsageError), both named: kpi-xl cannot know which one holds the actuals.
+    ``departments``: those to look for (a plan's, with its own departments: ``plan_departments``).
     """
     result = PreviousBooks()
     if previous_dir is not None:
@@ -186,10 +190,11 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
             raise UsageError.text("error.no_previous_folder", folder=previous_dir,
                                   example=quarter.previous().folder_name)
         result.searched = True
-        found = _candidates([previous_dir], plan_id, lang, result.notes)
+        found = _candidates([previous_dir], plan_id, lang, result.notes, departments)
         for (q, dept), langs in sorted(found.items(), key=lambda item: item[0][0]):
             if q < quarter:
-                result.books.setdefault(dept, []).append((q, _pick(q, dept, langs, lang)))
+                result.books.setdefault(dept, []).append(
+                    (q, _pick(q, dept, langs, lang, departments)))
         if not result.books and not result.notes:
             raise UsageError.text("error.no_previous_books", folder=previous_dir, quarter=quarter,
                                   example=quarter.previous().folder_name)
@@ -201,12 +206,12 @@ def find_previous(quarter: FiscalQuarter, out_dir: Path, lang: str,
     # Any earlier quarter's folder of this year means the plan has history worth a warning.
     result.searched = any((Path(out_dir) / q.folder_name).is_dir() for q in quarters)
     found = _candidates([Path(out_dir) / q.folder_name for q in quarters], plan_id, lang,
-                        result.notes)
+                        result.notes, departments)
     for q in quarters:
-        for dept in DEPARTMENTS:
+        for dept in departments:
             if (q, dept) in found:
                 result.books.setdefault(dept, []).append((q, _pick(q, dept, found[q, dept],
-                                                                   lang)))
+                                                                   lang, departments)))
     # Only departments whose last quarter is there get a review; year to date needs it too.
     result.books = {dept: items for dept, items in result.books.items() if items[-1][0] == last}
     return result
@@ -246,13 +251,17 @@ def _actual_number(raw: object, percent: bool, seen_percent: bool
     return number, None
 
 
-def read_actuals(path: Path, department: str, quarter: FiscalQuarter, lang: str,
+def read_actuals(path: Path, department: str | Department, quarter: FiscalQuarter, lang: str,
                  plan: Plan | None = None) -> QuarterActuals:
     """A department's reported months from its workbook; raise WorkbookError on bad cells.
 
     Every bad cell is collected before anything is refused, so the planner sees them all.
     """
-    dept = DEPARTMENTS[department]
+    if isinstance(department, Department):
+        dept = department
+    else:
+        dept = (plan_departments(plan) if plan is not None else DEPARTMENTS)[department]
+    department = dept.key
     book, table = _actuals_table(path, dept, lang)
     reader = _RowReader(book, table, dept, quarter, lang, plan)
     rows = [row for row in (reader.read(r) for r in table.rows()) if row is not None]

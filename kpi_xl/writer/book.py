@@ -643,7 +643,7 @@ class SheetWriter:
         self._track(row + spill_rows - 1, col + spill_cols - 1)
 
     def list_validation(self, first_row: int, col: int, last_row: int, source: str | Sequence[str],
-                        title: str = "", text: str = "") -> None:
+                        title: str = "", text: str = "", *, others: str = "") -> None:
         """A drop-down list: a range reference (``=$H$2:$H$5``) or a list of choices.
 
         A list is written inline when Excel can hold it so (255 UTF-16 units with the commas, no
@@ -660,6 +660,9 @@ class SheetWriter:
             else:
                 source = items
         options: dict[str, Any] = {"validate": "list", "source": source}
+        if others:
+            # Other values are allowed after a warning that says which (the list is a guide).
+            options.update(error_type="warning", error_message=others[:255])
         if text:
             options.update(input_title=title[:32], input_message=text[:255])
         self.ws.data_validation(first_row, col, last_row, col, options)

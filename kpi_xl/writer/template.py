@@ -77,6 +77,7 @@ def build_template(lang: str = "ja", *, sample: bool = False) -> BookWriter:
         outputs = [OutputSpec(o.name, o.kind, o.label, o.help, iferror(o.expr, ""))
                    for o in dept.outputs]
         row = template_outputs(sheet, row, lang, outputs)
+    _custom_tables(sheet, row, lang)
     sheet.freeze(3)
     _kpi_tables(book, lang, sample)
     _okr_table(book, lang, sample)
@@ -151,8 +152,80 @@ def _kpi_tables(book: BookWriter, lang: str, sample: bool) -> None:
         if dept.links:
             sheet.list_validation(first, col["link"], last, list(dept.links))
         row = last + 2
+    _custom_kpi_table(sheet, row, lang)
     sheet.set_width(1, 36)
     sheet.freeze(3)
+
+
+#: Blank rows the template gives the custom tables (planners may add more inside a table).
+CUSTOM_ROWS = {"departments": 3, "stages": 8, "kpis": 5}
+
+
+def _custom_tables(sheet, row: int, lang: str) -> int:  # type: ignore[no-untyped-def]
+    """Your own departments: ``Custom_Departments`` and ``Custom_Stages``, blank (= none)."""
+    from kpi_xl.core.departments.custom import CUSTOM_DEPARTMENTS_TABLE, CUSTOM_STAGES_TABLE
+    from kpi_xl.core.kpis import CADENCES
+    from kpi_xl.core.plan_tables import (
+        CUSTOM_DEPARTMENT_COLUMNS,
+        CUSTOM_STAGE_COLUMNS,
+        headers,
+    )
+
+    kinds = {"kgi_target": "count", "order": "count", "rate": "rate"}
+    for title, name, columns, n_rows in (
+            ("custom.section_departments", CUSTOM_DEPARTMENTS_TABLE, CUSTOM_DEPARTMENT_COLUMNS,
+             CUSTOM_ROWS["departments"]),
+            ("custom.section_stages", CUSTOM_STAGES_TABLE, CUSTOM_STAGE_COLUMNS,
+             CUSTOM_ROWS["stages"])):
+        sheet.section(row, t(lang, title), WIDTH)
+        row += 1
+        if name == CUSTOM_DEPARTMENTS_TABLE:
+            sheet.text(row, 0, t(lang, "custom.help"), "plain_note", fit=False)
+            row += 1
+        first, last = row + 1, row + n_rows
+        sheet.table(row, 0, last, name, headers(columns, lang))
+        for i in range(n_rows):
+            for c, column in enumerate(columns):
+                kind = kinds.get(column.field, "text")
+                sheet.input(first + i, c, f"{name}.{i}.{column.field}", None, kind,
+                            validate=kind != "text",
+                            help_title=t(lang, column.label_key))
+        if name == CUSTOM_DEPARTMENTS_TABLE:
+            cadence = next(i for i, c in enumerate(columns) if c.field == "cadence")
+            sheet.list_validation(first, cadence, last, [v[lang] for v in CADENCES.values()])
+        row = last + 2
+    return row
+
+
+def _custom_kpi_table(sheet, row: int, lang: str) -> int:  # type: ignore[no-untyped-def]
+    """``Custom_KPIs``: the KPI table of every custom department, a department-key column first."""
+    from kpi_xl.core.departments.custom import CUSTOM_KPIS_TABLE
+    from kpi_xl.core.kpis import (
+        CADENCES,
+        DIRECTIONS,
+        KINDS_OF_INDICATOR,
+        MEASURE_KINDS,
+        UNIT_LABELS,
+    )
+    from kpi_xl.core.plan_tables import CUSTOM_KPI_COLUMNS, headers
+
+    sheet.section(row, t(lang, "custom.section_kpis"), len(CUSTOM_KPI_COLUMNS))
+    row += 1
+    first, last = row + 1, row + CUSTOM_ROWS["kpis"]
+    sheet.table(row, 0, last, CUSTOM_KPIS_TABLE, headers(CUSTOM_KPI_COLUMNS, lang))
+    for i in range(CUSTOM_ROWS["kpis"]):
+        for c, column in enumerate(CUSTOM_KPI_COLUMNS):
+            kind = {"target": "decimal", "deadline": "date"}.get(column.field, "text")
+            sheet.input(first + i, c, f"custom.kpi.{i}.{column.field}", None, kind,
+                        validate=False)
+    col = {c.field: i for i, c in enumerate(CUSTOM_KPI_COLUMNS)}
+    for field, choices in (("unit", [labels[lang] for labels in UNIT_LABELS.values()]),
+                           ("kind", list(MEASURE_KINDS)),
+                           ("direction", [v[lang] for v in DIRECTIONS.values()]),
+                           ("cadence", [v[lang] for v in CADENCES.values()]),
+                           ("indicator", [v[lang] for v in KINDS_OF_INDICATOR.values()])):
+        sheet.list_validation(first, col[field], last, choices)
+    return last + 2
 
 
 def _linked_target(dept, kpi):  # type: ignore[no-untyped-def]
@@ -180,7 +253,8 @@ def _okr_table(book: BookWriter, lang: str, sample: bool) -> None:
         for c, value in enumerate(values):
             kind = "decimal" if c >= 4 else "text"
             sheet.input(first + i, c, f"okr.{i}.{c}", value, kind, validate=False)
-    sheet.list_validation(first, 0, last, [d.name[lang] for d in DEPARTMENTS.values()])
+    sheet.list_validation(first, 0, last, [d.name[lang] for d in DEPARTMENTS.values()],
+                          others=t(lang, "custom.okr_department"))
     sheet.set_width(1, 30)
     sheet.set_width(2, 36)
 

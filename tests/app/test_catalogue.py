@@ -171,6 +171,23 @@ def _understood(world: World, changes: dict, name: str, value: float) -> Case:
     return Case(_gen(world, plan), 0, [], None, check)
 
 
+def _custom(world: World, *says: str, rates: dict | None = None, key: str | None = None,
+            **tables: object) -> Case:
+    """The plan with issue 15's recruiting department typed into the Custom_* tables, changed
+    by ``tables`` (rows), ``rates`` (by stage order) or ``key`` (another key throughout)."""
+    from tests.custom_plan import RECRUITING, RECRUITING_KPIS, RECRUITING_STAGES, custom_plan
+
+    rows = {"departments": RECRUITING["en"], "stages": RECRUITING_STAGES["en"],
+            "kpis": RECRUITING_KPIS["en"]}
+    if key is not None:
+        rows = {name: [(key, *row[1:]) for row in items] for name, items in rows.items()}
+    if rates:
+        rows["stages"] = [(k, o, n, rates.get(o, r)) for k, o, n, r in rows["stages"]]
+    rows.update(tables)  # type: ignore[arg-type]
+    plan = custom_plan(world.tmp / "custom.xlsx", "en", base=world.plan, **rows)  # type: ignore[arg-type]
+    return Case(_gen(world, plan), 2, ["input error", *says], world.out)
+
+
 def _previous_problem(world: World, out: Path, *says: str) -> Case:
     return Case(_gen(world, out=out), 2, ["Last quarter's workbook", *says],
                 out / "FY2027Q2")
@@ -708,7 +725,42 @@ def _million_cells(world: World) -> Case:
     return Case(_gen(world, plan), 2, ["cells.xlsx holds more than 1,000,000 cells"], world.out)
 
 
+_STAGES_1245 = [("recruiting", 1, "Applications", 0.2), ("recruiting", 2, "Interviews", 0.25),
+                 ("recruiting", 4, "Offers", 0.8), ("recruiting", 5, "Hires", None)]
+
 CASES: dict[str, Callable[[World], Case]] = {
+    "custom-rate-zero": lambda w: _custom(
+        w, "(Rate into next stage / Custom_Stages): found 0; expected a rate above 0% "
+           "and at most 100%", rates={2: 0}),
+    "custom-rate-above-100": lambda w: _custom(
+        w, "(Rate into next stage / Custom_Stages): found 1.2 (that is 120%",
+        rates={3: 1.2}),
+    "custom-key-builtin": lambda w: _custom(
+        w, "(Key / Custom_Departments): the key 'sales' collides with sales",
+        "sales, marketing, customer_success, development", key="sales", kpis=[]),
+    "custom-key-prefix": lambda w: _custom(
+        w, "the key 'Mkt' collides with marketing", "their prefixes Sales, Mkt, CS, Dev",
+        key="Mkt", kpis=[]),
+    "custom-key-not-ascii": lambda w: _custom(
+        w, "(Key / Custom_Departments): the key is '採用'", "ASCII letters", key="採用",
+        kpis=[]),
+    "custom-key-duplicate": lambda w: _custom(
+        w, "(Key / Custom_Departments): the key 'Recruiting' is already used in cell A",
+        departments=[("recruiting", "Recruiting", "Hires", "people", 20, "monthly"),
+                     ("Recruiting", "Again", "Hires", "people", 5, "weekly")]),
+    "custom-stage-gap": lambda w: _custom(
+        w, "(Order / Custom_Stages): department 'recruiting' numbers its stages "
+           "1, 2, 4, 5: 3 is missing", "without a gap", stages=_STAGES_1245),
+    "custom-no-stages": lambda w: _custom(
+        w, "(Key / Custom_Departments): department 'recruiting' has 0 stage(s) in "
+           "Custom_Stages", "at least two stages", stages=[]),
+    "custom-last-stage-rate": lambda w: _custom(
+        w, "(Rate into next stage / Custom_Stages): the last stage (the KGI) has a "
+           "rate of 50.0%", rates={4: 0.5}),
+    "custom-kpi-unknown-department": lambda w: _custom(
+        w, "(Department key / Custom_KPIs): department key 'hiring' is not in "
+           "Custom_Departments", "expected one of the keys of Custom_Departments: recruiting",
+        kpis=[*_recruiting_kpis(), ("hiring", *_recruiting_kpis()[0][1:])]),
     # Files -----------------------------------------------------------------------------------
     "missing-file": lambda w: Case(_gen(w, w.tmp / "nope.xlsx"), 2, ["Plan file not found"],
                                    w.out),
@@ -969,6 +1021,12 @@ CASES: dict[str, Callable[[World], Case]] = {
         w, _edit_q1(w, lambda wb: _put(wb.create_sheet("Notes"), "A1", "ideas")),
         "sheets kpi-xl did not write (1 sheet): 'Notes'"),
 }
+
+
+def _recruiting_kpis() -> list:
+    from tests.custom_plan import RECRUITING_KPIS
+
+    return list(RECRUITING_KPIS["en"])
 
 
 def _with_dtd(xml: bytes) -> bytes:

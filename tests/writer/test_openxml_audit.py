@@ -61,6 +61,12 @@ def written(generated: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     assert sheet_name("ja") in openpyxl.load_workbook(rolled, read_only=True).sheetnames
     for path in generate(plan, FiscalQuarter(2026, 3), root / "udf", "ja", with_udfs=True):
         books[f"udf-{path.stem}"] = path
+    from tests.custom_plan import custom_plan
+
+    custom = read_plan(custom_plan(root / "custom_plan.xlsx", "ja"))
+    (recruiting,) = generate(custom, FiscalQuarter(2026, 1), root / "custom", "ja",
+                             departments=["recruiting"])
+    books["custom-recruiting"] = recruiting
     books["dashboard-ja"] = write_dashboard(sample("ja"), root / "dashboard-ja.xlsx")
     books["dashboard-en"] = write_dashboard(sample("en"), root / "dashboard-en.xlsx")
     folder = root / "checked"
@@ -85,4 +91,4 @@ def test_every_workbook_kind_passes_openxml_audit_for_microsoft_365(written) -> 
                 for r in reports if r.get("error_count") or not r.get("valid")}
     assert findings == {}
     kinds = {label.split("-")[0] for label in written}
-    assert kinds >= {"sample", "held", "template", "roll", "udf", "dashboard"}
+    assert kinds >= {"sample", "held", "template", "roll", "udf", "dashboard", "custom"}

@@ -83,6 +83,9 @@ class Department:
     # measuring it must reach; a typed target short of it fails SMART's A.
     measures: dict[str, str] = field(default_factory=dict)
     labels: dict[str, Text] = field(default_factory=dict)
+    # A planner's own department: what it was built from (a
+    # kpi_xl.core.departments.custom.CustomDefinition); None for the registry's departments.
+    custom: object | None = None
 
     def label(self, lang: str, key: str) -> str:
         """A department-specific label in ``lang``."""
