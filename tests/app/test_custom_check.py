@@ -49,6 +49,19 @@ def test_generate_writes_the_custom_workbook_named_with_its_key_and_check_reads_
     assert not [f for f in department["findings"] if f["kind"] in ("tree", "smart", "targets")]
 
 
+def _type_first_actual(book: Path, value: float) -> None:
+    """Type ``value`` as the first month's actual of the first KPI (applications), as a planner
+    would on Tracking, and save the workbook with openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    for ws in wb.worksheets:
+        if "Recruiting_Actuals" in ws.tables:
+            rows = list(ws[ws.tables["Recruiting_Actuals"].ref])
+            rows[1][5].value = value
+    wb.save(book)
+
+
 def test_next_quarter_carries_the_custom_departments_actuals_forward(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import openpyxl
@@ -56,13 +69,7 @@ def test_next_quarter_carries_the_custom_departments_actuals_forward(
     plan = custom_plan(tmp_path / "plan.xlsx", "en")
     out = tmp_path / "out"
     assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
-    book = out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx"
-    wb = openpyxl.load_workbook(book)
-    for ws in wb.worksheets:
-        if "Recruiting_Actuals" in ws.tables:
-            rows = list(ws[ws.tables["Recruiting_Actuals"].ref])
-            rows[1][5].value = 38  # the first month's first KPI (applications)
-    wb.save(book)
+    _type_first_actual(out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx", 38)
     capsys.readouterr()
     assert main(["generate", str(plan), "--quarter", "2026Q2", "--out", str(out)]) == 0, \
         capsys.readouterr().err
@@ -83,18 +90,11 @@ def test_check_refuses_a_bad_stage_rate_with_exit_2(
 
 def test_the_quarterly_report_rolls_up_the_custom_department_too(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import openpyxl
 
     plan = custom_plan(tmp_path / "plan.xlsx", "en")
     out = tmp_path / "out"
     assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
-    book = out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx"
-    wb = openpyxl.load_workbook(book)
-    for ws in wb.worksheets:
-        if "Recruiting_Actuals" in ws.tables:
-            rows = list(ws[ws.tables["Recruiting_Actuals"].ref])
-            rows[1][5].value = 38
-    wb.save(book)
+    _type_first_actual(out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx", 38)
     capsys.readouterr()
     to = tmp_path / "report"
     assert main(["report", str(plan), "--quarter", "2026Q1", "--out", str(out), "--to",
