@@ -18,7 +18,7 @@ TEXT: dict[str, dict[str, str]] = {
         "custom.rate": "{stage}→{next}率",
         "custom.rate_short": "{stage}→{next}",
         "custom.rate_help": "{stage}のうち{next}に進む割合",
-        "custom.required": "{stage}(必要数)",
+        "custom.required": "{stage}の必要数",
         "custom.required_help": "{next} ÷ {stage}→{next}率(切り上げ)",
         "custom.kgi_figure_help": "KGI(入力値)",
         "custom.section_departments": "独自の部門(任意。空欄なら作りません)",
@@ -214,7 +214,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.level": "{quarter} 末の水準",
         "kpi.period.ratio": "{quarter} の率",
         "kpi.period.average": "{quarter} の平均",
-        "quarters_help": "各 KPI の四半期目標(目標シートの表から参照)。flow は月の合計、率・平均・水準は合計しません。リードはリードタイム分前倒しした月の目標です。",
+        "quarters_help": "各 KPI の四半期目標(目標シートの表から参照)。flow は月の合計、率・平均・水準は合計しません。",
         "track.week_rule": "週は{day}始まりで、{middle}を含む月に属します。各月の週次目標の合計は月次目標と一致します。",
         "weekday.0": "月曜日",
         "weekday.1": "火曜日",
@@ -876,6 +876,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.ads": "広告",
         "group.webinars": "ウェビナー",
         "group.email": "メール",
+        # planner audit (h6)
+        "whatif.basis.value": "計画と同じ式に{kgi}を当てはめた値",
+        "quarters_help.lead": "リードはリードタイム分前倒しした月の目標です。",
     },
     "en": {
         # Custom departments (issue 15)
@@ -1097,7 +1100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi.period.level": "at the end of {quarter}",
         "kpi.period.ratio": "rate for {quarter}",
         "kpi.period.average": "average over {quarter}",
-        "quarters_help": "Each KPI's target by quarter, read from the Targets table: flows add up their months; rates, averages and levels are never added up. Leads are the months' targets moved earlier by the sales cycle.",
+        "quarters_help": "Each KPI's target by quarter, read from the Targets table: flows add up their months; rates, averages and levels are never added up.",
         "track.week_rule": "Weeks start on {day} and belong to the month holding their {middle}; a month's weekly targets add up to its monthly target.",
         "weekday.0": "Monday",
         "weekday.1": "Tuesday",
@@ -1760,6 +1763,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.ads": "Ads",
         "group.webinars": "Webinars",
         "group.email": "Email",
+        # planner audit (h6)
+        "whatif.basis.value": "The plan's formula applied to {kgi}",
+        "quarters_help.lead": " Leads are the months' targets moved earlier by the sales cycle.",
     },
 }
 

@@ -136,6 +136,9 @@ class InputSpec:
     # Optional inputs planned together (a marketing channel: ads CTR and CPA): all filled, or all
     # blank, which means "not planned" (the plan reader refuses a group filled in part).
     group: str | None = None
+    # The unit shown beside the value when the kind's own ("件", "count") would be wrong: a
+    # planner's own KGI counted in people ("人") or companies ("社"). None: the kind's unit.
+    unit: Text | None = None
 
     @property
     def kind_info(self) -> Kind:

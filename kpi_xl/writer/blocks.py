@@ -15,7 +15,7 @@ from kpi_xl.core.i18n import month_name, quarter_label, t
 from kpi_xl.core.kpis import Kpi, number_kind
 from kpi_xl.core.measures import outside_range_expr
 from kpi_xl.core.plan import SEASONALITY_NAME, Plan
-from kpi_xl.core.spec import KINDS, InputSpec, OutputSpec, Scalar
+from kpi_xl.core.spec import KINDS, InputSpec, OutputSpec, Scalar, Text
 from kpi_xl.core.targets import series_cells, series_key, weight_key
 from kpi_xl.writer.book import SheetWriter
 
@@ -32,8 +32,11 @@ __all__ = [
 WIDTH = 7
 
 
-def unit_text(lang: str, kind: str) -> str:
-    """The unit shown beside a value of ``kind``."""
+def unit_text(lang: str, kind: str, unit: Text | None = None) -> str:
+    """The unit shown beside a value of ``kind``: ``unit`` when given (a custom KGI's "人"),
+    else the kind's."""
+    if unit and unit.get(lang):
+        return unit[lang]
     info = KINDS.get(kind)
     return info.unit[lang] if info else ""
 
@@ -75,7 +78,7 @@ def assumptions_table(sheet: SheetWriter, row: int, lang: str, specs: Sequence[I
         else:
             sheet.input(row, 1, spec.name, value, spec.kind, name=spec.name,
                         help_title=spec.label[lang], help_text=spec.help[lang])
-        sheet.text(row, 2, unit_text(lang, spec.kind), "unit")
+        sheet.text(row, 2, unit_text(lang, spec.kind, spec.unit), "unit")
         # An input planned with its group (a marketing channel) may be blank: not planned, said
         # live in the check column (a number typed in later clears it).
         unplanned = ref(spec.name).eq("") if spec.group is not None else None
@@ -124,7 +127,7 @@ def figures_table(sheet: SheetWriter, row: int, lang: str, title: str,
         sheet.text(row, 0, fig.label[lang], "label_bold" if fig.bold else "label")
         key = sheet.formula(row, 1, fig.expr, fig.kind, key=fig.name, name=fig.name,
                             style="formula_bold" if fig.bold else "formula")
-        sheet.text(row, 2, unit_text(lang, fig.kind), "unit")
+        sheet.text(row, 2, unit_text(lang, fig.kind, fig.unit), "unit")
         months = {"annual": 12, "quarter": 3}.get(fig.period)
         if months and fig.kind != "rate":
             sheet.formula(row, 3, ref(key) / months,
@@ -193,8 +196,12 @@ def monthly_table(sheet: SheetWriter, row: int, lang: str, plan: Plan,
 
 def quarter_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, title: str,
                   kpis: Sequence[Kpi], lookup: Callable[[int, str, date], Expr],
-                  this_quarter: int, *, width: int = 7) -> int:
-    """Each KPI's target for each quarter, read from the Targets table, this quarter marked."""
+                  this_quarter: int, *, width: int = 7, lagged: bool = False) -> int:
+    """Each KPI's target for each quarter, read from the Targets table, this quarter marked.
+
+    ``lagged``: a KPI of the table follows a series moved earlier by a lead time, and the note
+    says so (a department without one is not told about leads).
+    """
     sheet.section(row, title, width)
     row += 1
     sheet.header(row, 0, [t(lang, "col.quarter"), t(lang, "col.months")]
@@ -212,7 +219,8 @@ def quarter_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, title: st
             sheet.formula(row, 2 + j, lookup(j, "quarter", date(*months[idx[0]], 1)),
                           number_kind(kpi.unit), style="formula_bold" if current else "formula")
         row += 1
-    sheet.text(row, 0, t(lang, "quarters_help"), "plain_note", fit=False)
+    help_text = t(lang, "quarters_help") + (t(lang, "quarters_help.lead") if lagged else "")
+    sheet.text(row, 0, help_text, "plain_note", fit=False)
     return row + 2
 
 

@@ -48,8 +48,11 @@ def write_plan_sheet(ctx: BuildContext, sheet: SheetWriter, monthly: SheetWriter
     monthly.freeze(mrow + 2)
     mrow = monthly_table(monthly, mrow + 1, lang, plan, dept.series, quarter_months)
     monthly.text(mrow - 1, 0, ctx.t("monthly_help"), "plain_note", fit=False)
-    row = quarter_table(sheet, row, lang, plan, ctx.t("quarters"), plan.kpis.get(dept.key, ()),
-                        targets.lookup, ctx.quarter.quarter, width=WIDTH)
+    kpis = plan.kpis.get(dept.key, ())
+    lagged = {s.annual_name for s in dept.series if s.lag_name}
+    row = quarter_table(sheet, row, lang, plan, ctx.t("quarters"), kpis, targets.lookup,
+                        ctx.quarter.quarter, width=WIDTH,
+                        lagged=any(k.link in lagged for k in kpis))
     sheet.freeze(3)
     if dept.funnel:
         _funnel_chart(ctx, sheet, row, figures_row + 2, len(dept.funnel))

@@ -39,7 +39,7 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
     sheet.blank(row, 1)
     sheet.blank(row, 2)
     sheet.formula(row, 3, ref(kgi_name), kgi_kind, style="formula_bold")
-    sheet.text(row, 4, unit_text(lang, kgi_kind), "unit")
+    sheet.text(row, 4, unit_text(lang, kgi_kind, dept.unit_of(kgi_name)), "unit")
     sheet.blank(row, 5)
     sheet.blank(row, 6)
     sheet.blank(row, 7)
@@ -105,6 +105,7 @@ def _validator_findings(ctx: BuildContext, sheet: SheetWriter, row: int,
 
 def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
     lang, dec = ctx.lang, ctx.department.decomposition
+    parent_unit = ctx.department.unit_of(dec.parent_name)
     sheet.section(row, ctx.t("tree.decomposition"), 7)
     row += 1
     sheet.header(row, 0, [ctx.t("tree.factor"), ctx.t("col.value"), ctx.t("col.unit")])
@@ -121,11 +122,11 @@ def _decomposition(ctx: BuildContext, sheet: SheetWriter, row: int) -> str:
         combined = combined * ref(key) if dec.operator == "×" else combined + ref(key)
     sheet.text(row, 0, ctx.t("tree.product" if dec.operator == "×" else "tree.sum"), "label_bold")
     result = sheet.formula(row, 1, combined, dec.parent_kind, style="formula_bold")
-    sheet.text(row, 2, unit_text(lang, dec.parent_kind), "unit")
+    sheet.text(row, 2, unit_text(lang, dec.parent_kind, parent_unit), "unit")
     row += 1
     sheet.text(row, 0, f"{ctx.t('tree.parent')}: {dec.parent[lang]}", "label_bold")
     parent = sheet.formula(row, 1, ref(dec.parent_name), dec.parent_kind, style="formula_bold")
-    sheet.text(row, 2, unit_text(lang, dec.parent_kind), "unit")
+    sheet.text(row, 2, unit_text(lang, dec.parent_kind, parent_unit), "unit")
     row += 1
     sheet.text(row, 0, ctx.t("tree.difference"), "label")
     difference = sheet.formula(row, 1, iferror(ref(result) / ref(parent) - 1, 0), "percent")

@@ -161,12 +161,14 @@ def forward_block(ctx: BuildContext, sheet: SheetWriter, row: int, rows: Sequenc
     r = row + 3
 
     def line(label: str, value: Expr, kind: str, plan: Expr | None, basis: Expr | str | None,
-             bold: bool = False) -> str:
-        """One row: label, forward value, unit, quarter plan, forward ÷ plan, basis."""
+             bold: bool = False, of: str | None = None) -> str:
+        """One row: label, forward value, unit, quarter plan, forward ÷ plan, basis; ``of``
+        names the stage or figure whose own unit (a custom KGI's "人") the row shows."""
         nonlocal r
         sheet.text(r, 0, label, "label_bold" if bold else "label")
         key = sheet.formula(r, 1, value, kind, style="formula_bold" if bold else "formula")
-        sheet.text(r, 2, unit_text(lang, "count" if kind == "decimal" else kind), "unit")
+        sheet.text(r, 2, unit_text(lang, "count" if kind == "decimal" else kind,
+                                   dept.unit_of(of) if of else None), "unit")
         if plan is None:
             sheet.blank(r, 3)
             sheet.blank(r, 4)
@@ -194,14 +196,15 @@ def forward_block(ctx: BuildContext, sheet: SheetWriter, row: int, rows: Sequenc
                                 ctx.t("whatif.basis.no_actual"))
     else:
         reported, so_far, basis = None, Num(0), ctx.t("whatif.basis.no_kpi")
-    so_far_key = line(ctx.t("whatif.so_far", stage=top_label), so_far, "count", None, basis)
+    so_far_key = line(ctx.t("whatif.so_far", stage=top_label), so_far, "count", None, basis,
+                      of=top)
     remaining_key = line(ctx.t("whatif.remaining", stage=top_label),
                          remaining_planned_expr(planned_top, reported) if planned_top else Num(0),
-                         "count", None, ctx.t("whatif.basis.remaining"))
+                         "count", None, ctx.t("whatif.basis.remaining"), of=top)
     quarter_plan = sum_(*planned_top) if planned_top else None
     inflow_key = line(ctx.t("whatif.quarter_total", stage=top_label),
                       ref(so_far_key) + ref(remaining_key), "count", quarter_plan,
-                      None)
+                      None, of=top)
 
     # Down the funnel at the rates achieved (the plan's where none is reported).
     previous = inflow_key
@@ -221,13 +224,17 @@ def forward_block(ctx: BuildContext, sheet: SheetWriter, row: int, rows: Sequenc
         last = i == len(model.rates) - 1
         previous = line(ctx.t("whatif.stage_forward", stage=_stage_label(dept, lang, down)),
                         stage, "decimal", sum_(*planned) if planned else None,
-                        ctx.t("whatif.basis.product"), bold=last)
+                        ctx.t("whatif.basis.product"), bold=last, of=down)
 
     # Figures of the KGI (revenue = deals × average deal size): the plan's own expression.
+    # Its basis names the forecast it stands on, not the plan's help text (which speaks of the
+    # target: "target deals × average deal size").
+    kgi_forward = ctx.t("whatif.stage_forward", stage=_stage_label(dept, lang, model.kgi))
     for name, expr in model.values:
         planned = _planned(ctx, name, lagged=False)
         kind = dept.output(name).kind
         line(ctx.t("whatif.stage_forward", stage=_stage_label(dept, lang, name)),
              substitute(expr, {model.kgi: ref(previous)}), kind,
-             sum_(*planned) if planned else None, dept.output(name).help[lang], bold=True)
+             sum_(*planned) if planned else None,
+             ctx.t("whatif.basis.value", kgi=kgi_forward), bold=True, of=name)
     return r + 1

@@ -55,7 +55,7 @@ def test_the_department_names_its_inputs_and_outputs_by_prefix() -> None:
                            "Recruiting_KGITarget")
     assert dept.kgi[1] == dept.kgi_measure == "Recruiting_KGITarget"
     assert [f.label["en"] for f in dept.figures] == ["Applications", "Interviews", "Offers",
-                                                     "Hires (people)"]
+                                                     "Hires"]
     assert [s.annual_name for s in dept.series] == list(dept.funnel)
     assert all(s.seasonal for s in dept.series)
 

@@ -65,7 +65,7 @@ def test_the_stages_may_be_typed_in_any_row_order_and_key_case(tmp_path: Path) -
     plan = read_plan(custom_plan(tmp_path / "plan.xlsx", "en", stages=stages))
     [dept] = plan.custom
     assert [f.label["en"] for f in dept.figures] == ["Applications", "Interviews", "Offers",
-                                                     "Hires (people)"]
+                                                     "Hires"]
 
 
 def test_two_custom_departments_each_get_their_own_funnel(tmp_path: Path) -> None:

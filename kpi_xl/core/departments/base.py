@@ -30,6 +30,9 @@ class FigureSpec:
     # What the value is: an "annual" or "quarter" flow (the table shows its monthly average), or
     # a "level" such as customers at the start or a rate (no monthly share).
     period: str = "annual"
+    # The unit shown beside the value when the kind's own would be wrong (a custom KGI in "人");
+    # None: the kind's unit.
+    unit: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,22 @@ class Department:
         if period == "yearly_keep":
             return power_(ref(kpi.link), Num(1) / 12)
         return ref(kpi.link)
+
+    def unit_of(self, name: str) -> Text | None:
+        """The unit a figure or input named ``name`` declares over its kind's (None: the kind's).
+
+        A planner's own KGI is counted in the unit typed for it ("人", "people"), not in the
+        count kind's "件": every sheet that shows the KGI asks here.
+        """
+        from kpi_xl.core.expr import Ref
+
+        for spec in self.inputs:
+            if spec.name == name and spec.unit:
+                return spec.unit
+        for fig in self.figures:
+            if fig.unit and (fig.name == name or (isinstance(fig.expr, Ref) and fig.expr.key == name)):
+                return fig.unit
+        return None
 
     def input(self, name: str) -> InputSpec:
         """The input spec with this defined name."""

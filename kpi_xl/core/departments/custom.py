@@ -163,11 +163,16 @@ def custom_department(definition: CustomDefinition) -> Department:
     last = len(stages)
     names = [stage.name for stage in stages]
     kgi_label = _both("custom.kgi_label", kgi=definition.kgi_name, unit=definition.kgi_unit)
+    # Beside a unit column the KGI is named plainly and counted in its own unit ("入社 20 人"),
+    # not in the count kind's "件"; the unit stays in the name where no unit column is shown.
+    kgi_unit: Text | None = ({lang: definition.kgi_unit for lang in LANGS}
+                             if definition.kgi_unit else None)
+    kgi_plain: Text = {lang: definition.kgi_name or names[-1] for lang in LANGS}
 
     inputs = [InputSpec(kgi, "count", _both("custom.kgi_target", kgi=definition.kgi_name),
                         _both("custom.kgi_target_help", kgi=definition.kgi_name,
                               unit=definition.kgi_unit),
-                        sample=definition.kgi_target)]
+                        sample=definition.kgi_target, unit=kgi_unit)]
     for n in range(1, last):
         inputs.append(InputSpec(
             rate_name(prefix, n), "rate",
@@ -188,8 +193,8 @@ def custom_department(definition: CustomDefinition) -> Department:
     stage_labels: list[Text] = [{lang: name for lang in LANGS} for name in names[:-1]]
     figures = tuple(FigureSpec(stage_labels[i], o.expr, "count", o.name, o.help)
                     for i, o in enumerate(outputs))
-    figures += (FigureSpec(kgi_label, ref(kgi), "count", None, _both("custom.kgi_figure_help"),
-                           bold=True),)
+    figures += (FigureSpec(kgi_plain, ref(kgi), "count", None, _both("custom.kgi_figure_help"),
+                           bold=True, unit=kgi_unit),)
     series = tuple(SeriesSpec(stage_labels[i], o.name, "count") for i, o in enumerate(outputs))
     series += (SeriesSpec(kgi_label, kgi, "count"),)
     decomposition = Decomposition(

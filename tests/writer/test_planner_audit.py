@@ -1,0 +1,114 @@
+"""What a planner saw when the what-if blocks, the review flags and a custom department met.
+
+Each test is one thing a planner reading the workbooks side by side would call wrong:
+
+- a custom department's KGI counted in people showed "件" (count) beside it, and "入社(人)(見通し)"
+  stacked two brackets in the forward view;
+- the forward view's revenue row explained itself with the plan's help text ("target deals ×
+  average deal size") while it multiplies the forecast deals;
+- the quarters table told every department about leads moved earlier by the sales cycle,
+  recruiting included;
+- the sensitivity title of a custom funnel read "面接(必要数)(行: …)".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# isort: off
+import kpi_xl.io  # noqa: F401
+import openpyxl
+# isort: on
+import pytest
+
+from kpi_xl.app.generate import generate
+from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.i18n import t
+from kpi_xl.core.spec import KINDS
+from kpi_xl.io.plan_reader import read_plan
+from tests.custom_plan import custom_plan
+
+LANGS = ("ja", "en")
+HIRES = {"ja": ("入社", "人"), "en": ("Hires", "people")}
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """'<department>-<lang>' → a Q1 workbook of the sample plan with recruiting added."""
+    root = tmp_path_factory.mktemp("audit")
+    out: dict[str, Path] = {}
+    for lang in LANGS:
+        plan = read_plan(custom_plan(root / f"plan_{lang}.xlsx", lang))
+        for path in generate(plan, FiscalQuarter(2026, 1), root / lang, lang,
+                             departments=["sales", "recruiting"], roll_forward=False):
+            out[f"{path.stem.split('_')[1]}-{lang}"] = path
+    return out
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """A sheet's rows as stored (cached values)."""
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    return [[c.value for c in r] for r in ws.iter_rows()]
+
+
+def by_label(rows: list[list[Any]]) -> dict[str, list[Any]]:
+    """Rows by the text in column A (the first row wins)."""
+    out: dict[str, list[Any]] = {}
+    for r in rows:
+        if isinstance(r[0], str):
+            out.setdefault(r[0], r)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_custom_kgi_is_counted_in_its_own_unit_wherever_it_has_a_unit_column(
+        books: dict[str, Path], lang: str) -> None:
+    path = books[f"recruiting-{lang}"]
+    name, unit = HIRES[lang]
+    plan = by_label(sheet_rows(path, t(lang, "sheet.plan")))
+    kgi_input = t(lang, "custom.kgi_target", kgi=name)
+    assert plan[kgi_input][1:3] == [20, unit]
+    assert plan[name][1:3] == [20, unit]  # the funnel's last stage: plainly named
+    forward = t(lang, "whatif.stage_forward", stage=name)
+    assert plan[forward][2] == unit
+    assert "(" + unit not in forward and "(" + unit not in "".join(plan)  # no "入社(人)(見通し)"
+    # The stages before it stay counts.
+    stage_units = {plan[s][2] for s in ({"ja": ("応募", "面接", "内定"),
+                                         "en": ("Applications", "Interviews", "Offers")}[lang])}
+    assert stage_units == {KINDS["count"].unit[lang]}
+    tree = sheet_rows(path, t(lang, "sheet.tree"))
+    kgi_row = next(r for r in tree if isinstance(r[0], str) and r[0].startswith("■"))
+    assert kgi_row[4] == unit
+    parent = next(r for r in tree if isinstance(r[0], str)
+                  and r[0].startswith(t(lang, "tree.parent")))
+    assert parent[1:3] == [20, unit]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_forward_revenue_says_it_multiplies_the_forecast_deals(
+        books: dict[str, Path], lang: str) -> None:
+    plan = by_label(sheet_rows(books[f"sales-{lang}"], t(lang, "sheet.plan")))
+    deals = {"ja": "受注", "en": "Deals"}[lang]
+    revenue = {"ja": "売上", "en": "Revenue"}[lang]
+    row = plan[t(lang, "whatif.stage_forward", stage=revenue)]
+    forecast_deals = t(lang, "whatif.stage_forward", stage=deals)
+    assert row[6] == t(lang, "whatif.basis.value", kgi=forecast_deals)
+    assert forecast_deals in row[6]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_only_a_department_with_a_lead_time_is_told_about_leads_moved_earlier(
+        books: dict[str, Path], lang: str) -> None:
+    lead_note = t(lang, "quarters_help.lead").strip()
+    notes = {dept: [c for r in sheet_rows(books[f"{dept}-{lang}"], t(lang, "sheet.plan"))
+                    for c in r if isinstance(c, str) and c.startswith(t(lang, "quarters_help"))]
+             for dept in ("sales", "recruiting")}
+    assert len(notes["sales"]) == 1 and lead_note in notes["sales"][0]
+    assert notes["recruiting"] == [t(lang, "quarters_help")]
+
+
+def test_the_sensitivity_title_of_a_custom_funnel_reads_naturally(books: dict[str, Path]) -> None:
+    texts = [c for r in sheet_rows(books["recruiting-ja"], t("ja", "sheet.plan")) for c in r
+             if isinstance(c, str) and c.startswith("感度分析")]
+    assert texts == ["感度分析: 面接の必要数(行: 内定→入社率/列: 面接→内定率)"]
