@@ -258,8 +258,9 @@ def _collapse(ctx: BuildContext, sheet: SheetWriter, row: int, carried: Carried,
     sheet.text(row, 0, _tx(lang, "floor_months"), "label")
     if history is not None and carried.kgi_kpi is not None:
         months = sheet.formula(row, INPUT_COL, count_equal(history[0], carried.kgi_kpi), "count")
+        # A note that runs on to the right: no cell border drawn through its words.
         sheet.formula(row, INPUT_COL + 1, if_(ref(months).lt(ref(floor)), _tx(lang, "floor_short"),
-                                  _tx(lang, "floor_enough")), fit=False)
+                                  _tx(lang, "floor_enough")), style="plain_note", fit=False)
     else:
         sheet.number(row, INPUT_COL, 0, "count")
         sheet.text(row, INPUT_COL + 1, _tx(lang, "floor_short"), "plain_note", fit=False)

@@ -8,7 +8,9 @@ Each test is one thing a planner reading the workbooks side by side would call w
   average deal size") while it multiplies the forecast deals;
 - the quarters table told every department about leads moved earlier by the sales cycle,
   recruiting included;
-- the sensitivity title of a custom funnel read "面接(必要数)(行: …)".
+- the sensitivity title of a custom funnel read "面接(必要数)(行: …)";
+- on the review sheet, "年度累計(今四半期より前" left its ")" alone on a second line, and the
+  evidence-floor verdict ran on through its own cell's border.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from kpi_xl.core.fiscal import FiscalQuarter
 from kpi_xl.core.i18n import t
 from kpi_xl.core.spec import KINDS
 from kpi_xl.io.plan_reader import read_plan
+from kpi_xl.writer.previous_sheet import sheet_name
 from tests.custom_plan import custom_plan
 
 LANGS = ("ja", "en")
@@ -112,3 +115,48 @@ def test_the_sensitivity_title_of_a_custom_funnel_reads_naturally(books: dict[st
     texts = [c for r in sheet_rows(books["recruiting-ja"], t("ja", "sheet.plan")) for c in r
              if isinstance(c, str) and c.startswith("感度分析")]
     assert texts == ["感度分析: 面接の必要数(行: 内定→入社率/列: 面接→内定率)"]
+
+
+@pytest.fixture(scope="module")
+def reviews(books: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """lang → Q2's sales workbook, whose review sheet reads Q1 with three months typed."""
+    from tests.conftest import type_actuals
+
+    root = tmp_path_factory.mktemp("audit-q2")
+    out = {}
+    for lang in LANGS:
+        names = {"ja": ("月間リード獲得数", "月間受注件数"),
+                 "en": ("Leads per month", "Deals per month")}[lang]
+        actuals = {(m, name): value for m in range(3)
+                   for name, value in zip(names, (420, 6), strict=True)}
+        q1 = root / lang / "FY2026Q1"
+        q1.mkdir(parents=True)
+        type_actuals(books[f"sales-{lang}"], "Sales_Actuals", actuals,
+                     q1 / books[f"sales-{lang}"].name)
+        plan = read_plan(custom_plan(root / f"plan_{lang}.xlsx", lang))
+        [out[lang]] = generate(plan, FiscalQuarter(2026, 2), root / "out" / lang, lang,
+                               departments=["sales"], previous_dir=q1)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_review_sheet_headers_break_where_a_reader_would(
+        reviews: dict[str, Path], lang: str) -> None:
+    rows = sheet_rows(reviews[lang], sheet_name(lang))
+    header = next(r for r in rows if t(lang, "prev.ytd_now") in r)
+    assert t(lang, "prev.ytd_before") in header
+    if lang == "ja":  # "年度累計(今四半期より前" then a lone ")" on a line of its own, before
+        assert t(lang, "prev.ytd_before").startswith("年度累計\n(")
+        assert t(lang, "prev.ytd_now").startswith("年度累計\n(")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_evidence_floor_verdict_runs_on_without_a_border_through_its_words(
+        reviews: dict[str, Path], lang: str) -> None:
+    ws = openpyxl.load_workbook(reviews[lang])[sheet_name(lang)]
+    label = next(c for row in ws.iter_rows() for c in row
+                 if c.value == t(lang, "prev.floor_months"))
+    *_, verdict = (c for c in ws[label.row] if isinstance(c.value, str)
+                   and c.value.startswith("=") and c.column > label.column)
+    assert "IF(" in verdict.value  # the words, not the months counted beside them
+    assert verdict.border.right.style is None and verdict.border.left.style is None
