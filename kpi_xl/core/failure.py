@@ -22,6 +22,10 @@ actuals and targets of KPIs and their KGI and returns :class:`kpi_xl.core.tree.F
 - ``ambiguous_kgi`` (warning): several KGIs and nothing says which one a KPI serves.
 - ``unknown_kgi`` (error): a KPI names a KGI id that has no rows.
 
+Every caller (the review sheet, ``kpi-xl check``, the report, roll-forward) gives it months, and
+the messages count months ("3 か月のうち 2 か月で", "in 2 of the 3 months"), as the review
+sheet's evidence-floor cell does.
+
 Input, any of:
 
 - a pandas DataFrame in long form with columns ``period``, ``id``, ``kind`` (KGI/KPI),

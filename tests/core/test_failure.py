@@ -176,7 +176,7 @@ def test_a_correlation_from_fewer_periods_than_the_floor_is_not_enough_data_yet(
     assert floor.severity == "info" and floor.actual == 4 and floor.expected == 6
     assert floor.message.startswith("Not enough data yet")
     ja = next(f for f in analyze(rows, min_periods=6, lang="ja") if f.code == "not_enough_data")
-    assert "まだ判断できません" in ja.message and "4 期間" in ja.message
+    assert "まだ判断できません" in ja.message and "4 か月" in ja.message
 
 
 def test_the_evidence_floor_is_two_quarters_of_months() -> None:

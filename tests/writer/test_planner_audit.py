@@ -160,3 +160,18 @@ def test_the_evidence_floor_verdict_runs_on_without_a_border_through_its_words(
                    and c.value.startswith("=") and c.column > label.column)
     assert "IF(" in verdict.value  # the words, not the months counted beside them
     assert verdict.border.right.style is None and verdict.border.left.style is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_collapse_lines_count_months_as_the_floor_cell_does(
+        reviews: dict[str, Path], lang: str) -> None:
+    months, missed = {"ja": ("か月", "3 か月のうち 3 か月で"),
+                      "en": ("months", "in 3 of the 3 months")}[lang]
+    assert months in t(lang, "prev.floor_input").lower() or "月数" in t(lang, "prev.floor_input")
+    texts = [c for r in sheet_rows(reviews[lang], sheet_name(lang)) for c in r
+             if isinstance(c, str)]
+    collapse = [s for s in texts if missed in s]
+    assert collapse, texts  # leads met (420 ≥ 417) while deals missed (6 < 9) in all 3 months
+    thin = [s for s in texts if s.endswith(("判定します)。", "judged from 6)."))]
+    assert thin and all(months in s for s in thin)
+    assert not any("期間" in s or "periods" in s for s in texts)
