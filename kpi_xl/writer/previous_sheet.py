@@ -26,7 +26,7 @@ from kpi_xl.core.measures import achievement_expr
 from kpi_xl.core.review_flags import MIN_CASES, RATE_GAP, collapse_flag, names, rate_verdict
 from kpi_xl.core.rollforward import Carried, failure_records
 from kpi_xl.writer.blocks import title_block
-from kpi_xl.writer.book import SheetWriter
+from kpi_xl.writer.book import SheetWriter, display_width
 from kpi_xl.writer.context import BuildContext
 
 __all__ = ["previous_quarter_sheet", "sheet_name"]
@@ -156,6 +156,10 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
     sheet.set_width(0, 30)
     for col in range(3, WIDTH):
         sheet.set_width(col, 16)
+    # The rates table names each denominator's KPI in column D: whole, never cut by the count
+    # beside it ("Opportunities per mont").
+    longest = max((display_width(c.denominator_kpi) for c in carried.rates), default=0)
+    sheet.set_width(3, max(16, longest + 2))
     sheet.set_width(8, 40)  # the rates' judgement, in words
     sheet.freeze(4)
 

@@ -125,10 +125,10 @@ def reviews(books: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     root = tmp_path_factory.mktemp("audit-q2")
     out = {}
     for lang in LANGS:
-        names = {"ja": ("月間リード獲得数", "月間受注件数"),
-                 "en": ("Leads per month", "Deals per month")}[lang]
+        names = {"ja": ("月間リード獲得数", "月間商談獲得数", "月間受注件数"),
+                 "en": ("Leads per month", "Opportunities per month", "Deals per month")}[lang]
         actuals = {(m, name): value for m in range(3)
-                   for name, value in zip(names, (420, 6), strict=True)}
+                   for name, value in zip(names, (420, 40, 6), strict=True)}
         q1 = root / lang / "FY2026Q1"
         q1.mkdir(parents=True)
         type_actuals(books[f"sales-{lang}"], "Sales_Actuals", actuals,
@@ -175,3 +175,15 @@ def test_the_collapse_lines_count_months_as_the_floor_cell_does(
     thin = [s for s in texts if s.endswith(("判定します)。", "judged from 6)."))]
     assert thin and all(months in s for s in thin)
     assert not any("期間" in s or "periods" in s for s in texts)
+
+
+def test_the_rates_table_shows_each_denominator_kpi_whole(reviews: dict[str, Path]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    from kpi_xl.writer.book import display_width
+
+    ws = openpyxl.load_workbook(reviews["en"])[sheet_name("en")]
+    cell = next(c for row in ws.iter_rows() for c in row
+                if c.value == "Opportunities per month" and c.column == 4)
+    width = ws.column_dimensions[get_column_letter(cell.column)].width
+    assert width >= display_width("Opportunities per month") + 1
