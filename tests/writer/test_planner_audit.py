@@ -8,7 +8,8 @@ Each test is one thing a planner reading the workbooks side by side would call w
   average deal size") while it multiplies the forecast deals;
 - the quarters table told every department about leads moved earlier by the sales cycle,
   recruiting included;
-- the sensitivity title of a custom funnel read "面接(必要数)(行: …)";
+- the sensitivity title of a custom funnel read "面接(必要数)(行: …)", and the forward view
+  "訪問(セッション)(実績)": brackets stacked on a label that has its own;
 - on the review sheet, "年度累計(今四半期より前" left its ")" alone on a second line, and the
   evidence-floor verdict ran on through its own cell's border.
 """
@@ -44,7 +45,8 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for lang in LANGS:
         plan = read_plan(custom_plan(root / f"plan_{lang}.xlsx", lang))
         for path in generate(plan, FiscalQuarter(2026, 1), root / lang, lang,
-                             departments=["sales", "recruiting"], roll_forward=False):
+                             departments=["sales", "marketing", "recruiting"],
+                             roll_forward=False):
             out[f"{path.stem.split('_')[1]}-{lang}"] = path
     return out
 
@@ -187,3 +189,12 @@ def test_the_rates_table_shows_each_denominator_kpi_whole(reviews: dict[str, Pat
                 if c.value == "Opportunities per month" and c.column == 4)
     width = ws.column_dimensions[get_column_letter(cell.column)].width
     assert width >= display_width("Opportunities per month") + 1
+
+
+@pytest.mark.parametrize("department", ["sales", "marketing", "recruiting"])
+def test_no_label_of_the_plan_sheet_stacks_brackets(books: dict[str, Path], department: str
+                                                      ) -> None:
+    texts = [r[0] for r in sheet_rows(books[f"{department}-ja"], t("ja", "sheet.plan"))
+             if isinstance(r[0], str)]  # the row labels (a formula's note may bracket twice)
+    assert "訪問(セッション)の実績" in texts or department != "marketing"
+    assert [s for s in texts if ")(" in s] == []
