@@ -267,7 +267,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prev.collapse_verdict": 'KPI倒れの判定',
         "prev.collapse_flag": 'KPI倒れ',
         "prev.floor_title": '相関の判定に必要な月数',
-        "prev.floor_input": '相関を指摘とするのに必要な月数(これ未満は「まだデータ不足」)',
+        "prev.floor_input": '相関を指摘するのに必要な月数(これ未満は「まだデータ不足」)',
         "prev.floor_months": '前四半期の KGI 実績の月数',
         "prev.floor_short": 'まだデータ不足: 相関(KPI が KGI と連動するか)は判定しません',
         "prev.floor_enough": '月数は足りています: 下の相関の判定が有効です',

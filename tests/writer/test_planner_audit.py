@@ -198,3 +198,7 @@ def test_no_label_of_the_plan_sheet_stacks_brackets(books: dict[str, Path], depa
              if isinstance(r[0], str)]  # the row labels (a formula's note may bracket twice)
     assert "訪問(セッション)の実績" in texts or department != "marketing"
     assert [s for s in texts if ")(" in s] == []
+
+
+def test_the_evidence_floor_label_is_grammatical_japanese() -> None:
+    assert t("ja", "prev.floor_input").startswith("相関を指摘するのに必要な月数")
