@@ -717,6 +717,13 @@ class SheetWriter:
         self.ws.merge_range(row, 0, row, width - 1, text, self.book.fmt("section"))
         self.ws.set_row(row, 20)
 
+    def merge(self, first_row: int, first_col: int, last_row: int, last_col: int, text: str,
+              fmt: Any) -> None:
+        """Merge a range holding ``text``; the sheet's print area reaches it (a box drawn with
+        no cell written beside it is printed too)."""
+        self._track(last_row, last_col)
+        self.ws.merge_range(first_row, first_col, last_row, last_col, text, fmt)
+
     def header(self, row: int, col: int, labels: Sequence[str]) -> None:
         for i, label in enumerate(labels):
             self.text(row, col + i, label, "header")

@@ -41,13 +41,14 @@ def draw_tree(ctx: BuildContext, sheet: SheetWriter, rows: list[KpiRow], summary
     root = TreeNode(("kgi", dept.kgi[0][lang], kgi_row))
     groups: dict[str, TreeNode] = {}
     for r in rows:
-        if r is kgi_row:
-            continue
         ksf = r.kpi.ksf or "—"
-        if ksf not in groups:
-            groups[ksf] = TreeNode(("ksf", ksf, None))
+        if r is kgi_row and not r.kpi.ksf:
+            continue
+        if ksf not in groups:  # a KSF served only by the KGI's own KPI is drawn too, as the
+            groups[ksf] = TreeNode(("ksf", ksf, None))  # table beside it lists it
             root.children.append(groups[ksf])
-        groups[ksf].children.append(TreeNode(("kpi", r.kpi.name, r)))
+        if r is not kgi_row:  # the KGI's KPI is the root's box
+            groups[ksf].children.append(TreeNode(("kpi", r.kpi.name, r)))
     shape = layout(root, box_w=BOX_COLS, box_h=BOX_ROWS, gap_x=1, gap_y=1, margin=0)
     sheet.text(top - 1, FIRST_COL, ctx.t("tree.drawing"), "label_bold", fit=False)
     book = sheet.book
@@ -56,9 +57,9 @@ def draw_tree(ctx: BuildContext, sheet: SheetWriter, rows: list[KpiRow], summary
         role, label, row = box.payload  # type: ignore[misc]
         r0, c0 = top + round(box.y), FIRST_COL + round(box.x)
         shown = f"KGI: {label}" if role == "kgi" else label
-        sheet.ws.merge_range(r0, c0, r0, c0 + 1, shown, name_fmt)
+        sheet.merge(r0, c0, r0, c0 + 1, shown, name_fmt)
         if role == "ksf":
-            sheet.ws.merge_range(r0 + 1, c0, r0 + BOX_ROWS - 1, c0 + 1, "KSF",
+            sheet.merge(r0 + 1, c0, r0 + BOX_ROWS - 1, c0 + 1, "KSF",
                                  book.fmt("note", align="center"))
             continue
         if row is None:  # a KGI no KPI measures month by month: its annual target only
@@ -81,7 +82,7 @@ def draw_tree(ctx: BuildContext, sheet: SheetWriter, rows: list[KpiRow], summary
     arrow = book.fmt("plain_note", align="center")
     for x, y in sorted({line[0] for line in shape.lines}):  # under each parent, over its children
         col = FIRST_COL + round(x - BOX_COLS / 2)
-        sheet.ws.merge_range(top + round(y), col, top + round(y), col + 1, "▼", arrow)
+        sheet.merge(top + round(y), col, top + round(y), col + 1, "▼", arrow)
     for i in range(round(shape.width) + 1):
         sheet.set_width(FIRST_COL + i, 11)
     sheet.set_width(FIRST_COL - 1, 3)

@@ -202,3 +202,21 @@ def test_no_label_of_the_plan_sheet_stacks_brackets(books: dict[str, Path], depa
 
 def test_the_evidence_floor_label_is_grammatical_japanese() -> None:
     assert t("ja", "prev.floor_input").startswith("相関を指摘するのに必要な月数")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_tree_drawing_shows_every_ksf_the_tree_table_lists(books: dict[str, Path],
+                                                               lang: str) -> None:
+    """Recruiting's 内定承諾 / Offer acceptance is served only by the hires KPI, the KGI's own."""
+    ws = openpyxl.load_workbook(books[f"recruiting-{lang}"])[t(lang, "sheet.tree")]
+    drawn = {ws.cell(rng.min_row, rng.min_col).value for rng in ws.merged_cells.ranges
+             if ws.cell(rng.min_row + 1, rng.min_col).value == "KSF"}
+    ksfs = {"ja": {"母集団形成", "選考の質", "内定承諾"},
+            "en": {"Candidate pipeline", "Selection quality", "Offer acceptance"}}[lang]
+    assert drawn == ksfs
+    # ...and printed: the print area reaches the rightmost box.
+    from openpyxl.utils import range_boundaries
+
+    [area] = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+    last_col = range_boundaries(area.split("!")[-1].replace("$", ""))[2]
+    assert last_col >= max(rng.max_col for rng in ws.merged_cells.ranges)
