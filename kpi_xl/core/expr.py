@@ -9,8 +9,8 @@ Cell references are logical *keys* (``"Sales_WinRate"``, ``"sales.month.3.leads"
 turns a key into a defined name or a cell address when the formula is written, and ``env`` maps
 keys to values when it is evaluated.
 
-Only classic functions are offered (ROUNDUP, ROUNDDOWN, ROUND, IF, AND, OR, SUM, MIN, MAX,
-IFERROR, ABS): they work in every Excel, LibreOffice and Google Sheets without ``_xlfn.``.
+Only classic functions are offered (ROUNDUP, ROUNDDOWN, ROUND, IF, AND, OR, SUM, COUNT,
+AVERAGE, MIN, MAX, IFERROR, ABS): they work in every Excel, LibreOffice and Google Sheets without ``_xlfn.``.
 """
 
 from __future__ import annotations
@@ -451,6 +451,22 @@ def min_(*args: Operand) -> Expr:
 def max_(*args: Operand) -> Expr:
     """Excel MAX."""
     return Func("MAX", tuple(lift(x) for x in args), lambda a, e: max(_numbers(a, e) or [0]))
+
+
+def count_(*args: Operand) -> Expr:
+    """Excel COUNT: how many numbers (blank and text cells in areas are not counted)."""
+    return Func("COUNT", tuple(lift(x) for x in args), lambda a, e: float(len(_numbers(a, e))))
+
+
+def average_(*args: Operand) -> Expr:
+    """Excel AVERAGE: the mean of the numbers (blank and text cells in areas are skipped);
+    ``#DIV/0!`` when there is none."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        numbers = _numbers(a, e)
+        if not numbers:
+            raise ExcelError("#DIV/0!")
+        return _excel_sum(numbers) / len(numbers)
+    return Func("AVERAGE", tuple(lift(x) for x in args), impl)
 
 
 def abs_(x: Operand) -> Expr:

@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kpi_xl.core.expr import Expr, area, average_, count_, if_, or_, ref, sum_
 from kpi_xl.core.kpis import MEASURE_KINDS, infer_kind, normalise_choice
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "achievement",
     "aggregate",
     "combine_units",
+    "combine_units_expr",
     "measure_kind",
+    "numerator_expr",
     "pace_forecast",
     "status",
 ]
@@ -69,19 +72,63 @@ def aggregate(kind: str, values: Sequence[float],
     return math.fsum(values) / len(values)
 
 
-def combine_units(kind: str, values: Sequence[float | None]) -> float | None:
-    """Business units' figures for the same period combined into the group's, by kind.
+def combine_units_expr(kind: str, values: Sequence[str],
+                       parts: tuple[Sequence[str], Sequence[str]] | None = None) -> Expr:
+    """Business units' figures for the same period combined into the group's, by kind: the one
+    definition of the rule, as an expression over the units' cells (keys, contiguous on a sheet).
 
-    Across units, flows and levels both add up (the group's customers are every unit's
-    customers); ratios and averages are the units' plain average (their parts are not shared
-    across plans). Units without a figure are left out; None when none has one.
+    - ``flow`` and ``level``: the units' sum (the group's deals are every unit's deals, its
+      customers every unit's customers): ``SUM(values)``;
+    - ``ratio`` with ``parts`` (each unit's numerator and denominator cells): recomputed as
+      ``SUM(numerators) / SUM(denominators)``, so a large unit weighs by its size; where the
+      denominators add up to 0, the units' plain average;
+    - ``ratio`` without parts (the fallback) and ``average`` (scores, review hours): the plain
+      average of the units that report a figure, each unit counting once: ``AVERAGE(values)``.
+
+    Blank (or "") when no unit has a figure; units without one are left out of every rule.
+    The group dashboard writes this expression as the group row's formula, and
+    :func:`combine_units` evaluates the same one for Python's value.
     """
-    known = [float(v) for v in values if v is not None]
-    if not known:
-        return None
+    cells = area(values)
     if kind in ("flow", "level"):
-        return math.fsum(known)
-    return math.fsum(known) / len(known)
+        combined: Expr = sum_(cells)
+    elif kind == "ratio" and parts is not None:
+        numerators, denominators = area(parts[0]), area(parts[1])
+        combined = if_(sum_(denominators).eq(0), average_(cells),
+                       sum_(numerators) / sum_(denominators))
+    else:
+        combined = average_(cells)
+    return if_(count_(cells).eq(0), "", combined)
+
+
+def numerator_expr(ratio: str, base: str) -> Expr:
+    """A unit's numerator where it tracks only the ratio and its plan gives the base it is a
+    share of (customers kept = retention × customers at the start); blank when either is."""
+    return if_(or_(ref(ratio).eq(""), ref(base).eq("")), "", ref(ratio) * ref(base))
+
+
+def combine_units(kind: str, values: Sequence[float | None],
+                  parts: Sequence[tuple[float | None, float | None]] | None = None
+                  ) -> float | None:
+    """Business units' figures for the same period combined into the group's, by kind, as
+    :func:`combine_units_expr` defines it (flows and levels add up; a ratio is Σ numerator ÷
+    Σ denominator where ``parts`` gives each unit's (numerator, denominator), else the units'
+    plain average; an average is the units' plain average). None when no unit has a figure.
+    """
+    env: dict[str, float | None] = {}
+    keys = [f"v{i}" for i in range(len(values))]
+    env.update(zip(keys, (_known(v) for v in values), strict=True))
+    split = None
+    if parts is not None:
+        split = ([f"n{i}" for i in range(len(parts))], [f"d{i}" for i in range(len(parts))])
+        env.update(zip(split[0], (_known(n) for n, _ in parts), strict=True))
+        env.update(zip(split[1], (_known(d) for _, d in parts), strict=True))
+    value = combine_units_expr(kind, keys, split).evaluate(env)  # type: ignore[arg-type]
+    return None if value == "" else float(value)
+
+
+def _known(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def pace_forecast(kind: str, values: Sequence[float], months_total: int) -> float | None:
