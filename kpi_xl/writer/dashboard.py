@@ -26,7 +26,7 @@ from kpi_xl.core.dashboard import (
     number_kind,
     status_expr,
 )
-from kpi_xl.core.expr import min_, area
+from kpi_xl.core.expr import Expr, area, min_
 from kpi_xl.core.i18n import t
 from kpi_xl.core.rollup import ON_TRACK, WATCH, combine_units_expr, numerator_expr
 from kpi_xl.writer.book import BookWriter, SheetWriter, column_letter, display_width
@@ -131,7 +131,7 @@ def _kpi_block(book: BookWriter, sheet: SheetWriter, row: int, items: tuple[Dash
                                   (4, "target_to_date", item.target_to_date),
                                   (5, "actual", item.actual)):
             if item.units:
-                keys[field] = sheet.formula(row, col, _combined(block, index, item, field),
+                keys[field] = sheet.formula(row, col, _combined(index, item, field),
                                             kind, key=f"{key}.{field}")
             else:
                 keys[field] = _value(book, sheet, row, col, value, kind, key=f"{key}.{field}")
@@ -165,7 +165,7 @@ def _kpi_block(book: BookWriter, sheet: SheetWriter, row: int, items: tuple[Dash
 _FIELDS = ("target", "target_to_date", "actual")
 
 
-def _combined(block: str, index: int, item: DashKpi, field: str):
+def _combined(index: int, item: DashKpi, field: str) -> Expr:
     """The group row's figure: its units' cells combined by kind (one rule, core.rollup)."""
     values = [f"kpi.{i}.{field}" for i in item.units]
     parts = None
