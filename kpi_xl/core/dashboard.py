@@ -12,14 +12,16 @@ formulas over the units' cells. Standard library only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kpi_xl.core.expr import Expr, if_, iferror, ref
 from kpi_xl.core.measures import achievement_expr as measured_expr
-from kpi_xl.core.rollup import ON_TRACK, WATCH, combine_units_expr
+from kpi_xl.core.rollup import ON_TRACK, WATCH, combine_units_expr, reported_plan_expr
 
 __all__ = ["DashFunnel", "DashKpi", "DashParts", "Dashboard", "achievement_expr",
-           "forecast_expr", "group_forecast_expr", "number_kind", "status_expr"]
+           "forecast_expr", "group_forecast_expr", "group_stage_achievement_expr", "number_kind",
+           "status_expr"]
 
 Figures = tuple[float | None, float | None, float | None]  # (target, target to date, actual)
 
@@ -116,6 +118,15 @@ def group_forecast_expr(kind: str, actual: str, unit_forecasts: tuple[str, ...],
     if kind == "flow":
         return combine_units_expr("flow", unit_forecasts)
     return forecast_expr(actual, months, months_total, kind)
+
+
+def group_stage_achievement_expr(actual: str, plans: Sequence[str], actuals: Sequence[str]
+                                 ) -> Expr:
+    """A group funnel stage's month: its actual against the plan of the units that reported
+    that month (:func:`kpi_xl.core.rollup.reported_plan_expr`); "" when none has."""
+    a = ref(actual)
+    return if_(a.eq(""), "", iferror(measured_expr(a, reported_plan_expr(plans, actuals),
+                                                   False), ""))
 
 
 def status_expr(achievement: str, labels: dict[str, str]) -> Expr:

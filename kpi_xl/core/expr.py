@@ -469,6 +469,17 @@ def average_(*args: Operand) -> Expr:
     return Func("AVERAGE", tuple(lift(x) for x in args), impl)
 
 
+def sum_where_number(values: Area, where: Area) -> Expr:
+    """``SUMPRODUCT(ISNUMBER(where)*values)``: the sum of ``values`` on the rows where ``where``
+    holds a number (the plan of the units that reported an actual). The product makes the
+    logical values numbers, as SUMPRODUCT needs in every Excel and in LibreOffice."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        return _excel_sum([_number(e.get(v)) for v, w in zip(values.cells, where.cells,
+                                                             strict=True)
+                           if _is_number(e.get(w))])
+    return Func("SUMPRODUCT", (BinOp("*", isnumber(where), values),), impl)
+
+
 def abs_(x: Operand) -> Expr:
     """Excel ABS."""
     return Func("ABS", (lift(x),), lambda a, e: abs(_number(a[0].evaluate(e))))

@@ -877,7 +877,7 @@ TEXT: dict[str, dict[str, str]] = {
         "group.webinars": "ウェビナー",
         "group.email": "メール",
         # group roll-up (h5)
-        "group.rule": "グループ計の目標・実績・予測は下の各ユニットの行を組み合わせる数式です: 件数・金額などの量と顧客数などの水準は合計、比率は分子の合計 ÷ 分母の合計、平均値(スコア・時間など)は数値のあるユニットの単純平均(各ユニット 1 票)。報告月数は最も少ないユニットの月数、量の予測は各ユニットの予測の合計。ファネルの各段階も各ユニットの行の合計です。",
+        "group.rule": "グループ計の目標・実績・予測は下の各ユニットの行を組み合わせる数式です: 件数・金額などの量と顧客数などの水準は合計、比率は分子の合計 ÷ 分母の合計、平均値(スコア・時間など)は数値のあるユニットの単純平均(各ユニット 1 票)。報告月数は最も少ないユニットの月数、量の予測は各ユニットの予測の合計。ファネルの各段階も各ユニットの行の合計で、月の達成率はその月を報告したユニットの計画と比べます。",
         "group.ratio_parts": "{department}の{kpi}: Σ(各ユニットの{kpi} × {base}) ÷ Σ {base}。{base}の多いユニットほど重く数えます(分子・分母は下の表)。",
         "group.ratio_average": "{department}の{kpi}: 分子・分母がユニットから得られないため、数値のあるユニットの単純平均(各ユニット 1 票)です。",
         "group.parts_heading": "グループ計の比率の分子・分母(ユニット別)",
@@ -1768,7 +1768,7 @@ TEXT: dict[str, dict[str, str]] = {
         "group.webinars": "Webinars",
         "group.email": "Email",
         # group roll-up (h5)
-        "group.rule": "The group's targets, actuals and forecasts are formulas over the unit rows beneath: flows (counts, money) and levels (customers) add up, a ratio is the sum of numerators ÷ the sum of denominators, an average (scores, hours) is the plain average of the units reporting it (one vote each). Months reported: the fewest of any unit; a flow's forecast: the sum of the units' forecasts. Each funnel stage is the sum of its unit rows.",
+        "group.rule": "The group's targets, actuals and forecasts are formulas over the unit rows beneath: flows (counts, money) and levels (customers) add up, a ratio is the sum of numerators ÷ the sum of denominators, an average (scores, hours) is the plain average of the units reporting it (one vote each). Months reported: the fewest of any unit; a flow's forecast: the sum of the units' forecasts. Each funnel stage is the sum of its unit rows; a month's achievement compares with the plan of the units that reported that month.",
         "group.ratio_parts": "{department}, {kpi}: Σ(each unit's {kpi} × {base}) ÷ Σ {base}, so a unit with more {base} weighs more (numerators and denominators below).",
         "group.ratio_average": "{department}, {kpi}: the units give no numerator and denominator, so this is the plain average of the units reporting it (one vote each).",
         "group.parts_heading": "Numerators and denominators of the group's ratios, by unit",

@@ -19,7 +19,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kpi_xl.core.expr import Expr, area, average_, count_, if_, or_, ref, sum_
+from kpi_xl.core.expr import (
+    Expr,
+    area,
+    average_,
+    count_,
+    if_,
+    or_,
+    ref,
+    sum_,
+    sum_where_number,
+)
 from kpi_xl.core.kpis import MEASURE_KINDS, infer_kind, normalise_choice
 
 __all__ = [
@@ -33,6 +43,7 @@ __all__ = [
     "measure_kind",
     "numerator_expr",
     "pace_forecast",
+    "reported_plan_expr",
     "status",
 ]
 
@@ -99,6 +110,12 @@ def combine_units_expr(kind: str, values: Sequence[str],
     else:
         combined = average_(cells)
     return if_(count_(cells).eq(0), "", combined)
+
+
+def reported_plan_expr(plans: Sequence[str], actuals: Sequence[str]) -> Expr:
+    """The group's plan for a period counting only the units that reported an actual for it,
+    so that a unit still to report does not make the group look behind."""
+    return sum_where_number(area(plans), area(actuals))
 
 
 def numerator_expr(ratio: str, base: str) -> Expr:

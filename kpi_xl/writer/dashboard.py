@@ -23,6 +23,7 @@ from kpi_xl.core.dashboard import (
     achievement_expr,
     forecast_expr,
     group_forecast_expr,
+    group_stage_achievement_expr,
     number_kind,
     status_expr,
 )
@@ -108,7 +109,9 @@ def _write(book: BookWriter, sheet: SheetWriter, data: Dashboard) -> None:
     # Names decide the first two columns; findings and sources are merged across the rest.
     rows = (*data.kgis, *data.kpis)
     sheet.set_width(0, min(max((display_width(r.department) for r in rows), default=12) + 2, 36))
-    sheet.set_width(1, min(max((display_width(r.name) for r in rows), default=20) + 2, 44))
+    names = [r.name for r in rows] + [label for k in data.kgis if k.parts is not None
+                                      for label in (k.parts.numerator, k.parts.denominator)]
+    sheet.set_width(1, min(max((display_width(n) for n in names), default=20) + 2, 44))
     sheet.freeze(4)
 
 
@@ -281,4 +284,9 @@ def _stage(sheet: SheetWriter, row: int, stage: DashFunnel, key: str, style: str
             else:
                 _value(book, sheet, row, col + offset, value, kind, key=cell)
             cells.append(cell)
-        sheet.formula(row, col + 2, achievement_expr(cells[1], cells[0], "higher"), "percent")
+        if units:  # against the plan of the units that reported the month
+            reached = group_stage_achievement_expr(
+                cells[1], [f"{u}.{i}.planned" for u in units], [f"{u}.{i}.actual" for u in units])
+        else:
+            reached = achievement_expr(cells[1], cells[0], "higher")
+        sheet.formula(row, col + 2, reached, "percent")

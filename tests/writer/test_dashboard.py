@@ -185,4 +185,6 @@ def test_the_group_funnel_is_the_sum_of_the_unit_rows_beneath_it(dashboards) -> 
     assert ws.cell(row, 3).value == f'=IF(COUNT($C${row + 1}:$C${row + 2})=0,"",' \
         f"SUM($C${row + 1}:$C${row + 2}))"
     assert [shown.cell(row, c).value for c in (3, 4, 7, 10)] == [1600, 1520, 380, None]
+    # August: only the small unit reported, so the group compares with its plan alone.
+    assert shown.cell(row, 8).value == pytest.approx(380 / 400)
     assert str(ws.cell(row + 1, 1).value).strip() == "small"
