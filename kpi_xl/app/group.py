@@ -22,7 +22,7 @@ from kpi_xl.core.dashboard import Dashboard, DashFunnel, DashKpi, DashParts
 from kpi_xl.core.departments import DEPARTMENTS, Department
 from kpi_xl.core.i18n import quarter_label, t
 from kpi_xl.core.plan import plan_departments, plan_values
-from kpi_xl.core.rollup import combine_units
+from kpi_xl.core.rollup import combine_units, share_parts
 
 __all__ = ["group_dashboard", "write_group"]
 
@@ -68,8 +68,7 @@ def group_dashboard(units: Sequence[tuple[str, QuarterReport]]) -> Dashboard:
             values = [getattr(row, field) for _, _, row in rows]
             pairs = None
             if parts is not None:
-                pairs = [(None if v is None or d[at] is None else v * d[at], d[at])
-                         for v, d in zip(values, parts.denominators, strict=True)]
+                pairs = share_parts(values, [d[at] or 0.0 for d in parts.denominators])
             return combine_units(kind, values, pairs)
 
         first_unit = len(unit_rows)

@@ -44,6 +44,7 @@ __all__ = [
     "numerator_expr",
     "pace_forecast",
     "reported_plan_expr",
+    "share_parts",
     "status",
 ]
 
@@ -122,6 +123,21 @@ def numerator_expr(ratio: str, base: str) -> Expr:
     """A unit's numerator where it tracks only the ratio and its plan gives the base it is a
     share of (customers kept = retention × customers at the start); blank when either is."""
     return if_(or_(ref(ratio).eq(""), ref(base).eq("")), "", ref(ratio) * ref(base))
+
+
+def share_parts(values: Sequence[float | None], bases: Sequence[float]
+                ) -> list[tuple[float | None, float | None]]:
+    """Each unit's (numerator, denominator) of a ratio that is a share of ``bases``, as
+    :func:`numerator_expr` computes it; both blank where the unit has no figure (so that the
+    unit is left out of Σ numerator and Σ denominator alike)."""
+    out: list[tuple[float | None, float | None]] = []
+    for value, base in zip(values, bases, strict=True):
+        if value is None:
+            out.append((None, None))
+            continue
+        numerator = numerator_expr("ratio", "base").evaluate({"ratio": value, "base": base})
+        out.append((float(numerator), float(base)))  # type: ignore[arg-type]
+    return out
 
 
 def combine_units(kind: str, values: Sequence[float | None],

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from kpi_xl.core.dashboard import Dashboard, DashFunnel, DashKpi, DashParts
-from kpi_xl.core.rollup import achievement, combine_units, pace_forecast
+from kpi_xl.core.rollup import achievement, combine_units, pace_forecast, share_parts
 from kpi_xl.writer.dashboard import write_dashboard
 from tests.conftest import require_libreoffice
 from tests.libreoffice import recalculate
@@ -72,8 +72,7 @@ def group_sample(lang: str = "ja") -> Dashboard:
             values = [getattr(r, field) for r in rows]
             pairs = None
             if with_parts is not None:
-                pairs = [(None if v is None else v * b[at], b[at])
-                         for v, b in zip(values, with_parts.denominators, strict=True)]
+                pairs = share_parts(values, [b[at] or 0.0 for b in with_parts.denominators])
             return combine_units(kind, values, pairs)
 
         return DashKpi(f"Group · {rows[0].department.split(' · ')[1]}", rows[0].name,
