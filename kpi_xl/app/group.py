@@ -105,7 +105,7 @@ def group_dashboard(units: Sequence[tuple[str, QuarterReport]]) -> Dashboard:
         f"{', '.join(name for name, _ in units)} · {quarter_label(lang, quarter_months)}",
         max(report.read_at for _, report in units),
         tuple(month_label(lang, m) for m in first.months), tuple(kgis), tuple(unit_rows),
-        tuple(funnel), findings, sources, tuple(notes))
+        tuple(funnel), findings, sources, tuple(notes), t(lang, "group.legend"))
 
 
 def _ratio_parts(key: str, rows: Sequence[tuple[str, QuarterReport, DashKpi]], lang: str

@@ -88,6 +88,7 @@ class Dashboard:
     findings: tuple[tuple[str, str, str], ...]  # (department, severity label, message)
     sources: tuple[tuple[str, str], ...]  # (department, file)
     notes: tuple[str, ...] = ()  # under the KGI block: how a group's rows combine the units
+    legend: str = ""  # what is read and what is a formula, when not the company dashboard's
 
 
 def number_kind(unit: str) -> str:

@@ -883,6 +883,7 @@ TEXT: dict[str, dict[str, str]] = {
         "group.parts_heading": "グループ計の比率の分子・分母(ユニット別)",
         "group.part.numerator": "分子: {kpi} × {base}",
         "group.part.denominator": "分母: {base}",
+        "group.legend": "各ユニットの目標・実績は読み取った値、グループ計と達成率・予測・状況は数式です",
     },
     "en": {
         # Custom departments (issue 15)
@@ -1774,6 +1775,7 @@ TEXT: dict[str, dict[str, str]] = {
         "group.parts_heading": "Numerators and denominators of the group's ratios, by unit",
         "group.part.numerator": "Numerator: {kpi} × {base}",
         "group.part.denominator": "Denominator: {base}",
+        "group.legend": "Units' targets and actuals are values read; the group's rows, achievement, forecast and status are formulas",
     },
 }
 

@@ -69,7 +69,7 @@ def _write(book: BookWriter, sheet: SheetWriter, data: Dashboard) -> None:
     sheet.text(1, 0, data.subtitle, "subtitle", fit=False)
     sheet.text(2, 0, _tx(lang, "read_at"), "plain_note", fit=False)
     sheet.date(2, 3, data.read_at.date(), style="label")
-    sheet.text(2, 4, _tx(lang, "legend"), "plain_note", fit=False)
+    sheet.text(2, 4, data.legend or _tx(lang, "legend"), "plain_note", fit=False)
     row = 4
     sheet.section(row, _tx(lang, "kgi_heading"), WIDTH)
     row = _kpi_block(book, sheet, row + 1, data.kgis, lang, "kgi", data.kgis)
