@@ -10,7 +10,8 @@ turns a key into a defined name or a cell address when the formula is written, a
 keys to values when it is evaluated.
 
 Only classic functions are offered (ROUNDUP, ROUNDDOWN, ROUND, IF, AND, OR, SUM, COUNT,
-AVERAGE, MIN, MAX, IFERROR, ABS): they work in every Excel, LibreOffice and Google Sheets without ``_xlfn.``.
+AVERAGE, MIN, MAX, IFERROR, ABS, SUMPRODUCT...): they work in every Excel, LibreOffice and
+Google Sheets without ``_xlfn.``.
 """
 
 from __future__ import annotations

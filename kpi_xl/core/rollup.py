@@ -10,7 +10,10 @@ into a year):
 - ``average`` (scores, review hours, average deal size): the months' average.
 
 A KPI list may declare the kind; otherwise :func:`measure_kind` infers it from the unit, in this
-one place. Standard library only.
+one place. Business units combine into a group by kind too (:func:`combine_units_expr`: flows
+and levels add up, a ratio is Σ numerator ÷ Σ denominator where the units carry the parts and
+otherwise the units' plain average, an average the plain average of the units reporting it).
+Standard library only.
 """
 
 from __future__ import annotations
