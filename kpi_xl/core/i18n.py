@@ -1769,7 +1769,13 @@ TEXT: dict[str, dict[str, str]] = {
         "group.webinars": "Webinars",
         "group.email": "Email",
         # group roll-up (h5)
-        "group.rule": "The group's targets, actuals and forecasts are formulas over the unit rows beneath: flows (counts, money) and levels (customers) add up, a ratio is the sum of numerators ÷ the sum of denominators, an average (scores, hours) is the plain average of the units reporting it (one vote each). Months reported: the fewest of any unit; a flow's forecast: the sum of the units' forecasts. Each funnel stage is the sum of its unit rows; a month's achievement compares with the plan of the units that reported that month.",
+        "group.rule": (
+            "The group's targets, actuals and forecasts are formulas over the unit rows beneath: "
+            "flows (counts, money) and levels (customers) add up, a ratio is the sum of numerators ÷ the sum of denominators, "
+            "an average (scores, hours) is the plain average of the units reporting it (one vote each). "
+            "Months reported: the fewest of any unit; a flow's forecast: the sum of the units' forecasts. "
+            "Each funnel stage is the sum of its unit rows; a month's achievement compares with the plan of the units that reported that month."
+        ),
         "group.ratio_parts": "{department}, {kpi}: Σ(each unit's {kpi} × {base}) ÷ Σ {base}, so a unit with more {base} weighs more (numerators and denominators below).",
         "group.ratio_average": "{department}, {kpi}: the units give no numerator and denominator, so this is the plain average of the units reporting it (one vote each).",
         "group.parts_heading": "Numerators and denominators of the group's ratios, by unit",
