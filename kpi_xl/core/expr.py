@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, Union
 
-from kpi_xl.core.excelmath import excel_round, excel_rounddown, excel_roundup
+from kpi_xl.core.excelmath import excel_round, excel_rounddown, excel_roundup, to_15_digits
 
 Value = Union[float, int, str, bool]
 
@@ -240,6 +240,11 @@ def _number(value: Value | None) -> float:
     raise ExcelError("#VALUE!")
 
 
+def _plain_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
 def _compare(op: str, a: Value | None, b: Value | None) -> bool:
     # A blank cell equals both 0 and "" in Excel.
     if a is None:
@@ -253,6 +258,10 @@ def _compare(op: str, a: Value | None, b: Value | None) -> bool:
         if op in ("=", "<>"):
             return op == "<>"
         a, b = int(isinstance(a, str)), int(isinstance(b, str))
+    elif _plain_number(a) and _plain_number(b):
+        # Excel and LibreOffice compare numbers as they show them, to 15 significant digits:
+        # (0.85+0.95)/2 >= 0.9 is TRUE although the float sum falls short by 1e-16.
+        a, b = to_15_digits(float(a)), to_15_digits(float(b))  # type: ignore[arg-type]
     if op == "=":
         return a == b
     if op == "<>":

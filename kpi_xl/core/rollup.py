@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from kpi_xl.core.expr import (
     Expr,
+    Num,
     area,
     average_,
     count_,
@@ -196,9 +197,11 @@ def status(value: float | None) -> str:
     """'ok', 'watch', 'behind' or 'none' (no actual yet) for an achievement."""
     if value is None:
         return "none"
-    if value >= ON_TRACK - 1e-12:
+    # Compared as the dashboard's formula compares (to Excel's 15 digits), so a status in the
+    # report and the same status in a workbook never differ on a rounding hair.
+    if Num(value).ge(ON_TRACK).evaluate({}):
         return "ok"
-    if value >= WATCH:
+    if Num(value).ge(WATCH).evaluate({}):
         return "watch"
     return "behind"
 
