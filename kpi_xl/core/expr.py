@@ -9,8 +9,9 @@ Cell references are logical *keys* (``"Sales_WinRate"``, ``"sales.month.3.leads"
 turns a key into a defined name or a cell address when the formula is written, and ``env`` maps
 keys to values when it is evaluated.
 
-Only classic functions are offered (ROUNDUP, ROUNDDOWN, ROUND, IF, AND, OR, SUM, MIN, MAX,
-IFERROR, ABS): they work in every Excel, LibreOffice and Google Sheets without ``_xlfn.``.
+Only classic functions are offered (ROUNDUP, ROUNDDOWN, ROUND, IF, AND, OR, SUM, COUNT,
+AVERAGE, MIN, MAX, IFERROR, ABS, SUMPRODUCT...): they work in every Excel, LibreOffice and
+Google Sheets without ``_xlfn.``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, Union
 
-from kpi_xl.core.excelmath import excel_round, excel_rounddown, excel_roundup
+from kpi_xl.core.excelmath import excel_round, excel_rounddown, excel_roundup, to_15_digits
 
 Value = Union[float, int, str, bool]
 
@@ -239,6 +240,11 @@ def _number(value: Value | None) -> float:
     raise ExcelError("#VALUE!")
 
 
+def _plain_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
 def _compare(op: str, a: Value | None, b: Value | None) -> bool:
     # A blank cell equals both 0 and "" in Excel.
     if a is None:
@@ -252,6 +258,10 @@ def _compare(op: str, a: Value | None, b: Value | None) -> bool:
         if op in ("=", "<>"):
             return op == "<>"
         a, b = int(isinstance(a, str)), int(isinstance(b, str))
+    elif _plain_number(a) and _plain_number(b):
+        # Excel and LibreOffice compare numbers as they show them, to 15 significant digits:
+        # (0.85+0.95)/2 >= 0.9 is TRUE although the float sum falls short by 1e-16.
+        a, b = to_15_digits(float(a)), to_15_digits(float(b))  # type: ignore[arg-type]
     if op == "=":
         return a == b
     if op == "<>":
@@ -451,6 +461,33 @@ def min_(*args: Operand) -> Expr:
 def max_(*args: Operand) -> Expr:
     """Excel MAX."""
     return Func("MAX", tuple(lift(x) for x in args), lambda a, e: max(_numbers(a, e) or [0]))
+
+
+def count_(*args: Operand) -> Expr:
+    """Excel COUNT: how many numbers (blank and text cells in areas are not counted)."""
+    return Func("COUNT", tuple(lift(x) for x in args), lambda a, e: float(len(_numbers(a, e))))
+
+
+def average_(*args: Operand) -> Expr:
+    """Excel AVERAGE: the mean of the numbers (blank and text cells in areas are skipped);
+    ``#DIV/0!`` when there is none."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        numbers = _numbers(a, e)
+        if not numbers:
+            raise ExcelError("#DIV/0!")
+        return _excel_sum(numbers) / len(numbers)
+    return Func("AVERAGE", tuple(lift(x) for x in args), impl)
+
+
+def sum_where_number(values: Area, where: Area) -> Expr:
+    """``SUMPRODUCT(ISNUMBER(where)*values)``: the sum of ``values`` on the rows where ``where``
+    holds a number (the plan of the units that reported an actual). The product makes the
+    logical values numbers, as SUMPRODUCT needs in every Excel and in LibreOffice."""
+    def impl(a: Sequence[Expr], e: Mapping[str, Value]) -> Value:
+        return _excel_sum([_number(e.get(v)) for v, w in zip(values.cells, where.cells,
+                                                             strict=True)
+                           if _is_number(e.get(w))])
+    return Func("SUMPRODUCT", (BinOp("*", isnumber(where), values),), impl)
 
 
 def abs_(x: Operand) -> Expr:

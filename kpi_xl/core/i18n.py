@@ -290,6 +290,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cli.report.lang": "レポートの言語(省略時: 計画の言語)",
         "tree.drawing": "KPI ツリー図(実績に応じて色が変わります)",
         "tree.box_target": "四半期目標",
+        "tree.kgi_for_year": "(年間目標)",
         "tree.box_actual": "実績累計",
         "tree.box_achieved": "達成率",
         "dashboard.sheet": "全社ダッシュボード",
@@ -879,6 +880,14 @@ TEXT: dict[str, dict[str, str]] = {
         # planner audit (h6)
         "whatif.basis.value": "計画と同じ式に{kgi}を当てはめた値",
         "quarters_help.lead": "リードはリードタイム分前倒しした月の目標です。",
+        # group roll-up (h5)
+        "group.rule": "グループ計の目標・実績・予測は下の各ユニットの行を組み合わせる数式です: 件数・金額などの量と顧客数などの水準は合計、比率は分子の合計 ÷ 分母の合計、平均値(スコア・時間など)は数値のあるユニットの単純平均(各ユニット 1 票)。報告月数は最も少ないユニットの月数、量の予測は各ユニットの予測の合計。ファネルの各段階も各ユニットの行の合計で、月の達成率はその月を報告したユニットの計画と比べます。",
+        "group.ratio_parts": "{department}の{kpi}: Σ(各ユニットの{kpi} × {base}) ÷ Σ {base}。{base}の多いユニットほど重く数えます(分子・分母は下の表)。",
+        "group.ratio_average": "{department}の{kpi}: 分子・分母がユニットから得られないため、数値のあるユニットの単純平均(各ユニット 1 票)です。",
+        "group.parts_heading": "グループ計の比率の分子・分母(ユニット別)",
+        "group.part.numerator": "分子: {kpi} × {base}",
+        "group.part.denominator": "分母: {base}",
+        "group.legend": "各ユニットの目標・実績は読み取った値、グループ計と達成率・予測・状況は数式です",
     },
     "en": {
         # Custom departments (issue 15)
@@ -1176,6 +1185,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cli.report.lang": "language of the report (default: the plan's language)",
         "tree.drawing": "The KPI tree drawn (boxes change colour with the actuals)",
         "tree.box_target": "Quarter target",
+        "tree.kgi_for_year": " (target for the year)",
         "tree.box_actual": "Actual to date",
         "tree.box_achieved": "Achieved",
         "dashboard.sheet": "Company dashboard",
@@ -1766,6 +1776,20 @@ TEXT: dict[str, dict[str, str]] = {
         # planner audit (h6)
         "whatif.basis.value": "The plan's formula applied to {kgi}",
         "quarters_help.lead": " Leads are the months' targets moved earlier by the sales cycle.",
+        # group roll-up (h5)
+        "group.rule": (
+            "The group's targets, actuals and forecasts are formulas over the unit rows beneath: "
+            "flows (counts, money) and levels (customers) add up, a ratio is the sum of numerators ÷ the sum of denominators, "
+            "an average (scores, hours) is the plain average of the units reporting it (one vote each). "
+            "Months reported: the fewest of any unit; a flow's forecast: the sum of the units' forecasts. "
+            "Each funnel stage is the sum of its unit rows; a month's achievement compares with the plan of the units that reported that month."
+        ),
+        "group.ratio_parts": "{department}, {kpi}: Σ(each unit's {kpi} × {base}) ÷ Σ {base}, so a unit with more {base} weighs more (numerators and denominators below).",
+        "group.ratio_average": "{department}, {kpi}: the units give no numerator and denominator, so this is the plain average of the units reporting it (one vote each).",
+        "group.parts_heading": "Numerators and denominators of the group's ratios, by unit",
+        "group.part.numerator": "Numerator: {kpi} × {base}",
+        "group.part.denominator": "Denominator: {base}",
+        "group.legend": "Units' targets and actuals are values read; the group's rows, achievement, forecast and status are formulas",
     },
 }
 

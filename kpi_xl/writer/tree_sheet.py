@@ -30,16 +30,24 @@ def write_tree_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period
     row = title_block(sheet, lang, heading, period, 8)
     sheet.section(row, ctx.t("tree.section"), 8)
     row += 1
-    sheet.header(row, 0, ["KGI", "KSF", "KPI", ctx.t("kpi.target"), ctx.t("kpi.unit"),
+    # Every target in the table is this quarter's, as on the KPI sheet and in the drawing beside.
+    sheet.header(row, 0, ["KGI", "KSF", "KPI", ctx.t("tree.box_target"), ctx.t("kpi.unit"),
                           ctx.t("kpi.owner"), ctx.t("kpi.cadence"), ctx.t("tree.priority")])
     row += 1
     priorities = [ctx.t(f"tree.priority.{level}") for level in PRIORITIES]
     kgi_label, kgi_name, kgi_kind = dept.kgi
-    sheet.text(row, 0, f"■ {kgi_label[lang]}", "label_bold")
+    measured_by = next((r for r in rows if r.kpi.link == dept.kgi_measure), None)
+    if measured_by is not None:  # the KGI's quarter target: the KPI that measures it
+        sheet.text(row, 0, f"■ {kgi_label[lang]}", "label_bold")
+        sheet.formula(row, 3, ref(measured_by.target), number_kind(measured_by.kpi.unit),
+                      style="formula_bold")
+        sheet.formula(row, 4, ref(measured_by.unit), style="unit")
+    else:  # no KPI measures it by quarter: the plan's figure, said to be the year's
+        sheet.text(row, 0, f"■ {kgi_label[lang]}{ctx.t('tree.kgi_for_year')}", "label_bold")
+        sheet.formula(row, 3, ref(kgi_name), kgi_kind, style="formula_bold")
+        sheet.text(row, 4, unit_text(lang, kgi_kind, dept.unit_of(kgi_name)), "unit")
     sheet.blank(row, 1)
     sheet.blank(row, 2)
-    sheet.formula(row, 3, ref(kgi_name), kgi_kind, style="formula_bold")
-    sheet.text(row, 4, unit_text(lang, kgi_kind, dept.unit_of(kgi_name)), "unit")
     sheet.blank(row, 5)
     sheet.blank(row, 6)
     sheet.blank(row, 7)

@@ -285,7 +285,97 @@ def test_several_plans_get_their_reports_and_a_group_roll_up(scenario, tmp_path)
     assert isinstance(deals, (int, float)) and deals > 0
     assert rows["グループ計 · 営業"][5] == 2 * deals  # deals (a flow) add up across units
     kept = rows["tokyo · カスタマーサクセス"][5]
-    assert rows["グループ計 · カスタマーサクセス"][5] == pytest.approx(kept)  # a ratio: averaged
+    assert rows["グループ計 · カスタマーサクセス"][5] == pytest.approx(kept)  # the same rate in both
+
+
+def _retention_typed(path: Path, value: float) -> int:
+    """Type ``value`` over every retention actual typed in a customer success workbook."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    kpis = wb["KPI"]
+    row = next(r for r in range(1, kpis.max_row + 1)
+               if str(kpis.cell(r, 2).value).startswith("継続率"))
+    changed = 0
+    for ws in wb.worksheets:
+        if "CS_Actuals" in ws.tables:
+            for cells in list(ws[ws.tables["CS_Actuals"].ref])[1:]:
+                if cells[1].value == f"='KPI'!$B${row}" and cells[5].value is not None:
+                    cells[5].value = value
+                    changed += 1
+    wb.save(path)
+    return changed
+
+
+@pytest.fixture(scope="module")
+def two_sizes(scenario, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tokyo (the sample: 200 customers at the start) and osaka (800, keeping only 80%)."""
+    import openpyxl
+
+    from kpi_xl.io.resources import sample_plan_path
+    from tests.conftest import set_named
+
+    root = tmp_path_factory.mktemp("group")
+    out, plans = root / "out", []
+    for unit, customers in (("tokyo", None), ("osaka", 800)):
+        plan = Path(shutil.copyfile(sample_plan_path("ja"), root / f"{unit}.xlsx"))
+        if customers is not None:
+            wb = openpyxl.load_workbook(plan)
+            set_named(wb, {"CS_StartCustomers": customers})
+            wb.save(plan)
+        plans.append(plan)
+        shutil.copytree(scenario["out"] / "FY2026Q2", out / unit / "FY2026Q2",
+                        ignore=shutil.ignore_patterns("report"))
+    assert _retention_typed(out / "osaka" / "FY2026Q2" / "FY2026Q2_customer_success_ja.xlsx",
+                            0.8) == 2
+    code, _, stderr = run("report", *map(str, plans), "--quarter", "2026Q2", "--out", str(out))
+    assert code == 0, stderr
+    return {"dashboard": out / "group" / "FY2026Q2" / "dashboard_ja.xlsx", "root": root}
+
+
+def test_a_group_ratio_is_recomputed_from_each_units_size(two_sizes) -> None:
+    import openpyxl
+
+    book = two_sizes["dashboard"]
+    ws = openpyxl.load_workbook(book, data_only=True).worksheets[0]
+    rows: dict[object, list[object]] = {}
+    for r in range(1, ws.max_row + 1):
+        rows.setdefault(ws.cell(r, 1).value, [ws.cell(r, c).value for c in range(1, 13)])
+    tokyo, osaka = rows["tokyo · カスタマーサクセス"], rows["osaka · カスタマーサクセス"]
+    assert osaka[5] == pytest.approx(0.8) and tokyo[5] > 0.9
+    group = rows["グループ計 · カスタマーサクセス"]
+    # Customers kept over customers at the start, across both units: osaka weighs 4 to 1.
+    assert group[5] == pytest.approx((tokyo[5] * 200 + osaka[5] * 800) / 1000)
+    assert group[5] != pytest.approx((tokyo[5] + osaka[5]) / 2)
+    assert group[3] == pytest.approx((tokyo[3] * 200 + osaka[3] * 800) / 1000)
+    texts = [c for row in rows.values() for c in row if isinstance(c, str)]
+    assert any("Σ(各ユニットの継続率" in c and "期首の顧客数" in c for c in texts)
+    live = openpyxl.load_workbook(book).worksheets[0]
+    group_row = next(r for r in range(1, live.max_row + 1)
+                     if live.cell(r, 1).value == "グループ計 · カスタマーサクセス")
+    assert "/SUM(" in live.cell(group_row, 6).value  # a live Σ numerator ÷ Σ denominator
+
+
+def test_the_group_dashboard_recalculates_in_libreoffice_and_passes_openxml_audit(
+        two_sizes, tmp_path) -> None:
+    from tests.conftest import require_libreoffice
+    from tests.workbook_values import errors_in, formulas, same, values
+    from tests.writer.test_openxml_audit import audit_exe
+
+    require_libreoffice()
+    book = two_sizes["dashboard"]
+    fresh = recalculate([book], tmp_path / "lo")[book.resolve()]
+    cached, recalculated, cells = values(book), values(fresh), formulas(book)
+    assert sum("SUM(" in text for text in cells.values()) > 30  # group rows and funnel
+    mismatches = {c: (cached.get(c), recalculated.get(c)) for c in cells
+                  if not same(_blank(cached.get(c)), _blank(recalculated.get(c)))}
+    assert mismatches == {}
+    assert errors_in(recalculated) == {}
+    exe = audit_exe()
+    if exe is not None:
+        done = subprocess.run([exe, "-f", "microsoft365", str(book)], capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert "Errors: 0" in done.stdout, done.stdout[-3000:]
 
 
 def test_without_pandas_the_html_and_the_dashboard_are_still_written(scenario, tmp_path) -> None:

@@ -193,3 +193,21 @@ def test_text_mirrors_excel_rounding_and_grouping() -> None:
     assert text_(-2.5, "#,##0").evaluate({}) == "-3"
     assert text_(0.025, "0.0%").evaluate({}) == "2.5%"
     assert text_(1234567.891, "#,##0.00").evaluate({}) == "1,234,567.89"
+
+
+def test_count_average_and_the_plan_of_the_rows_that_reported() -> None:
+    from kpi_xl.core.expr import average_, count_, sum_where_number
+
+    keys = ["a", "b", "c"]
+    cells = Cells([*keys, "p", "q", "r"])
+    env = {"a": 4.0, "b": None, "c": 8.0, "p": 10, "q": 20, "r": 30}
+    assert count_(area(keys)).formula(cells) == "COUNT($C$5:$C$7)"
+    assert count_(area(keys)).evaluate(env) == 2  # a blank is not counted
+    assert average_(area(keys)).formula(cells) == "AVERAGE($C$5:$C$7)"
+    assert average_(area(keys)).evaluate(env) == 6  # nor averaged
+    with pytest.raises(ExcelError, match="DIV/0"):
+        average_(area(["b"])).evaluate(env)
+    plan = sum_where_number(area(["p", "q", "r"]), area(keys))
+    # ISNUMBER(...)*plans: the product turns TRUE/FALSE into 1/0, which SUMPRODUCT needs.
+    assert plan.formula(cells) == "SUMPRODUCT(ISNUMBER($C$5:$C$7)*$C$8:$C$10)"
+    assert plan.evaluate(env) == 40  # the plans of the rows with an actual: 10 + 30

@@ -68,5 +68,43 @@ def test_units_combine_by_kind() -> None:
 
     assert combine_units("flow", [10, None, 5]) == 15
     assert combine_units("level", [480, 120]) == 600  # customers of every unit
-    assert combine_units("ratio", [0.2, 0.3]) == pytest.approx(0.25)
+    assert combine_units("ratio", [0.2, 0.3]) == pytest.approx(0.25)  # no parts: each unit once
     assert combine_units("average", [None, None]) is None
+    assert combine_units("average", [48.0, None, 52.0]) == pytest.approx(50.0)  # units reporting
+
+
+def test_a_ratio_with_parts_is_the_ratio_of_sums_not_the_average_of_ratios() -> None:
+    from kpi_xl.core.rollup import combine_units
+
+    # A small unit keeps 95% of 200 customers, a large one 80% of 800: the group keeps 830 of
+    # 1,000 (83%), not the 87.5% the two rates average to.
+    parts = [(0.95 * 200, 200), (0.80 * 800, 800)]
+    assert combine_units("ratio", [0.95, 0.80], parts) == pytest.approx(0.83)
+    assert combine_units("ratio", [0.95, 0.80]) == pytest.approx(0.875)
+    # A unit without a figure is left out of both sums; no figure at all is no figure.
+    assert combine_units("ratio", [0.95, None], [(190, 200), (None, None)]) == pytest.approx(0.95)
+    assert combine_units("ratio", [None, None], [(None, None), (None, None)]) is None
+    # Denominators of zero cannot weigh: the units' plain average, never #DIV/0!.
+    assert combine_units("ratio", [0.5, 0.7], [(0, 0), (0, 0)]) == pytest.approx(0.6)
+
+
+def test_the_group_formula_is_the_same_rule_as_the_value() -> None:
+    from kpi_xl.core.rollup import combine_units_expr
+
+    class Cells:  # keys are addresses already
+        def ref(self, key: str) -> str:
+            return key
+
+        def area(self, keys) -> str:
+            return f"{keys[0]}:{keys[-1]}"
+
+    cells = Cells()
+    assert combine_units_expr("flow", ["D16", "D17"]).formula(cells) == \
+        'IF(COUNT(D16:D17)=0,"",SUM(D16:D17))'
+    assert combine_units_expr("average", ["D16", "D17"]).formula(cells) == \
+        'IF(COUNT(D16:D17)=0,"",AVERAGE(D16:D17))'
+    ratio = combine_units_expr("ratio", ["D16", "D17"], (["D27", "D28"], ["D29", "D30"]))
+    assert ratio.formula(cells) == ('IF(COUNT(D16:D17)=0,"",IF(SUM(D29:D30)=0,'
+                                    'AVERAGE(D16:D17),SUM(D27:D28)/SUM(D29:D30)))')
+    env = {"D16": 0.95, "D17": 0.8, "D27": 190.0, "D28": 640.0, "D29": 200, "D30": 800}
+    assert ratio.evaluate(env) == pytest.approx(0.83)

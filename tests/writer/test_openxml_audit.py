@@ -69,6 +69,9 @@ def written(generated: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     books["custom-recruiting"] = recruiting
     books["dashboard-ja"] = write_dashboard(sample("ja"), root / "dashboard-ja.xlsx")
     books["dashboard-en"] = write_dashboard(sample("en"), root / "dashboard-en.xlsx")
+    from tests.writer.test_dashboard import group_sample
+
+    books["dashboard-group"] = write_dashboard(group_sample("en"), root / "dashboard-group.xlsx")
     folder = root / "checked"
     folder.mkdir()
     return {label: Path(shutil.copyfile(path, folder / f"{label}.xlsx"))

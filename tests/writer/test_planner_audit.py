@@ -83,8 +83,8 @@ def test_a_custom_kgi_is_counted_in_its_own_unit_wherever_it_has_a_unit_column(
                                          "en": ("Applications", "Interviews", "Offers")}[lang])}
     assert stage_units == {KINDS["count"].unit[lang]}
     tree = sheet_rows(path, t(lang, "sheet.tree"))
-    kgi_row = next(r for r in tree if isinstance(r[0], str) and r[0].startswith("■"))
-    assert kgi_row[4] == unit
+    # (The tree table's KGI row shows the quarter target of the KPI measuring it, in that KPI's
+    # unit; the decomposition below shows the plan's KGI, in the KGI's own unit.)
     parent = next(r for r in tree if isinstance(r[0], str)
                   and r[0].startswith(t(lang, "tree.parent")))
     assert parent[1:3] == [20, unit]
@@ -220,3 +220,15 @@ def test_the_tree_drawing_shows_every_ksf_the_tree_table_lists(books: dict[str, 
     [area] = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
     last_col = range_boundaries(area.split("!")[-1].replace("$", ""))[2]
     assert last_col >= max(rng.max_col for rng in ws.merged_cells.ranges)
+
+
+def test_a_custom_kgi_no_kpi_measures_shows_its_year_in_its_own_unit(tmp_path: Path) -> None:
+    from tests.custom_plan import RECRUITING_KPIS
+
+    kpis = [k for k in RECRUITING_KPIS["ja"] if k[-1] != "Recruiting_KGITarget"]
+    plan = read_plan(custom_plan(tmp_path / "plan.xlsx", "ja", kpis=kpis))
+    [path] = generate(plan, FiscalQuarter(2026, 1), tmp_path / "out", "ja",
+                      departments=["recruiting"], roll_forward=False)
+    tree = sheet_rows(path, t("ja", "sheet.tree"))
+    kgi_row = next(r for r in tree if isinstance(r[0], str) and r[0].startswith("■"))
+    assert kgi_row[3:5] == [20, "人"]

@@ -51,3 +51,19 @@ def test_cached_box_values_are_the_recalculated_ones(recalculated: dict[str, Rec
         for mine, theirs in zip(values, recalculated[box], strict=True):
             numbers = isinstance(mine, float) and isinstance(theirs, float)
             assert mine == (pytest.approx(theirs, rel=1e-12) if numbers else theirs), box
+
+
+@pytest.mark.parametrize(("book", "lang"), [("actuals-sales", "ja"),
+                                            ("sample-en-customer_success", "en")])
+def test_the_tree_table_and_the_drawing_show_the_same_kgi_target(
+        recalculated: dict[str, Recalculated], book: str, lang: str) -> None:
+    """Side by side on one sheet, the KGI's target in the table is the drawn box's: this
+    quarter's, under a header that says so (not the year's beside the quarter's)."""
+    path = recalculated[book].recalculated
+    boxes, ws = _boxes(path, lang)
+    [kgi_box] = [values for title, values in boxes.items() if title.startswith("KGI: ")]
+    rows = list(ws.iter_rows(max_col=5, values_only=True))
+    header = next(row for row in rows if row[:3] == ("KGI", "KSF", "KPI"))
+    assert header[3] == t(lang, "tree.box_target")
+    [kgi_row] = [row for row in rows if isinstance(row[0], str) and row[0].startswith("■")]
+    assert kgi_row[3] == kgi_box[0]

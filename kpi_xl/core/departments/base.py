@@ -86,6 +86,10 @@ class Department:
     # measuring it must reach; a typed target short of it fails SMART's A.
     measures: dict[str, str] = field(default_factory=dict)
     labels: dict[str, Text] = field(default_factory=dict)
+    # A ratio plan figure → the plan figure it is a share of (its denominator): retention and
+    # churn are shares of the customers at the start. A group of business units recomputes such
+    # a ratio as Σ(ratio × base) ÷ Σ base (kpi_xl.core.rollup.combine_units_expr).
+    ratio_bases: dict[str, str] = field(default_factory=dict)
     # A planner's own department: what it was built from (a
     # kpi_xl.core.departments.custom.CustomDefinition); None for the registry's departments.
     custom: object | None = None

@@ -135,4 +135,5 @@ DEPARTMENT = Department(
     links={MAX_CHURN_RATE: "yearly_loss", TARGET_RETENTION: "yearly_keep",
            MAX_CHURNED: "annual_even", MIN_RETAINED: "level", START_CUSTOMERS: "level",
            NEW_CUSTOMERS: "annual", END_CUSTOMERS: "level"},
+    ratio_bases={TARGET_RETENTION: START_CUSTOMERS, MAX_CHURN_RATE: START_CUSTOMERS},
 )
