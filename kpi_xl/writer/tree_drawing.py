@@ -50,8 +50,10 @@ def draw_tree(ctx: BuildContext, sheet: SheetWriter, rows: list[KpiRow], summary
         if r is not kgi_row:  # the KGI's KPI is the root's box
             groups[ksf].children.append(TreeNode(("kpi", r.kpi.name, r)))
     shape = layout(root, box_w=BOX_COLS, box_h=BOX_ROWS, gap_x=1, gap_y=1, margin=0)
-    sheet.text(top - 1, FIRST_COL, ctx.t("tree.drawing"), "label_bold", fit=False)
     book = sheet.book
+    # The title spans the drawing, borderless: no cell edge drawn through its words.
+    sheet.merge(top - 1, FIRST_COL, top - 1, FIRST_COL + max(round(shape.width), 1),
+                ctx.t("tree.drawing"), book.fmt("label_bold", border=0))
     name_fmt = book.fmt("header", align="center")
     for box in shape.boxes:
         role, label, row = box.payload  # type: ignore[misc]

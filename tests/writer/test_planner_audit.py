@@ -232,3 +232,10 @@ def test_a_custom_kgi_no_kpi_measures_shows_its_year_in_its_own_unit(tmp_path: P
     tree = sheet_rows(path, t("ja", "sheet.tree"))
     kgi_row = next(r for r in tree if isinstance(r[0], str) and r[0].startswith("■"))
     assert kgi_row[3:5] == [20, "人"]
+
+
+def test_the_tree_drawings_title_has_no_cell_edge_through_it(books: dict[str, Path]) -> None:
+    ws = openpyxl.load_workbook(books["recruiting-ja"])[t("ja", "sheet.tree")]
+    title = next(c for row in ws.iter_rows() for c in row if c.value == t("ja", "tree.drawing"))
+    assert title.border.right.style is None and title.border.left.style is None
+    assert any(title.coordinate in rng for rng in ws.merged_cells.ranges)  # spans the drawing
