@@ -204,8 +204,10 @@ def quarter_table(sheet: SheetWriter, row: int, lang: str, plan: Plan, title: st
     """
     sheet.section(row, title, width)
     row += 1
+    # A flow's cell is the quarter's total: "Leads per month" over 1,250 would read as a month.
     sheet.header(row, 0, [t(lang, "col.quarter"), t(lang, "col.months")]
-                 + [k.name for k in kpis])
+                 + [k.name + (t(lang, "quarters.total") if k.measure_kind == "flow" else "")
+                    for k in kpis])
     row += 1
     months = plan.months()
     for q in range(1, 5):

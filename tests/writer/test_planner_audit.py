@@ -239,3 +239,20 @@ def test_the_tree_drawings_title_has_no_cell_edge_through_it(books: dict[str, Pa
     title = next(c for row in ws.iter_rows() for c in row if c.value == t("ja", "tree.drawing"))
     assert title.border.right.style is None and title.border.left.style is None
     assert any(title.coordinate in rng for rng in ws.merged_cells.ranges)  # spans the drawing
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_quarters_table_says_a_flows_figure_is_the_quarters_total(books: dict[str, Path],
+                                                                      lang: str) -> None:
+    """"Leads per month" over 1,250 reads as a month; the header says it is the quarter's total
+    (the month's 417 is on Monthly targets), and a rate's header stays as it is."""
+    plan = read_plan(custom_plan(books[f"sales-{lang}"].parent.parent / f"plan_{lang}.xlsx",
+                                 lang))
+    kpis = plan.kpis["sales"]
+    rows = sheet_rows(books[f"sales-{lang}"], t(lang, "sheet.plan"))
+    header = next(row for row in rows if row[:2] == [t(lang, "col.quarter"), t(lang, "col.months")])
+    shown = [h for h in header[2:2 + len(kpis)]]
+    assert shown == [k.name + (t(lang, "quarters.total") if k.measure_kind == "flow" else "")
+                     for k in kpis]
+    assert any(k.measure_kind != "flow" for k in kpis) and any(
+        k.measure_kind == "flow" for k in kpis)
