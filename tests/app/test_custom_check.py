@@ -62,19 +62,28 @@ def _type_first_actual(book: Path, value: float) -> None:
     wb.save(book)
 
 
+def _first_quarter_with_an_actual(tmp_path: Path, applications: float) -> tuple[Path, Path]:
+    """The recruiting plan generated for 2026Q1 with the first month's applications typed;
+    returns the plan and the output folder."""
+    plan = custom_plan(tmp_path / "plan.xlsx", "en")
+    out = tmp_path / "out"
+    assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
+    _type_first_actual(out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx", applications)
+    return plan, out
+
+
 def test_next_quarter_carries_the_custom_departments_actuals_forward(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import openpyxl
 
-    plan = custom_plan(tmp_path / "plan.xlsx", "en")
-    out = tmp_path / "out"
-    assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
-    _type_first_actual(out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx", 38)
+    plan, out = _first_quarter_with_an_actual(tmp_path, 38)
     capsys.readouterr()
     assert main(["generate", str(plan), "--quarter", "2026Q2", "--out", str(out)]) == 0, \
         capsys.readouterr().err
-    q2 = openpyxl.load_workbook(out / "FY2026Q2" / "FY2026Q2_recruiting_en.xlsx")
+    q2 = openpyxl.load_workbook(out / "FY2026Q2" / "FY2026Q2_recruiting_en.xlsx", data_only=True)
     assert "Last quarter" in q2.sheetnames[1], q2.sheetnames
+    review = q2[q2.sheetnames[1]]
+    assert 38 in {c.value for row in review.iter_rows() for c in row}  # the typed actual
 
 
 @pytest.mark.parametrize(("rate", "says"), [(0, "found 0"), (1.5, "that is 150%")])
@@ -91,10 +100,7 @@ def test_check_refuses_a_bad_stage_rate_with_exit_2(
 def test_the_quarterly_report_rolls_up_the_custom_department_too(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
-    plan = custom_plan(tmp_path / "plan.xlsx", "en")
-    out = tmp_path / "out"
-    assert main(["generate", str(plan), "--quarter", "2026Q1", "--out", str(out)]) == 0
-    _type_first_actual(out / "FY2026Q1" / "FY2026Q1_recruiting_en.xlsx", 38)
+    plan, out = _first_quarter_with_an_actual(tmp_path, 38)
     capsys.readouterr()
     to = tmp_path / "report"
     assert main(["report", str(plan), "--quarter", "2026Q1", "--out", str(out), "--to",
