@@ -67,6 +67,8 @@ NUMBER_FORMATS.update({
     "month_label": "yyyy-mm",
     "general": "General",
     "integer": "0",
+    # A 1/0 flag that formulas add up, shown as a mark: 1 → ✖, 0 → nothing.
+    "flag": '"✖";"";""',
 })
 
 

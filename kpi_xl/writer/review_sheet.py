@@ -116,7 +116,7 @@ def _live_columns(sheet: SheetWriter, r: int, keys: dict[int, str],
     late_expr, _ = formulas(keys)
     keys[_LATE] = sheet.formula(r, _LATE, late_expr, "count")
     _, overdue_expr = formulas(keys)
-    flag = sheet.formula(r, _OVERDUE, overdue_expr, "count")
+    flag = sheet.formula(r, _OVERDUE, overdue_expr, "flag")
     sheet.flag_if(r, _LATE, ref(keys[_LATE]).ne(""), "warn")
     sheet.flag_if(r, _OVERDUE, ref(flag).eq(1), "bad")
     sheet.flag_if(r, _DATE, ref(flag).eq(1), "bad")

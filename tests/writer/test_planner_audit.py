@@ -256,3 +256,17 @@ def test_the_quarters_table_says_a_flows_figure_is_the_quarters_total(books: dic
                      for k in kpis]
     assert any(k.measure_kind != "flow" for k in kpis) and any(
         k.measure_kind == "flow" for k in kpis)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_overdue_review_shows_a_mark_while_the_checklist_adds_up_ones(books: dict[str, Path],
+                                                                         lang: str) -> None:
+    """The review log's Overdue column holds 1 or 0 (the checklist's sixth item sums it), shown
+    as ✖ or nothing: a bare "1" under "Overdue" says nothing to a planner."""
+    ws = openpyxl.load_workbook(books[f"sales-{lang}"])[t(lang, "sheet.review")]
+    header_row = next(row for row in ws.iter_rows() if any(
+        c.value == t(lang, "review.overdue") for c in row))
+    col = next(c.column for c in header_row if c.value == t(lang, "review.overdue"))
+    cells = [ws.cell(r, col) for r in range(header_row[0].row + 1, ws.max_row + 1)
+             if ws.cell(r, col).data_type == "f"]
+    assert cells and {c.number_format for c in cells} == {'"✖";"";""'}
