@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from kpi_xl.core.expr import Expr, Func, Value, and_, if_, or_, ref
 from kpi_xl.core.i18n import t
-from kpi_xl.core.kpis import CADENCES
+from kpi_xl.core.kpis import CADENCES, Kpi
 
 __all__ = [
     "CADENCE_DAYS",
@@ -39,6 +39,7 @@ __all__ = [
     "late_reviews",
     "open_entries",
     "overdue",
+    "review_rhythm",
     "serial",
     "status_text",
     "today_",
@@ -200,3 +201,18 @@ def status_text(status: str, lang: str) -> str:
 def cadence_text(cadence: str, lang: str) -> str:
     """A cadence key as shown in ``lang`` (text that is not a key is shown as typed)."""
     return CADENCES[cadence][lang] if cadence in CADENCES else cadence
+
+
+def review_rhythm(lang: str, kpis: Sequence[Kpi]) -> str:
+    """What each review looks at, from this department's own KPIs and their review cadence
+    (development reviews deploys weekly, not leads)."""
+    def named(cadence: str) -> str:
+        return t(lang, "report.list_separator").join(k.name for k in kpis if k.cadence == cadence)
+
+    weekly, monthly, quarterly = named("weekly"), named("monthly"), named("quarterly")
+    return (t(lang, "review.help.weekly", kpis=weekly) if weekly
+            else t(lang, "review.help.weekly_none")) \
+        + (t(lang, "review.help.monthly", kpis=monthly) if monthly
+           else t(lang, "review.help.monthly_all")) \
+        + (t(lang, "review.help.quarterly_kpis", kpis=quarterly) if quarterly
+           else t(lang, "review.help.quarterly"))

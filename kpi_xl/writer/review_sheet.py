@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from kpi_xl.core.expr import Expr, column, ref, this_row
 from kpi_xl.core.fiscal import fiscal_weeks
 from kpi_xl.core.kpis import CADENCES
-from kpi_xl.core.reviews import ReviewEntry, cadence_text, late_days, overdue, status_text
+from kpi_xl.core.reviews import (
+    ReviewEntry,
+    cadence_text,
+    late_days,
+    overdue,
+    review_rhythm,
+    status_text,
+)
 from kpi_xl.writer.blocks import (
     title_block,
 )
@@ -43,7 +50,7 @@ def write_review_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, peri
     lang, plan, dept = ctx.lang, ctx.plan, ctx.department
     width = len(_FIELDS)
     row = title_block(sheet, lang, heading, period, width)
-    sheet.text(row - 1, 0, ctx.t("review.help"), "plain_note", fit=False)
+    sheet.text(row - 1, 0, review_rhythm(lang, [r.kpi for r in rows]), "plain_note", fit=False)
     row += 1
     sheet.text(row - 1, 0, ctx.t("review.late_help"), "plain_note", fit=False)
     row += 1

@@ -85,3 +85,31 @@ def test_a_plan_identity_ignores_spelling_noise_and_the_fiscal_year() -> None:
     assert WorkbookIdentity.from_properties({}) is None
     broken = {**identity.properties(), "kpi_xl_quarter": "last quarter"}
     assert WorkbookIdentity.from_properties(broken) is None
+
+
+def test_the_review_rhythm_names_the_departments_own_kpis_by_cadence() -> None:
+    """Development's review log speaks of deploys and bugs, never of leads and deals."""
+    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.reviews import review_rhythm
+
+    kpis = DEPARTMENTS["development"].sample_kpis["en"]
+    said = review_rhythm("en", kpis)
+    assert said.startswith("Weekly: Sprint completion, Deploys per month, Code review time. ")
+    assert "Monthly: Bugs per month, and every KPI's month. " in said
+    assert "lead" not in said.lower() and "deal" not in said.lower()
+    ja = review_rhythm("ja", DEPARTMENTS["development"].sample_kpis["ja"])
+    assert ja.startswith("週次: スプリント完了率、月間デプロイ回数、コードレビュー完了時間。")
+
+
+def test_a_rhythm_without_weekly_kpis_or_with_quarterly_ones_still_reads() -> None:
+    from dataclasses import replace
+
+    from kpi_xl.core.departments import DEPARTMENTS
+    from kpi_xl.core.reviews import review_rhythm
+
+    kpis = [replace(k, cadence="quarterly" if i == 0 else "monthly")
+            for i, k in enumerate(DEPARTMENTS["sales"].sample_kpis["en"])]
+    said = review_rhythm("en", kpis)
+    assert said.startswith("Weekly: this week's movement")
+    assert said.endswith(f"Quarterly: {kpis[0].name}, the KGI, and whether the KPIs are still "
+                         "the right ones.")
