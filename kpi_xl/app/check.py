@@ -316,6 +316,7 @@ def _target_findings(saved: Any, dept: Department, lang: str) -> list[Finding]:
 _KPI_FIELDS = {f: f"kpi.{f}" for f in ("name", "definition", "ksf", "unit", "direction",
                                          "target", "deadline", "owner", "cadence", "indicator",
                                          "link", "kind")}
+_STATEMENT_FIELDS = {"name": "kpi.name", "statement": "kpi.statement"}
 _ACTUAL_FIELDS = {"month": "track.month", "name": "kpi.name", "target": "kpi.target",
                   "actual": "track.actual"}
 
@@ -468,6 +469,14 @@ def check_workbook(path: Path, lang: str | None, today: dt.date | None = None) -
     report = CheckReport(str(path), "workbook", lang)
     dept_report = DepartmentReport(dept.key, dept.name[lang],
                                    [_verdict(k, lang, None, dept) for k in kpis])
+    # The statement said is the KPI sheet's own (this quarter's target, live in the sheet), so
+    # check and the sheet read the same sentence; the verdict judges the KPI per month either way.
+    shown = {str(r.get("name")): r.get("statement")
+             for r in _rows(saved, f"{dept.prefix}_KPIList", _STATEMENT_FIELDS)}
+    for verdict in dept_report.kpis:
+        said = shown.get(verdict.name)
+        if isinstance(said, str) and said.strip():
+            verdict.statement = said
     for verdict in dept_report.kpis:
         if not verdict.ok:
             dept_report.findings.append(Finding("error", "smart", "not_smart", verdict.name,

@@ -11,6 +11,7 @@ import pytest
 from kpi_xl.app.check import check_path
 from kpi_xl.app.cli import main
 from kpi_xl.core.departments import DEPARTMENTS
+from kpi_xl.core.i18n import t
 from kpi_xl.io.resources import sample_plan_path
 from tests.conftest import Recalculated, set_named
 
@@ -207,8 +208,14 @@ def test_a_workbook_saved_without_results_is_judged_on_recomputed_figures(
     openpyxl.load_workbook(generated["sample-ja-sales"]).save(path)
     fresh = check_path(generated["sample-ja-sales"], "ja")[0]
     resaved = check_path(path, "ja")[0]
+    # The same verdicts. The sentence: the sheet's own where the file kept it (fresh); where it
+    # did not, the plan's month that SMART judges in both cases (never a zero).
+    verdicts = [(k.name, k.ok, k.failed, k.summary) for d in resaved.departments for k in d.kpis]
+    assert verdicts == [(k.name, k.ok, k.failed, k.summary)
+                        for d in fresh.departments for k in d.kpis]
     statements = [k.statement for d in resaved.departments for k in d.kpis]
-    assert statements == [k.statement for d in fresh.departments for k in d.kpis]
+    assert "月間リード獲得数を417件以上にする" in statements[0]
+    assert "第1四半期" in next(k.statement for d in fresh.departments for k in d.kpis)
     assert not any("を0件以上" in s for s in statements)
     findings = resaved.to_dict()["departments"][0]["findings"]
     assert findings == fresh.to_dict()["departments"][0]["findings"]
@@ -229,3 +236,22 @@ def test_an_actual_that_generate_would_refuse_is_an_error_in_check(
     assert finding.severity == "error" and finding.code == "invalid_actual"
     assert first[5].coordinate in finding.message and "未集計" in finding.message
     assert report.errors == 1
+
+
+@pytest.mark.parametrize("book", ["sample-ja-sales", "sample-en-marketing"])
+def test_check_says_the_kpi_sheets_own_statement_of_a_workbook(
+        generated: dict[str, Path], book: str) -> None:
+    """Side by side, check and the KPI sheet read the same sentence: this quarter's target as
+    the sheet states it, not the plan's month restated (1,250 for the quarter, not 417)."""
+    path = generated[book]
+    lang = "ja" if "-ja-" in book else "en"
+    [report] = check_path(path, lang)
+    said = {v.name: v.statement for d in report.departments for v in d.kpis}
+    ws = next(ws for ws in openpyxl.load_workbook(path, data_only=True).worksheets
+              if any(t.endswith("_KPIList") for t in ws.tables))
+    ref = next(ref for name, ref in ws.tables.items() if name.endswith("_KPIList"))
+    header, *rows = [[c.value for c in row] for row in ws[ref]]
+    name_col = 1
+    statement_col = header.index(t(lang, "kpi.statement"))
+    assert said == {row[name_col]: row[statement_col] for row in rows}
+    assert all(isinstance(text, str) and text for text in said.values())
