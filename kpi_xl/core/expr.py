@@ -240,6 +240,10 @@ def _number(value: Value | None) -> float:
     raise ExcelError("#VALUE!")
 
 
+#: Two numbers further apart than this share of the larger differ in their first 15 digits.
+_NEAR = 1e-13
+
+
 def _plain_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) \
         and math.isfinite(value)
@@ -258,9 +262,12 @@ def _compare(op: str, a: Value | None, b: Value | None) -> bool:
         if op in ("=", "<>"):
             return op == "<>"
         a, b = int(isinstance(a, str)), int(isinstance(b, str))
-    elif _plain_number(a) and _plain_number(b):
+    elif _plain_number(a) and _plain_number(b) and a != b \
+            and abs(a - b) <= _NEAR * max(abs(a), abs(b)):  # type: ignore[operator, arg-type]
         # Excel and LibreOffice compare numbers as they show them, to 15 significant digits:
-        # (0.85+0.95)/2 >= 0.9 is TRUE although the float sum falls short by 1e-16.
+        # (0.85+0.95)/2 >= 0.9 is TRUE although the float sum falls short by 1e-16. Only numbers
+        # this close can round together; others compare as they are (and quickly: lookups
+        # compare every row of a table).
         a, b = to_15_digits(float(a)), to_15_digits(float(b))  # type: ignore[arg-type]
     if op == "=":
         return a == b
