@@ -48,3 +48,29 @@ def test_monthly_split_always_sums_to_the_annual_total(annual: int, weights: lis
             assert month == 0
         # each month is within one of its exact share
         assert math.isclose(month, annual * weight / sum(weights), abs_tol=1 + 1e-9 * annual)
+
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+
+
+@settings(max_examples=600, deadline=None)
+@given(a=_FINITE, nudge=st.sampled_from([0.0, 1e-16, -1e-16, 3e-15, -3e-15, 1e-13, 1e-9]),
+       op=st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
+def test_a_comparison_is_the_one_of_the_numbers_cut_to_15_digits(a: float, nudge: float,
+                                                                  op: str) -> None:
+    """Excel's rule, whatever shortcut the core takes: compare the 15-digit numbers."""
+    from kpi_xl.core.excelmath import to_15_digits
+
+    b = a * (1 + nudge)
+    x, y = to_15_digits(a), to_15_digits(b)
+    expected = {"=": x == y, "<>": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+    assert _compare_via_expr(a, b, op) is expected
+
+
+def _compare_via_expr(a: float, b: float, op: str) -> bool:
+    from kpi_xl.core.expr import Num
+
+    left, right = Num(a), Num(b)
+    expr = {"=": left.eq, "<>": left.ne, "<": left.lt, "<=": left.le, ">": left.gt,
+            ">=": left.ge}[op](right)
+    return bool(expr.evaluate({}))
