@@ -681,6 +681,10 @@ class _SumProduct(Expr):
                 right = f"({right})"
             terms.append(f"({rng.formula(resolver)}={right})")
         terms.extend(f"ISNUMBER({rng.formula(resolver)})" for rng in self.numeric)
+        if len(terms) == 1:
+            # Excel's SUMPRODUCT counts a lone array of TRUE/FALSE as zeros (LibreOffice does
+            # not); several are multiplied, which makes numbers of them, and one is negated twice.
+            terms[0] = f"--{terms[0]}"
         tail = f",{self.values.formula(resolver)}" if self.values is not None else ""
         return f"SUMPRODUCT({'*'.join(terms)}{tail})"
 

@@ -168,7 +168,8 @@ def test_text_lookups_and_counts_compare_names_as_they_are() -> None:
         "INDEX($C$8:$C$10,MATCH(TRUE,INDEX($C$5:$C$7=$C$11,0),0))"
     assert found.evaluate(env) == 2
     counted = count_equal(area(names), ref("op"))
-    assert counted.formula(Cells([*names, "op"])) == "SUMPRODUCT(($C$5:$C$7=$C$8))"
+    # negated twice: Excel counts a lone TRUE/FALSE array inside SUMPRODUCT as zeros
+    assert counted.formula(Cells([*names, "op"])) == "SUMPRODUCT(--($C$5:$C$7=$C$8))"
     assert counted.evaluate(env) == 1
 
 
