@@ -87,7 +87,9 @@ def _tree(dq: DeptQuarter, lang: str, dept: Department) -> dict[str, Any]:
             texts[0] = _clip(f"KGI: {label}", 27)
         if line is not None:
             r = line.rolled
-            texts.append(f"{t(lang, 'report.target')} {fmt(r.target_to_date, r.unit, lang)}"
+            # The quarter's target, as the table below and the workbook's drawn tree show it
+            # (the achievement is to date, against the months reported).
+            texts.append(f"{t(lang, 'report.target')} {fmt(r.target, r.unit, lang)}"
                          f" / {t(lang, 'report.actual')} {fmt(r.actual, r.unit, lang)}")
             texts.append(f"{t(lang, 'report.achievement')} {_pct(r.achievement)}"
                          f" · {t(lang, f'report.status.{r.status}')}")

@@ -451,3 +451,20 @@ def test_each_kpi_with_two_quarters_gets_a_trend_line(scenario) -> None:
     for _, points in lines:
         xs = [float(p.split(",")[0]) for p in points.split()]
         assert len(xs) == 2 and xs == sorted(xs)  # Q1 then Q2
+
+
+def test_a_drawn_kpi_box_shows_the_quarters_target_as_the_table_does(scenario) -> None:
+    """Side by side in the report: the box's "Target" is the KPI table's Target (the quarter's),
+    not the target of the months reported so far."""
+    from kpi_xl.app.report import build_report
+    from kpi_xl.app.report_html import _tree
+
+    report = build_report(scenario["plan"], Q2, scenario["out"], "en")
+    for dq in report.departments.values():
+        tree = _tree(dq, "en", report.dept(dq.department))
+        shown = {box["texts"][0]["text"].removeprefix("KGI: "): box["texts"][1]["text"]
+                 for box in tree["boxes"] if len(box["texts"]) == 3}
+        for line in dq.kpis:
+            if line.name in shown:
+                target = fmt(line.rolled.target, line.unit, "en")
+                assert shown[line.name].startswith(f"Target {target} / "), (line.name, shown)
