@@ -377,9 +377,8 @@ def _named_values(saved: Any, dept: Department) -> dict[str, Any]:
     """
     inputs: dict[str, Any] = {}
     for spec in dept.inputs:
-        defined = saved.formulas.defined_names.get(spec.name)
-        for sheet, ref in (defined.destinations if defined is not None else ()):
-            value = saved.value(sheet, ref.replace("$", ""))
+        for sheet, cell in saved.named_cells(spec.name):
+            value = saved.value(sheet, cell)
             if value is None:
                 value = spec.blank_value
             if value is not None:
@@ -506,9 +505,7 @@ def _threshold(saved: Any, name: str, default: float, lang: str, out: list[Findi
     the thresholds were named) gets ``default``; text or another value is an error that names
     the cell (the sheet shows #VALUE! there) and ``default`` is used meanwhile.
     """
-    defined = saved.formulas.defined_names.get(name)
-    for sheet, ref in (defined.destinations if defined is not None else ()):
-        cell = ref.replace("$", "")
+    for sheet, cell in saved.named_cells(name):
         value = saved.value(sheet, cell)
         if value is None or (isinstance(value, str) and not value.strip()):
             return 0.0
@@ -521,9 +518,8 @@ def _threshold(saved: Any, name: str, default: float, lang: str, out: list[Findi
 
 
 def _named_text(saved: Any, name: str) -> str | None:
-    defined = saved.formulas.defined_names.get(name)
-    for sheet, ref in (defined.destinations if defined is not None else ()):
-        value = saved.value(sheet, ref.replace("$", ""))
+    for sheet, cell in saved.named_cells(name):
+        value = saved.value(sheet, cell)
         if isinstance(value, str) and value.strip():
             return value
     return None

@@ -184,16 +184,15 @@ def _trend(report: QuarterReport, key: str, lang: str) -> dict[str, Any]:
     rows = []
     for name in names:
         cells = []
-        for q in quarters:
-            line = report.history[q][key].kpi(name)
+        lines = [report.history[q][key].kpi(name) for q in quarters]
+        for line in lines:
             value = line.rolled.achievement if line else None
             if value is None:
                 cells.append({"text": ""})
                 continue
             cells.append({"text": _pct(value), "width": round(min(value, 1.5) / 1.5 * 60, 1),
                           "color": _BAR_COLOURS[status(value)]})
-        rows.append({"name": name, "cells": cells, "line": _sparkline(
-            [report.history[q][key].kpi(name) for q in quarters])})
+        rows.append({"name": name, "cells": cells, "line": _sparkline(lines)})
     return {"quarters": [q.folder_name for q in quarters], "rows": rows}
 
 

@@ -36,6 +36,7 @@ from kpi_xl.core.plan_tables import (
 from kpi_xl.core.spec import InputSpec, Scalar, check_value
 from kpi_xl.io.kpi_tables import (
     FormulaResult,
+    _duplicate,
     _kpi,
     _problem,
     _rows,
@@ -299,7 +300,7 @@ class _Reader:
         if table is None:
             return {}, None, typed
         name, sheet = CUSTOM_KPIS_TABLE, table.sheet
-        names: dict[tuple[str, str], tuple[str, str]] = {}
+        names: dict[str, dict[str, tuple[str, str]]] = {}  # per department, as _duplicate keeps
         for row in table.rows:
             key = self.department_key(row, sheet, name, keys)
             dept = departments.get(key or "")
@@ -314,17 +315,11 @@ class _Reader:
                        self.formula_result)
             if kpi is None:
                 continue
-            folded = (dept.key, kpi.name.casefold())
-            if folded in names:
-                first, first_cell = names[folded]
-                found = (t(self.lang, "kpitable.duplicate", name=kpi.name) if first == kpi.name
-                         else t(self.lang, "kpi.duplicate_case", name=kpi.name, first=first,
-                                cell=first_cell))
-                self.problems.append(CellProblem(sheet, row["name"][0], name,
-                                                 t(self.lang, "kpi.name"), found,
-                                                 t(self.lang, "kpitable.duplicate.expected")))
+            duplicate = _duplicate(names.setdefault(dept.key, {}), kpi, row["name"][0], sheet,
+                                   name, self.lang)
+            if duplicate is not None:
+                self.problems.append(duplicate)
                 continue
-            names[folded] = (kpi.name, row["name"][0])
             out.setdefault(dept.key, []).append(kpi)
         return {k: tuple(v) for k, v in out.items()}, table, typed
 

@@ -172,23 +172,15 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
             continue
         sheet, rows = table.sheet, table.rows
         kpis: list[Kpi] = []
-        # Excel compares text without case (lookups, =, COUNTIFS): "Leads" and "LEADS" are one.
         names: dict[str, tuple[str, str]] = {}
         for row in rows:
             kpi = _kpi(row, sheet, dept.kpi_table, dept.links, lang, problems, formula_result)
             if kpi is None:
                 continue
-            folded = kpi.name.casefold()
-            if folded in names:
-                cell = row["name"][0]
-                first, first_cell = names[folded]
-                found = (t(lang, "kpitable.duplicate", name=kpi.name) if first == kpi.name else
-                         t(lang, "kpi.duplicate_case", name=kpi.name, first=first,
-                           cell=first_cell))
-                problems.append(CellProblem(sheet, cell, dept.kpi_table, t(lang, "kpi.name"),
-                                            found, t(lang, "kpitable.duplicate.expected")))
+            duplicate = _duplicate(names, kpi, row["name"][0], sheet, dept.kpi_table, lang)
+            if duplicate is not None:
+                problems.append(duplicate)
                 continue
-            names[folded] = (kpi.name, row["name"][0])
             kpis.append(kpi)
         if not kpis and not any(p.name == dept.kpi_table for p in problems):
             problems.append(CellProblem(
@@ -196,6 +188,22 @@ def read_kpis(wb: Any, lang: str, problems: list[CellProblem],
                 t(lang, "kpitable.no_kpis"), t(lang, "kpitable.no_kpis.expected")))
         out[key] = tuple(kpis)
     return out
+
+
+def _duplicate(names: dict[str, tuple[str, str]], kpi: Kpi, cell: str, sheet: str, table: str,
+               lang: str) -> CellProblem | None:
+    """The problem of a KPI named like an earlier row's (``names``: folded name → (name, cell)
+    so far); None, and the name remembered, when it is new. Excel compares text without case
+    (lookups, =, COUNTIFS): "Leads" and "LEADS" are one."""
+    folded = kpi.name.casefold()
+    if folded not in names:
+        names[folded] = (kpi.name, cell)
+        return None
+    first, first_cell = names[folded]
+    found = (t(lang, "kpitable.duplicate", name=kpi.name) if first == kpi.name else
+             t(lang, "kpi.duplicate_case", name=kpi.name, first=first, cell=first_cell))
+    return CellProblem(sheet, cell, table, t(lang, "kpi.name"), found,
+                       t(lang, "kpitable.duplicate.expected"))
 
 
 class _Cells:

@@ -389,13 +389,13 @@ def _groups(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: 
 
 
 def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], lang: str,
-                  planned: set[str] | None = None) -> list[CellProblem]:
+                  planned: set[str]) -> list[CellProblem]:
     """Derive the blank conversion rate; refuse a plan whose company funnel does not close.
 
     Every shared figure that differs (leads, SQL = opportunities, the sales cycle) is one problem
     that names the cells on both sides and shows both figures (kpi_xl.core.company). When one of
-    the funnel's departments is not planned (``planned``), nothing is derived across or
-    derived: each planned department's rates are its own and must be typed. Figures shared with a
+    the funnel's departments is not among ``planned``, no rate is derived across the chain:
+    each planned department's rates are its own and must be typed. Figures shared with a
     department that is not planned are not compared (they are not in ``values``).
     """
     from kpi_xl.core.company import RATES, derive_rates, funnel_gaps
@@ -406,7 +406,7 @@ def _close_funnel(values: dict[str, Scalar], where: dict[str, tuple[str, str]], 
     specs = {spec.name: spec for dept in DEPARTMENTS.values() for spec in dept.inputs}
     owners = {name: owner(name) for name in RATES}
     problems = []
-    if planned is not None and not set(owners.values()) <= planned:
+    if not set(owners.values()) <= planned:
         # One side of the chain is not planned: the other's rates are its own, typed.
         other = next(DEPARTMENTS[k].name[lang] for k in owners.values() if k not in planned)
         for name in RATES:

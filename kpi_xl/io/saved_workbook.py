@@ -101,6 +101,13 @@ class SavedWorkbook:
                 return TableView(ws.title, table.ref, min_row, columns, min_row + 1, max_row)
         return None
 
+    def named_cells(self, name: str) -> list[tuple[str, str]]:
+        """Where the defined name ``name`` points: (sheet, cell without ``$``) each; [] when the
+        workbook has no such name (or one that points nowhere readable)."""
+        from kpi_xl.io.plan_reader import _destinations
+
+        return [(sheet, ref.replace("$", "")) for sheet, ref in _destinations(self.formulas, name)]
+
     def raw(self, sheet: str, coordinate: str) -> Any:
         """What the cell holds: a constant, or a formula's text (None for an absent cell)."""
         return _get(self.formulas[sheet], coordinate)
