@@ -19,7 +19,6 @@ from kpi_xl.core.expr import (
     sumproduct_where,
     this_row,
 )
-from kpi_xl.core.fiscal import fiscal_weeks
 from kpi_xl.core.i18n import week_days
 from kpi_xl.core.kpis import DIRECTIONS, number_kind
 from kpi_xl.core.measures import achievement_expr
@@ -177,10 +176,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     if weekly:
         sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
-        in_quarter = set(ctx.quarter.month_indexes())
-        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
-                                                         plan.review_weekday)
-                 if month in in_quarter]
+        weeks = ctx.quarter_weeks()
         headers_w = [ctx.t("track.week"), *headers[1:]]
         _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
                        "week", targets)
