@@ -218,8 +218,8 @@ class Area(Expr):
         out: list[Value] = []
         for key in self.cells:
             value = env.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out.append(value)
+            if _is_number(value):
+                out.append(value)  # type: ignore[arg-type]
         return out
 
     def keys(self) -> set[str]:
@@ -244,9 +244,13 @@ def _number(value: Value | None) -> float:
 _NEAR = 1e-13
 
 
+def _is_number(value: object) -> bool:
+    """A number, as ISNUMBER says it: not a logical value, text or a blank."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _plain_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value)
+    return _is_number(value) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 def _compare(op: str, a: Value | None, b: Value | None) -> bool:
@@ -703,10 +707,6 @@ class _SumProduct(Expr):
         return out
 
 
-def _is_number(value: Value | None) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def index_match(result: Area, lookup: Operand, within: Area) -> Expr:
     """``INDEX(result, MATCH(TRUE, INDEX(within=lookup, 0), 0))``: exact lookup; #N/A if absent.
 
@@ -761,7 +761,7 @@ def isnumber(x: Operand) -> Expr:
             value = a[0].evaluate(e)
         except (ExcelError, KeyError):
             return False
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return _is_number(value)
     return Func("ISNUMBER", (lift(x),), impl)
 
 

@@ -310,13 +310,6 @@ class CorrelationLine:
 
         return if_(lift(self.n).lt(least), joined(self.thin), joined(self.weak))
 
-    def text(self, floor: int) -> str:
-        """The line for a given floor (what :meth:`expr` evaluates to)."""
-        least = max(int(floor), 2)
-        values = {FLOOR: str(least), NODE: self.node, KGI: self.kgi}
-        parts = self.thin if self.n < least else self.weak
-        return "".join(values.get(p, p) for p in parts)
-
 
 def correlation_lines(data: object, *, kgi: str | None = None, threshold: float = 0.3,
                       lang: str = "en") -> list[CorrelationLine]:

@@ -60,7 +60,8 @@ def own_metrics(department: object | None) -> tuple[str, ...]:
     return (*(s.name for s in definition.stages), definition.kgi_name)  # type: ignore[attr-defined]
 
 
-def _department_of(kpi: Kpi, plan: object | None) -> object | None:
+def _department_of(kpi: Kpi, plan: object | None) -> Any:
+    """The plan's department whose KPI table holds ``kpi`` (the very object), or None."""
     if plan is None:
         return None
     return next((d for key, d in plan_departments(plan).items()
@@ -76,8 +77,7 @@ def plan_need(kpi: Kpi, lang: str, plan: object | None) -> tuple[float, str] | N
     """
     if plan is None or kpi.link or not getattr(plan, "values", None):
         return None
-    dept = next((d for key, d in plan_departments(plan).items()
-                 if any(k is kpi for k in plan.kpis.get(key, ()))), None)  # type: ignore[attr-defined]
+    dept = _department_of(kpi, plan)
     if dept is None:
         return None
     figure = next((dept.measures[key] for key in smart.metric_keys(kpi.name)

@@ -39,6 +39,7 @@ __all__ = [
     "late_reviews",
     "open_entries",
     "overdue",
+    "overdue_reviews",
     "review_rhythm",
     "serial",
     "status_text",
@@ -167,8 +168,6 @@ def overdue_reviews(entries: Iterable[ReviewEntry], lang: str, today: dt.date
                     ) -> list[tuple[str, str]]:
     """(cell, message) for every review still open beyond its cadence on ``today``: what turns
     the checklist's sixth item to ✖, as ``check`` and the report say it."""
-
-
     out = []
     for late in late_reviews(entries, lang, today):
         if not late.overdue:

@@ -271,8 +271,9 @@ def custom_values(definition: CustomDefinition) -> dict[str, Scalar]:
 def required_counts(definition: CustomDefinition) -> list[int]:
     """Each stage's required count for the year, widest first, the KGI last.
 
-    Evaluated from the department's own expressions (Excel's ROUNDUP, 15 significant digits), so
-    these are the numbers the workbook's formulas show.
+    Evaluated from the department's own expressions (Excel's ROUNDUP, 15 significant digits) by
+    :class:`~kpi_xl.core.plan.PlanValues`, as every plan figure is, so these are the numbers the
+    workbook's formulas show.
 
     >>> d = CustomDefinition("recruiting", "Recruiting", "Hires", "people", 20, "monthly",
     ...     (CustomStage(1, "Applications", 0.2), CustomStage(2, "Interviews", 0.25),
@@ -280,8 +281,8 @@ def required_counts(definition: CustomDefinition) -> list[int]:
     >>> required_counts(d)
     [500, 100, 25, 20]
     """
+    from kpi_xl.core.plan import PlanValues  # the plan module imports the departments
+
     dept = custom_department(definition)
-    env: dict[str, object] = dict(custom_values(definition))
-    for output in reversed(dept.outputs):  # each stage reads the next: start at the KGI
-        env[output.name] = output.expr.evaluate(env)  # type: ignore[arg-type]
+    env = PlanValues(custom_values(definition), (dept,))
     return [int(env[name]) for name in dept.funnel]  # type: ignore[call-overload]
