@@ -376,12 +376,11 @@ class BookWriter:
                 value = 0  # a formula that reads a blank cell shows 0, as in Excel
             pending.sheet.ws.write_formula(pending.row, pending.col, text,
                                            self.fmt(pending.style, pending.kind), value)
+            shown = _shown(value, pending.kind)
             if pending.fit:
-                pending.sheet.note_width(pending.col, _shown(value, pending.kind))
-            elif pending.style in _OVERFLOW_SCALE:
-                pending.sheet.overflow.append(
-                    (pending.col, display_width(_shown(value, pending.kind))
-                     * _OVERFLOW_SCALE[pending.style]))
+                pending.sheet.note_width(pending.col, shown)
+            else:
+                pending.sheet.note_overflow(pending.col, shown, pending.style)
         for sheet in self._sheets:
             sheet.finish()
         from kpi_xl.core.fingerprint import PROPERTY, canonical, digest, pack, property_names
@@ -514,6 +513,11 @@ class SheetWriter:
     def note_width(self, col: int, text: str) -> None:
         self.widths[col] = max(self.widths.get(col, 0), display_width(text))
 
+    def note_overflow(self, col: int, text: str, style: str) -> None:
+        """Text of a title or note style that runs on to the right: the print area reaches it."""
+        if style in _OVERFLOW_SCALE:
+            self.overflow.append((col, display_width(text) * _OVERFLOW_SCALE[style]))
+
     def key_at(self, row: int, col: int) -> str:
         return f"{self.name}!{xl_rowcol_to_cell(row, col)}"
 
@@ -525,8 +529,8 @@ class SheetWriter:
         self.ws.write_string(row, col, str(text), self.book.fmt(style))
         if fit:
             self.note_width(col, str(text))
-        elif style in _OVERFLOW_SCALE:
-            self.overflow.append((col, display_width(str(text)) * _OVERFLOW_SCALE[style]))
+        else:
+            self.note_overflow(col, str(text), style)
 
     def text_key(self, row: int, col: int, text: str, key: str, style: str = "label") -> str:
         """Write text that formulas refer to (by ``key``)."""
@@ -603,8 +607,7 @@ class SheetWriter:
         elif kind == "month":
             options = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 12}
         elif kind == "weekday":
-            days = ",".join(t(lang, f"weekday.{i}") for i in range(7))
-            options = {"validate": "list", "source": days.split(",")}
+            options = {"validate": "list", "source": [t(lang, f"weekday.{i}") for i in range(7)]}
         elif kind == "year":
             options = {"validate": "integer", "criteria": "between", "minimum": 2000,
                        "maximum": 2100}

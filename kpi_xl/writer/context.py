@@ -3,10 +3,11 @@ the keys of the cells one sheet hands to the next (the KPI rows, the tracking su
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kpi_xl.core.fiscal import FiscalQuarter
+from kpi_xl.core.fiscal import FiscalQuarter, fiscal_weeks
 from kpi_xl.core.i18n import t
 from kpi_xl.core.kpis import Kpi
 from kpi_xl.core.plan import Plan
@@ -41,6 +42,12 @@ class BuildContext:
             if spec.annual_name == kpi.link and spec.lag_name and kpi.measure_kind == "flow":
                 return int(self.plan.values.get(spec.lag_name) or 0)  # type: ignore[call-overload]
         return 0
+
+    def quarter_weeks(self) -> list[dt.date]:
+        """The first days of the quarter's fiscal weeks, each on the plan's review day."""
+        plan, in_quarter = self.plan, set(self.quarter.month_indexes())
+        return [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
+                                                   plan.review_weekday) if month in in_quarter]
 
     def label(self, key: str) -> str:
         """Department-specific text in the workbook's language."""

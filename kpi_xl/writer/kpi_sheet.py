@@ -54,10 +54,8 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     Each KPI's target is its target for the quarter being generated, read from the Targets table;
     the SMART statement states that figure and its period.
     """
-    from dataclasses import replace
-
     from kpi_xl.core.i18n import quarter_label
-    from kpi_xl.core.kpis import statement, statement_expr
+    from kpi_xl.core.kpis import statement_expr
 
     lang, dept = ctx.lang, ctx.department
     kpis = ctx.plan.kpis.get(dept.key, ())
@@ -79,11 +77,6 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
     periods = [ctx.t(f"kpi.period.{kpi.measure_kind}", quarter=q_name)
                + (ctx.t("kpi.period.lagged", months=ctx.lagged_months(kpi))
                   if ctx.lagged_months(kpi) else "") for kpi in kpis]
-    quarter_kpis = []
-    for i, kpi in enumerate(kpis):
-        value = targets_for[i].evaluate(ctx.book.env)
-        quarter_kpis.append(replace(kpi, target=float(value)) if isinstance(value, (int, float))
-                            else kpi)
     # SMART judges each KPI per month, as the plan defines it (a linked target is the plan's
     # average month): the same verdict as kpi-xl check gives the plan.
     smart = _smart_results(kpis, lang, ctx)
@@ -112,9 +105,9 @@ def write_kpi_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, period:
         sheet.text(r, col["kpi.indicator"], KINDS_OF_INDICATOR[kpi.indicator][lang], "label")
         sheet.text(r, col["kpi.link"], kpi.link or "", "note")
         # Live: the statement's number is the target cell, so it follows a changed input.
-        said = statement(quarter_kpis[i], lang, periods[i])
-        sheet.formula(r, col["kpi.statement"], statement_expr(kpi, lang, periods[i], ref(target)),
-                      style="note_wrap")
+        stated = statement_expr(kpi, lang, periods[i], ref(target))
+        sheet.formula(r, col["kpi.statement"], stated, style="note_wrap")
+        said = str(stated.evaluate(ctx.book.env))  # the cell's cached text, to size the row
         sheet.text(r, col["kpi.smart"], smart[i], "note_wrap", fit=False)
         c = col["kpi.live_check"]
         missing = or_(ref(target).eq(""), ref(deadline).eq(""), ref(owner).eq(""))

@@ -133,9 +133,8 @@ def previous_quarter_sheet(ctx: BuildContext, heading: str, period: str,
             kpis, met, kgi_met = history
             met_missed = sheet.formula(row, 8, count_equal(kpis, ref(name), met, 1, kgi_met, 0),
                                        "count")
-            # The KGI-missed months in which the KPI has a verdict (met or not).
-            missed = (count_equal(kpis, ref(name), met, 1, kgi_met, 0)
-                      + count_equal(kpis, ref(name), met, 0, kgi_met, 0))
+            # The KGI-missed months in which the KPI has a verdict: met (the cell beside) or not.
+            missed = ref(met_missed) + count_equal(kpis, ref(name), met, 0, kgi_met, 0)
             collapse = collapse_flag(ref(met_missed), missed)
             sheet.formula(row, 11, if_(collapse, _tx(lang, "collapse_flag"), ""))
             sheet.flag_if(row, 11, collapse, "bad")

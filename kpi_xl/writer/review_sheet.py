@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpi_xl.core.expr import Expr, column, ref, this_row
-from kpi_xl.core.fiscal import fiscal_weeks
 from kpi_xl.core.kpis import CADENCES
 from kpi_xl.core.reviews import (
     ReviewEntry,
@@ -61,11 +60,7 @@ def write_review_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, peri
     # The quarter's review rhythm, pre-scheduled: weekly, month ends and the quarter end.
     months = [plan.months()[i] for i in ctx.quarter.month_indexes()]
     # A weekly review opens each of the quarter's weeks, on the plan's review day.
-    in_quarter = set(ctx.quarter.month_indexes())
-    schedule: list[tuple[dt.date, str]] = [
-        (day, "weekly") for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
-                                                       plan.review_weekday)
-        if month in in_quarter]
+    schedule: list[tuple[dt.date, str]] = [(day, "weekly") for day in ctx.quarter_weeks()]
     for y, m in months:
         schedule.append((_month_end(y, m), "monthly"))
     schedule.append((_month_end(*months[-1]), "quarterly"))

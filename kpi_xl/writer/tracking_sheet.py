@@ -19,7 +19,6 @@ from kpi_xl.core.expr import (
     sumproduct_where,
     this_row,
 )
-from kpi_xl.core.fiscal import fiscal_weeks
 from kpi_xl.core.i18n import week_days
 from kpi_xl.core.kpis import DIRECTIONS, number_kind
 from kpi_xl.core.measures import achievement_expr
@@ -94,6 +93,9 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         # a month counts as reported when its actual is a number.
         this_kpi = ((names_col, ref(name)),)
         own_months = sumproduct_where(None, this_kpi, (actual_col,))
+        # The KPI's actuals and targets summed over its reported months.
+        own_actual = sumproduct_where(actual_col, this_kpi, (actual_col,))
+        own_target = sumproduct_where(target_col, this_kpi, (actual_col,))
         if r.kpi.measure_kind == "ratio" and r.kpi.name in parts:
             # Σ numerator ÷ Σ denominator over the months both were reported; until there is
             # such a month, the average of the ratio's own months, like any other ratio.
@@ -102,11 +104,10 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
                                    denominator)
             from_parts = ratio.months.gt(0)
             n = ref(sheet.formula(row, 4, if_(from_parts, ratio.months, own_months), "count"))
-            own = sumproduct_where(actual_col, this_kpi, (actual_col,)) / n
+            own = own_actual / n
             to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", if_(
                 from_parts, iferror(ratio.value, ""), own)), kind))
-            target_so_far = if_(from_parts, ratio.target,
-                                sumproduct_where(target_col, this_kpi, (actual_col,))) / n
+            target_so_far = if_(from_parts, ratio.target, own_target) / n
             to_date_ach = iferror(labelled_achievement(to_date, target_so_far, ref(direction),
                                                        lang), "")
             _finish_summary_row(sheet, row, summary, name, n, to_date_ach, to_date, None,
@@ -117,9 +118,8 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
         if r.kpi.aggregation == "sum":
             # Counts and amounts add up: the quarter's target is its months' targets, and the
             # pace so far (actual against the target of the months reported) sets the forecast.
-            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumproduct_where(
-                actual_col, this_kpi, (actual_col,))), kind))
-            target_so_far = sumproduct_where(target_col, this_kpi, (actual_col,))
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", own_actual), kind))
+            target_so_far = own_target
             to_date_ach = labelled_achievement(to_date, target_so_far, ref(direction), lang)
             forecast = iferror(to_date / target_so_far * quarter_target, "")
             average = to_date / n
@@ -137,9 +137,8 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
             # Rates, scores and hours are never added up: the average of the months
             # reported, judged against the average target of those months (a month's churn
             # against a month's cap, never against the year's).
-            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", sumproduct_where(
-                actual_col, this_kpi, (actual_col,)) / n), kind))
-            target_so_far = sumproduct_where(target_col, this_kpi, (actual_col,)) / n
+            to_date = ref(sheet.formula(row, 3, if_(n.eq(0), "", own_actual / n), kind))
+            target_so_far = own_target / n
             to_date_ach = iferror(labelled_achievement(to_date, target_so_far, ref(direction),
                                                        lang), "")
             forecast = to_date
@@ -177,10 +176,7 @@ def write_tracking_sheet(ctx: BuildContext, sheet: SheetWriter, heading: str, pe
     if weekly:
         sheet.section(row, ctx.t("track.weekly"), 9)
         row += 1
-        in_quarter = set(ctx.quarter.month_indexes())
-        weeks = [day for day, month in fiscal_weeks(plan.fiscal_year, plan.start_month,
-                                                         plan.review_weekday)
-                 if month in in_quarter]
+        weeks = ctx.quarter_weeks()
         headers_w = [ctx.t("track.week"), *headers[1:]]
         _actuals_table(ctx, sheet, row, f"{dept.prefix}_WeeklyActuals", headers_w, weekly, weeks,
                        "week", targets)

@@ -62,7 +62,7 @@ def draw_tree(ctx: BuildContext, sheet: SheetWriter, rows: list[KpiRow], summary
         sheet.merge(r0, c0, r0, c0 + 1, shown, name_fmt)
         if role == "ksf":
             sheet.merge(r0 + 1, c0, r0 + BOX_ROWS - 1, c0 + 1, "KSF",
-                                 book.fmt("note", align="center"))
+                        book.fmt("note", align="center"))
             continue
         if row is None:  # a KGI no KPI measures month by month: its annual target only
             sheet.text(r0 + 1, c0, ctx.t("kpi.target"), "note")
